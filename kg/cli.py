@@ -1,0 +1,277 @@
+"""`kg`: the command-line tool, a thin layer over `kg.api`.
+
+Exit codes: 0 clean, 1 when anything was reported as an error, 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import click
+
+from kg.store import DEFAULT_STORE, StoreError
+
+QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
+
+
+def store_option(f):
+    return click.option("--store", "store", default=DEFAULT_STORE, show_default=True,
+                        type=click.Path(file_okay=False), help="Store folder.")(f)
+
+
+def _fail(message: str, code: int = 1):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="archive-kg")
+def main() -> None:
+    """Turn archive catalogues into a linked-data knowledge graph.
+
+    Read listing pages, document pages and record tables; extract people, roles, places,
+    organisations, events and topics; resolve and link them to Wikidata; store RDF in
+    Oxigraph; query with SPARQL; export Turtle, TriG, N-Quads and JSON-LD; serve it all.
+    """
+    warnings.simplefilter("default")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@store_option
+@click.option("--base", help="Base IRI of the graph's IRIs (set it to the server's address).")
+@click.option("--model", help="spaCy pipeline to use (default: the bundled en_core_web_sm).")
+@click.option("--strict", is_flag=True, help="Abort with nothing written on any error or flag.")
+@click.option("--full-text/--no-full-text", default=True, show_default=True,
+              help="Extract mentions from documents' full text too.")
+@click.option("--endpoint", help="Write to a remote SPARQL 1.1 store (Update + Graph Store).")
+@click.option("--token", envvar="KG_TOKEN", help="Bearer token for --endpoint.")
+@click.option("--silent", is_flag=True, help="No progress bar.")
+def ingest(paths, store, base, model, strict, full_text, endpoint, token, silent) -> None:
+    """Read catalogue files (folders, or - for standard input) into the store."""
+    from kg.api import IngestAborted, KnowledgeGraph
+
+    if endpoint:
+        from kg.remote import ingest_remote
+
+        report = ingest_remote(paths, endpoint, base=base, token=token, model=model,
+                               strict=strict, full_text=full_text)
+    else:
+        try:
+            kg = KnowledgeGraph(store, base=base, model=model)
+        except StoreError as exc:
+            _fail(str(exc))
+        show = not silent and sys.stderr.isatty()
+        bar = click.progressbar(length=0, label="ingesting", file=sys.stderr) if show else None
+        try:
+            report = kg.ingest(paths, strict=strict, full_text=full_text,
+                               progress=(lambda n: bar.update(n)) if bar else None)
+        except IngestAborted as exc:
+            _fail(f"--strict: {exc}; nothing was written")
+        except StoreError as exc:
+            _fail(str(exc))
+    for line in report.errors:
+        click.echo(f"error: {line}", err=True)
+    for line in report.flags:
+        click.echo(f"flagged: {line}", err=True)
+    for line in report.notes:
+        click.echo(f"note: {line}", err=True)
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl",
+              show_default=True, help="Output format.")
+@click.option("--model", help="spaCy pipeline to use.")
+@click.option("--full-text/--no-full-text", default=True, show_default=True)
+@click.option("--dask", "dask_address", help="Dask scheduler address: extract on a cluster.")
+def extract(paths, fmt, model, full_text, dask_address) -> None:
+    """Print one JSON object per distinct catalogue entry (no store needed)."""
+    from kg.extract.jsonl import entry_to_json
+    from kg.identity import better, document_key
+    from kg.sources import SourceError, read_inputs
+
+    records: dict[str, object] = {}
+    failed = False
+    for name, result in read_inputs(paths):
+        if isinstance(result, SourceError):
+            click.echo(f"error: {result}", err=True)
+            failed = True
+            continue
+        for p in result.problems:
+            click.echo(f"{p.severity}: {p}", err=True)
+            failed = failed or p.severity == "error"
+        for r in result.records:
+            key = document_key(r)
+            records[key] = better(records[key], r) if key in records else r
+    if dask_address:
+        from kg.distributed import extract_on_dask
+
+        entries = extract_on_dask(list(records.values()), dask_address, model=model,
+                                  full_text=full_text)
+    else:
+        from kg.extract.pipeline import Extractor
+
+        entries = Extractor(model=model, full_text=full_text).extract(records.values())
+    out = sys.stdout
+    for entry in entries:
+        out.write(json.dumps(entry_to_json(entry), ensure_ascii=False) + "\n")
+    sys.exit(1 if failed else 0)
+
+
+def _read_query(query: str) -> str:
+    if query == "-":
+        return sys.stdin.read()
+    p = Path(query)
+    if p.exists():
+        return p.read_text(encoding="utf-8")
+    named = QUERIES_DIR / f"{query}.rq"
+    if named.exists():
+        return named.read_text(encoding="utf-8")
+    _fail(f"{query}: no such file or named query (see `kg queries`)", 2)
+    return ""
+
+
+@main.command()
+@click.argument("query")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv"]),
+              default=None, help="Output format (table on a terminal, else tsv).")
+@click.option("--param", "-p", multiple=True, metavar="NAME=VALUE",
+              help="Bind a query parameter: replaces the ?NAME placeholder's VALUES.")
+def query(query, store, fmt, param) -> None:
+    """Run a SPARQL query: a .rq file, a named query from queries/, or - for standard input."""
+    from kg.api import KnowledgeGraph
+    from kg.query import bind_parameters, format_results
+
+    text = bind_parameters(_read_query(query), dict(p.split("=", 1) for p in param))
+    try:
+        results = KnowledgeGraph(store).query(text)
+    except (SyntaxError, ValueError, OSError) as exc:
+        _fail(f"query failed: {exc}")
+    except StoreError as exc:
+        _fail(str(exc))
+    fmt = fmt or ("table" if sys.stdout.isatty() else "tsv")
+    sys.stdout.write(format_results(results, fmt))
+
+
+@main.command()
+def queries() -> None:
+    """List the named queries with what each answers."""
+    from kg.query import named_queries
+
+    for q in named_queries():
+        click.echo(f"{q.name:28s} {q.description}")
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["turtle", "trig", "nquads", "jsonld"]),
+              default="turtle", show_default=True)
+@click.option("--graph", help="Export only this named graph (IRI).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+def export(store, fmt, graph, output) -> None:
+    """Export the graph: Turtle holds the union of all graphs; TriG, N-Quads and JSON-LD keep
+    the named graphs; the JSON-LD embeds its context."""
+    from kg.api import KnowledgeGraph
+    from kg.export import write_export
+
+    try:
+        n = write_export(KnowledgeGraph(store).reader(), fmt, output, graph)
+    except StoreError as exc:
+        _fail(str(exc))
+    if output:
+        click.echo(f"{n} statements written to {output}", err=True)
+
+
+@main.command()
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def stats(store, as_json) -> None:
+    """Counts of documents, people, places, organisations, roles, events, graphs and quads."""
+    from kg.api import KnowledgeGraph
+
+    try:
+        counts = KnowledgeGraph(store).stats()
+    except StoreError as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(counts, indent=2))
+    else:
+        for k, v in counts.items():
+            click.echo(f"{k:14s} {v}")
+
+
+@main.command()
+@store_option
+def validate(store) -> None:
+    """Check the store against ontology/shapes.ttl (SHACL); exit 1 on any violation."""
+    from kg.api import KnowledgeGraph
+    from kg.validate import validate_store
+
+    try:
+        report = validate_store(KnowledgeGraph(store).reader())
+    except StoreError as exc:
+        _fail(str(exc))
+    click.echo(report.text)
+    sys.exit(0 if report.conforms else 1)
+
+
+@main.command()
+@click.argument("target")
+@store_option
+def remove(target, store) -> None:
+    """Take a source (its file name) or a document (its IRI or key) out of the store."""
+    from kg.api import KnowledgeGraph
+
+    try:
+        n = KnowledgeGraph(store).remove(target)
+    except StoreError as exc:
+        _fail(str(exc))
+    if n == 0:
+        _fail(f"{target}: no such source or document in {store}")
+    click.echo(f"removed {n} graph(s)")
+
+
+@main.command()
+@store_option
+@click.option("--model", help="spaCy pipeline to use.")
+def rebuild(store, model) -> None:
+    """Re-extract every kept raw record after an upgrade of extractor, authority or ontology."""
+    from kg.api import KnowledgeGraph
+
+    try:
+        report = KnowledgeGraph(store, model=model).rebuild()
+    except StoreError as exc:
+        _fail(str(exc))
+    click.echo(report.summary())
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [min(60, max([len(h)] + [len(r[i]) for r in rows])) for i, h in enumerate(headers)]
+    out = io.StringIO()
+    out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for r in rows:
+        out.write("  ".join(c[:60].ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
+    return out.getvalue()
+
+
+def write_csv(headers, rows, delimiter=",") -> str:
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    w.writerow(headers)
+    w.writerows(rows)
+    return out.getvalue()
+
+
+if __name__ == "__main__":
+    main()

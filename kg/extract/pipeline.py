@@ -1,0 +1,335 @@
+"""From `Record`s to `Entry`s: dates, title grammar, the spaCy pipeline, roles and resolution.
+
+`Extractor.extract` streams: records go through `nlp.pipe` in batches, and each entry is
+yielded as soon as its batch is done, so memory does not grow with the corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.tokens import Doc
+
+from kg.extract.dates import parse_date
+from kg.extract.nlp import KIND_OF_LABEL, build_nlp, resolver_for
+from kg.extract.roles import split_role
+from kg.extract.title import CLASSIFICATIONS, DOC_TYPES, parse_title
+from kg.extract.topics import assign_topics
+from kg.model import (
+    Entity,
+    EntityKind,
+    Entry,
+    Link,
+    Mention,
+    NameRef,
+    Record,
+    RoleClaim,
+)
+from kg.resolve.authority import DATA_DIR
+from kg.resolve.resolver import DocContext, Resolver
+from kg.sources.catalogue_names import parse_catalogue_name
+
+EXTRACTOR_VERSION = "0.3.0"
+_ORG_HINT = re.compile(
+    r"\b(Politburo|Presidium|Committee|CC|Ministry|Council|Bureau|Division|Department|"
+    r"Government|Embassy|Party|Secretariat|Office|Command|Headquarters|Administration|"
+    r"Commission|Assembly|Congress|Agency|Army|Navy|Front|League|Union|Organization|"
+    r"Organisation|Institute|Association|Federation|Delegation|Mission|Legation)\b"
+)
+# Unresolved spans holding these words are document types, classifications or abstractions.
+_NOT_A_NAME = re.compile(
+    r"\b(" + "|".join(re.escape(t) for t in DOC_TYPES + CLASSIFICATIONS) + r"|Assistance|"
+    r"Friendship|Alliance|Cooperation|Treaty|Affairs|Question|Issue|Problem|War|Revolution)s?\b",
+    re.I,
+)
+# A span inside the name of a treaty or agreement ("Treaty of Friendship, Alliance, and ...").
+_IN_NAMED_THING = re.compile(
+    r"\b(?:Treaty|Agreement|Pact|Convention|Accord|Declaration|Charter|Conference)\s+"
+    r"(?:of|on|for|between)\s+(?:[A-Z][\w'-]*,?\s+(?:and\s+)?)*$"
+)
+CONFIDENCE = {"ruler": 0.95, "ner": 0.7, "title-grammar": 0.9, "demonym": 0.5, "role": 0.85}
+
+
+@dataclass(frozen=True)
+class ExtractorInfo:
+    version: str
+    model: str
+    authority: str
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(f"{self.version}|{self.model}|{self.authority}".encode()).hexdigest()[:16]
+
+
+class Extractor:
+    """Turns records into entries. Build once (loading the model costs a second or two)."""
+
+    def __init__(self, model: str | None = None, data_dir: Path | None = None,
+                 full_text: bool = True, batch_size: int = 64):
+        self.data_dir = Path(data_dir or DATA_DIR)
+        self.nlp, model_name = build_nlp(model, self.data_dir)
+        self.resolver: Resolver = resolver_for(str(self.data_dir))
+        self.full_text = full_text
+        self.batch_size = batch_size
+        self.info = ExtractorInfo(EXTRACTOR_VERSION, model_name, self.resolver.authority.version)
+
+    def extract(self, records: Iterable[Record]) -> Iterator[Entry]:
+        batch: list[Record] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= self.batch_size:
+                yield from self._batch(batch)
+                batch = []
+        if batch:
+            yield from self._batch(batch)
+
+    def _batch(self, records: list[Record]) -> Iterator[Entry]:
+        texts: list[str] = []
+        for r in records:
+            texts += [r.title, r.summary, r.full_text if self.full_text else ""]
+        docs = list(self.nlp.pipe(texts, batch_size=self.batch_size))
+        for i, record in enumerate(records):
+            yield self.interpret(record, docs[3 * i], docs[3 * i + 1], docs[3 * i + 2])
+
+    def interpret(self, record: Record, title_doc: Doc, summary_doc: Doc, text_doc: Doc) -> Entry:
+        date = parse_date(record.date_text)
+        title = parse_title(record.title)
+        entry = Entry(record=record, date=date, title=title)
+        if not date.valid:
+            entry.flags.append("date-unknown")
+        if record.truncated:
+            entry.flags.append("incomplete")
+        ctx = DocContext()
+        self._title_people(entry, ctx)
+        for doc, field_name in ((title_doc, "title"), (summary_doc, "summary"),
+                                (text_doc, "full_text")):
+            self._mentions(entry, doc, field_name, ctx)
+        self._curated(entry, ctx)
+        entry.topics = assign_topics(self.resolver.authority, record.title, record.summary)
+        return entry
+
+    # -- title grammar ---------------------------------------------------------------------
+
+    def _title_people(self, entry: Entry, ctx: DocContext) -> None:
+        for role_list, target in ((entry.title.authors, entry.authors),
+                                  (entry.title.recipients, entry.recipients),
+                                  (entry.title.intermediaries, entry.intermediaries),
+                                  (entry.title.participants, entry.participants)):
+            for ref in role_list:
+                entity = self._name_ref(entry, ref, ctx)
+                if entity and entity.key not in {e.key for e in target}:
+                    target.append(entity)
+
+    def _name_ref(self, entry: Entry, ref: NameRef, ctx: DocContext) -> Entity | None:
+        r = self.resolver
+        phrase = ref.name
+        role = split_role(phrase, r, require_modifiers_known=False)
+        if role and role.name:
+            phrase = role.name
+        elif role and not role.name:
+            return None  # a bare role ("Soviet Ambassador"): nobody named
+        kind: EntityKind | None = None
+        if _ORG_HINT.search(phrase) or r.kind_of(phrase) == "organization":
+            kind = "organization"
+        real = r.resolve(phrase, kind, ctx, allow_pseudonym=ref.pseudonym is None)
+        alias_text = ref.pseudonym
+        if ref.pseudonym:
+            # "Stalin [Kuznetsov]": the bracket may hold the pseudonym rather than the real name
+            other = r.resolve(ref.pseudonym, "person", ctx, allow_pseudonym=False)
+            if real and r.pseudonym_of(ref.pseudonym, real.entity.key):
+                pass
+            elif other and r.pseudonym_of(phrase, other.entity.key):
+                real, alias_text = other, phrase
+            elif real is None:
+                real = r.resolve(ref.pseudonym, "person", ctx)
+        if real is not None:
+            entity = real.entity
+            method, score, feats = real.method, real.score, real.features
+        else:
+            if kind is None and r.kind_of(phrase) == "place":
+                return None
+            entity = r.unresolved(phrase, kind or "person")
+            method, score, feats = "unresolved", 0.5, ()
+        start = ref.start + max(0, ref.written.find(phrase))
+        mention = Mention(text=phrase, kind=entity.kind, field="title", start=start,
+                          end=start + len(phrase), method="title-grammar",
+                          confidence=CONFIDENCE["title-grammar"])
+        entry.links.append(Link(mention, entity, score, method, feats))
+        if alias_text and entity.kind == "person":
+            entry.aliases.append((alias_text, entity))
+        if role and role.name and entity.kind == "person":
+            self._add_role(entry, self._role(role, entity, role.label, "title-grammar"))
+        if entity.resolved:
+            e = r.authority.get(entity.key)
+            if e:
+                ctx.add(e)
+        return entity
+
+    @staticmethod
+    def _add_role(entry: Entry, claim: RoleClaim) -> None:
+        """One claim per person and post head: the most informative wording wins."""
+        for i, c in enumerate(entry.roles):
+            if c.person.key == claim.person.key and c.head == claim.head:
+                if len(claim.label) > len(c.label):
+                    entry.roles[i] = claim
+                return
+        entry.roles.append(claim)
+
+    def _role(self, role, person: Entity, text: str, method: str) -> RoleClaim:
+        r = self.resolver
+        org = place = None
+        for mod in role.modifiers:
+            key = r.demonym(mod)
+            res = r.resolve(mod, None) if not key else None
+            if key:
+                org = r.entity(key)
+            elif res:
+                org = res.entity
+        for comp in role.complements:
+            res = r.resolve(comp)
+            if res and res.entity.kind == "place":
+                if org is None and role.head not in ("ambassador", "envoy", "consul"):
+                    org = res.entity
+                else:
+                    place = res.entity
+            elif res:
+                org = res.entity
+        return RoleClaim(person=person, label=role.label, head=role.head, organization=org,
+                         place=place, text=text, method=method,
+                         confidence=0.9 if method == "title-grammar" else CONFIDENCE["role"])
+
+    # -- NER mentions ----------------------------------------------------------------------
+
+    def _mentions(self, entry: Entry, doc: Doc, field_name: str, ctx: DocContext) -> None:
+        if not doc.text:
+            return
+        r = self.resolver
+        title_spans = [(lk.mention.start, lk.mention.end) for lk in entry.links
+                       if lk.mention.field == "title"] if field_name == "title" else []
+        title_refs = [(ref.start, ref.end) for refs in (entry.title.authors, entry.title.recipients,
+                      entry.title.intermediaries, entry.title.participants) for ref in refs
+                      ] if field_name == "title" else []
+        person_at: dict[tuple[int, int], Entity] = {}
+        pending = []
+        for ent in doc.ents:
+            kind = KIND_OF_LABEL.get(ent.label_)
+            if kind is None:
+                continue
+            if any(s < ent.end_char and ent.start_char < e for s, e in title_spans + title_refs):
+                if kind == "person" or any(s <= ent.start_char and ent.end_char <= e
+                                           for s, e in title_spans):
+                    continue
+            pending.append((ent, kind))
+        # full names first, so that surnames can resolve against them in this document
+        pending.sort(key=lambda p: (len(p[0].text.split()) < 2, p[0].start))
+        for ent, kind in pending:
+            method = "ruler" if ent.ent_id_ else "ner"
+            if ent.ent_id_:
+                res = None
+                entity = r.entity(ent.ent_id_) if ent.ent_id_ in r.authority.entries else None
+                score, how, feats = 1.0, "authority", (("name_similarity", 1.0),)
+                if entity is not None and entity.kind == "person" and len(ent.text.split()) == 1:
+                    # a lone surname from the ruler still defers to this document's people
+                    res = r.resolve(ent.text, "person", ctx)
+                    if res:
+                        entity, score, how, feats = res.entity, res.score, res.method, res.features
+            else:
+                entity = None
+            if entity is None:
+                res = r.resolve(ent.text, kind, ctx)
+                if res is None and kind != "person":
+                    res = r.resolve(ent.text, None, ctx)
+                if res:
+                    entity, score, how, feats = res.entity, res.score, res.method, res.features
+                elif self._plausible(ent.text, kind, doc.text[max(0, ent.start_char - 80):
+                                                              ent.start_char]) and not (
+                        len(ent.text.split()) == 1 and _sentence_initial(doc.text, ent.start_char)):
+                    entity = r.unresolved(ent.text, kind)
+                    score, how, feats = 0.5, "unresolved", ()
+                else:
+                    continue
+            mention = Mention(text=ent.text, kind=entity.kind, field=field_name,
+                              start=ent.start_char, end=ent.end_char, method=method,
+                              confidence=CONFIDENCE[method])
+            entry.links.append(Link(mention, entity, score, how, feats))
+            if entity.kind == "person":
+                person_at[(ent.start_char, ent.end_char)] = entity
+            if entity.resolved and r.authority.get(entity.key):
+                ctx.add(r.authority.entries[entity.key])
+        for span in doc.spans.get("kg_implied_places", []):
+            entity = r.entity(span.kb_id_)
+            mention = Mention(text=span.text, kind="place", field=field_name,
+                              start=span.start_char, end=span.end_char, method="demonym",
+                              confidence=CONFIDENCE["demonym"], implied=True)
+            entry.links.append(Link(mention, entity, 0.5, "demonym", ()))
+        for span in doc.spans.get("kg_roles", []):
+            label, ps, pe = span._.kg_role
+            person = person_at.get((ps, pe))
+            if person is None or field_name == "full_text":
+                continue
+            parse = split_role(label + " X", r, require_modifiers_known=False)
+            if parse is None:
+                continue
+            self._add_role(entry, self._role(parse, person, label, "role-pattern"))
+        if field_name == "title":
+            self._implied_from_roles(entry)
+
+    def _implied_from_roles(self, entry: Entry) -> None:
+        """A country inside a role ("Ambassador to China") is a place the entry names."""
+        for claim in entry.roles:
+            if claim.place is not None:
+                m = Mention(text=claim.place.label, kind="place", field="title", start=0, end=0,
+                            method="role", confidence=CONFIDENCE["role"])
+                entry.links.append(Link(m, claim.place, 0.9, "role", ()))
+
+    @staticmethod
+    def _plausible(text: str, kind: EntityKind, before: str = "") -> bool:
+        """Whether an unresolved name is worth keeping: classes of statistical error are not."""
+        words = text.split()
+        if _NOT_A_NAME.search(text) or _IN_NAMED_THING.search(before):
+            return False
+        if not words or not all(w[:1].isupper() or w.lower() in {"of", "the", "and", "de", "van",
+                                                                 "von", "al", "bin"} for w in words):
+            return False
+        if kind == "organization":
+            return bool(_ORG_HINT.search(text)) or text.isupper() and 2 <= len(text) <= 6
+        if kind == "person":
+            return len(text) > 2 and not text.isupper()
+        return True
+
+    # -- curated metadata ------------------------------------------------------------------
+
+    def _curated(self, entry: Entry, ctx: DocContext) -> None:
+        r = self.resolver
+        cur = entry.record.curated
+        for list_name in ("authors", "people_orgs", "places"):
+            for written in cur.get(list_name, []):
+                parsed = parse_catalogue_name(written)
+                kind: EntityKind | None = "place" if list_name == "places" else parsed.kind_hint
+                res = None
+                forms = list(parsed.forms) + ([parsed.alternative] if parsed.alternative else [])
+                for form in [written, *forms]:
+                    res = r.resolve(form, kind)
+                    if res:
+                        break
+                if res:
+                    entity = res.entity
+                else:
+                    label = parsed.forms[0] if parsed.forms else written
+                    entity = r.unresolved(label, kind or _guess_kind(written))
+                entry.curated.append((list_name, entity))
+        entry.curated_subjects = list(cur.get("subjects", []))
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    """Capitalised for grammar, not as a name: the model often tags such a first word."""
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?:;\n"
+
+
+def _guess_kind(written: str) -> EntityKind:
+    return "organization" if _ORG_HINT.search(written) or "." in written.rstrip(".") else "person"

@@ -1,0 +1,203 @@
+"""The authority files in `data/`: canonical people, places, organisations and topics.
+
+Each row is one canonical entity with its variants, pseudonyms, original-script names and, where
+verified, its Wikidata id. This module only loads and indexes them; matching lives in
+`kg.resolve.resolver`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from kg.model import EntityKind
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+FILES: dict[EntityKind, str] = {
+    "person": "people.tsv", "place": "places.tsv", "organization": "organizations.tsv",
+}
+# Family name first in these naming traditions ("Mao Zedong": Mao is the family name).
+FAMILY_NAME_FIRST = {
+    "china", "taiwan", "north-korea", "south-korea", "korea", "vietnam", "north-vietnam",
+    "south-vietnam", "mongolia", "people-s-republic-of-china", "republic-of-china",
+}
+
+
+@dataclass(frozen=True)
+class Post:
+    label: str
+    where: str | None  # organisation or place id
+    start: int | None
+    end: int | None
+
+
+@dataclass(frozen=True)
+class AuthorityEntry:
+    key: str
+    kind: EntityKind
+    name: str
+    wikidata: str | None
+    wikidata_source: str | None
+    variants: tuple[str, ...] = ()
+    pseudonyms: tuple[str, ...] = ()
+    native_names: tuple[tuple[str, str], ...] = ()  # (language, text)
+    type: str | None = None
+    born: int | None = None
+    died: int | None = None
+    nationality: str | None = None
+    posts: tuple[Post, ...] = ()
+    demonyms: tuple[str, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+    within: str | None = None
+    parent: str | None = None
+    country: str | None = None
+    note: str = ""
+
+    @property
+    def family_name_first(self) -> bool:
+        return (self.nationality or "") in FAMILY_NAME_FIRST
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    label: str
+    broader: str | None
+    keywords: tuple[str, ...]
+    wikidata: str | None
+    note: str = ""
+
+
+@dataclass
+class Authority:
+    """All authority entries, indexed by key."""
+
+    entries: dict[str, AuthorityEntry] = field(default_factory=dict)
+    topics: dict[str, Topic] = field(default_factory=dict)
+    version: str = "none"
+
+    def of_kind(self, kind: EntityKind) -> list[AuthorityEntry]:
+        return [e for e in self.entries.values() if e.kind == kind]
+
+    def get(self, key: str) -> AuthorityEntry | None:
+        return self.entries.get(key)
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive form used for matching names."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("\u2019", "'").casefold()
+    text = re.sub(r"'s\b", "", text)
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+def squash(text: str) -> str:
+    """`fold` without spaces: "Chou En-lai" and "Chou Enlai" meet here."""
+    return fold(text).replace(" ", "")
+
+
+def _split(cell: str | None) -> tuple[str, ...]:
+    return tuple(x.strip() for x in (cell or "").split("|") if x.strip())
+
+
+def _int(cell: str | None) -> int | None:
+    cell = (cell or "").strip()
+    return int(cell) if re.fullmatch(r"-?\d{1,4}", cell) else None
+
+
+def _float(cell: str | None) -> float | None:
+    try:
+        return float(cell) if cell and cell.strip() else None
+    except ValueError:
+        return None
+
+
+def _posts(cell: str | None) -> tuple[Post, ...]:
+    out = []
+    for item in _split(cell):
+        parts = item.split("@")
+        label = parts[0].strip()
+        where = parts[1].strip() or None if len(parts) > 1 else None
+        start = end = None
+        if len(parts) > 2:
+            m = re.match(r"(\d{4})?\s*-?\s*(\d{4})?", parts[2].strip())
+            if m:
+                start = int(m.group(1)) if m.group(1) else None
+                end = int(m.group(2)) if m.group(2) else None
+        out.append(Post(label, where, start, end))
+    return tuple(out)
+
+
+def _natives(cell: str | None) -> tuple[tuple[str, str], ...]:
+    out = []
+    for item in _split(cell):
+        lang, _, text = item.partition(":")
+        if text:
+            out.append((lang.strip(), text.strip()))
+    return tuple(out)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def load_authority(data_dir: Path | None = None) -> Authority:
+    """Load the authority files; missing files give an empty authority of that kind."""
+    data_dir = Path(data_dir) if data_dir else DATA_DIR
+    return _load_cached(str(data_dir))
+
+
+@lru_cache(maxsize=4)
+def _load_cached(data_dir_str: str) -> Authority:
+    data_dir = Path(data_dir_str)
+    authority = Authority()
+    digest = hashlib.sha256()
+    for kind, name in FILES.items():
+        path = data_dir / name
+        if not path.exists():
+            continue
+        digest.update(path.read_bytes())
+        for row in _rows(path):
+            key = (row.get("id") or "").strip()
+            if not key or not (row.get("name") or "").strip():
+                continue
+            authority.entries[key] = AuthorityEntry(
+                key=key, kind=kind, name=row["name"].strip(),
+                wikidata=(row.get("wikidata") or "").strip() or None,
+                wikidata_source=(row.get("wikidata_source") or "").strip() or None,
+                variants=_split(row.get("variants")), pseudonyms=_split(row.get("pseudonyms")),
+                native_names=_natives(row.get("native_names")),
+                type=(row.get("type") or "").strip() or None,
+                born=_int(row.get("born")), died=_int(row.get("died")),
+                nationality=(row.get("nationality") or "").strip() or None,
+                posts=_posts(row.get("posts")), demonyms=_split(row.get("demonyms")),
+                lat=_float(row.get("lat")), lon=_float(row.get("lon")),
+                within=(row.get("within") or "").strip() or None,
+                parent=(row.get("parent") or "").strip() or None,
+                country=(row.get("country") or "").strip() or None,
+                note=(row.get("note") or "").strip(),
+            )
+    topics_path = data_dir / "topics.tsv"
+    if topics_path.exists():
+        digest.update(topics_path.read_bytes())
+        for row in _rows(topics_path):
+            key = (row.get("id") or "").strip()
+            if key:
+                authority.topics[key] = Topic(
+                    key=key, label=(row.get("label") or key).strip(),
+                    broader=(row.get("broader") or "").strip() or None,
+                    keywords=_split(row.get("keywords")),
+                    wikidata=(row.get("wikidata") or "").strip() or None,
+                    note=(row.get("note") or "").strip(),
+                )
+    authority.version = digest.hexdigest()[:12]
+    return authority

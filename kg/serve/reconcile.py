@@ -1,0 +1,501 @@
+"""A W3C Entity Reconciliation API 0.2 service over the graph's own people, places and bodies.
+
+Pure functions over an in-memory `EntityIndex`; no HTTP server lives here. The project's server
+mounts `handle` at ``/reconcile`` and passes it the path below the mount point and the merged
+GET/POST parameters:
+
+* no ``queries`` parameter -> the service manifest
+* ``queries`` (a JSON batch) -> reconciliation results
+* ``/suggest/entity?prefix=``, ``/suggest/type?prefix=``, ``/suggest/property?prefix=``
+* ``/preview?id=`` -> a small HTML card
+* ``callback`` turns any JSON answer into JSONP (for old clients such as OpenRefine's).
+
+Scores are on the 0-100 scale OpenRefine shows. A candidate is a ``match`` only when its name or
+one of its alternative names equals the query (accent- and case-folded), no other candidate
+shares that name, and every property condition of the query holds.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from rapidfuzz import fuzz
+from rapidfuzz.utils import default_process
+
+__all__ = [
+    "PROPERTIES",
+    "TYPES",
+    "EntityIndex",
+    "IndexedEntity",
+    "QueryError",
+    "ScoredEntity",
+    "handle",
+    "manifest",
+    "preview_html",
+    "reconcile",
+    "suggest_entity",
+    "suggest_property",
+    "suggest_type",
+]
+
+Kind = Literal["person", "place", "organization"]
+
+SERVICE_NAME = "archive-kg reconciliation"
+DEFAULT_IDENTIFIER_SPACE = "https://example.org/archive-kg/id/"
+DEFAULT_SCHEMA_SPACE = "https://example.org/archive-kg/ontology#"
+DEFAULT_LIMIT = 5
+MAX_LIMIT = 100
+# Candidates whose name score is below this are noise, not candidates.
+MIN_NAME_SCORE = 50.0
+# Weight of the property conditions in the score when a query has any.
+PROPERTY_WEIGHT = 0.25
+
+# Reconciliation type ids, their names and the entity kinds they select.
+TYPES: tuple[tuple[str, str, Kind], ...] = (
+    ("Person", "Person", "person"),
+    ("Place", "Place", "place"),
+    ("Organization", "Organization", "organization"),
+)
+_TYPE_BY_KIND = {kind: (type_id, name) for type_id, name, kind in TYPES}
+_KIND_BY_TYPE = {
+    key.casefold(): kind for type_id, name, kind in TYPES for key in (type_id, name, kind)
+}
+
+# Properties a query may condition on (pid, name, description). The index adds any other pid
+# its entities carry, so new authority columns need no change here.
+PROPERTIES: tuple[tuple[str, str, str], ...] = (
+    ("wikidata", "Wikidata id", "Wikidata item id, e.g. Q855"),
+    ("born", "born", "year of birth"),
+    ("died", "died", "year of death"),
+    ("country", "country", "country the entity belongs to"),
+)
+
+_JSON = "application/json; charset=utf-8"
+_JSONP = "application/javascript; charset=utf-8"
+_HTML = "text/html; charset=utf-8"
+# A JSONP callback must be a plain (dotted) JavaScript identifier: anything else would let a
+# link inject script into our origin.
+_CALLBACK_RE = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
+
+
+class QueryError(ValueError):
+    """A malformed request: answered with HTTP 400 and a JSON error."""
+
+
+@dataclass(frozen=True)
+class IndexedEntity:
+    """One entity the service can return: our IRI, names, kind and a few properties."""
+
+    id: str
+    name: str
+    kind: Kind
+    alt_names: tuple[str, ...] = ()
+    description: str = ""
+    wikidata: str | None = None
+    properties: tuple[tuple[str, str], ...] = ()  # ("born", "1878"), ("country", "Soviet Union")
+
+    def values(self, pid: str) -> list[str]:
+        """All values of a property (``wikidata`` included, from its own field)."""
+        found = [value for key, value in self.properties if key == pid]
+        if pid == "wikidata" and self.wikidata and self.wikidata not in found:
+            found.append(self.wikidata)
+        return found
+
+
+@dataclass(frozen=True)
+class ScoredEntity:
+    """A candidate for a query: the entity, its score (0-100), match and features."""
+
+    entity: IndexedEntity
+    score: float
+    match: bool
+    features: tuple[tuple[str, float | bool], ...]
+
+
+def fold(text: str) -> str:
+    """Accent-folded, lower-cased, punctuation-free form used for every name comparison."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return default_process(
+        "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    )
+
+
+def _name_score(query: str, names: Iterable[str]) -> float:
+    """Best score over the names: mean of token_sort (whole name) and token_set (subset).
+
+    token_set alone gives a bare surname ("Stalin") 100 against "Joseph Stalin" and against
+    every other Stalin; averaging with token_sort keeps the full-name form ahead.
+    """
+    best = 0.0
+    for name in names:
+        folded = fold(name)
+        if folded:
+            score = (fuzz.token_sort_ratio(query, folded) + fuzz.token_set_ratio(query, folded)) / 2
+            best = max(best, score)
+    return best
+
+
+def _property_values(v: Any) -> list[str]:
+    """Query values as folded strings: str, number, bool, {"id", "name"} or a list of them."""
+    items = v if isinstance(v, list) else [v]
+    values = []
+    for item in items:
+        if isinstance(item, dict):
+            values.extend(fold(str(item[k])) for k in ("id", "name") if item.get(k) is not None)
+        elif isinstance(item, bool):
+            values.append("true" if item else "false")
+        elif isinstance(item, float) and item.is_integer():
+            values.append(str(int(item)))  # 1878.0 from a JSON number is the year 1878
+        else:
+            values.append(fold(str(item)))
+    return values
+
+
+class EntityIndex:
+    """The entities the service reconciles against, with name lookup and scoring."""
+
+    def __init__(self, entities: Iterable[IndexedEntity]) -> None:
+        self._entities: dict[str, IndexedEntity] = {}
+        for entity in entities:
+            self._entities[entity.id] = entity
+        self._names = {
+            entity.id: tuple(fold(n) for n in (entity.name, *entity.alt_names) if fold(n))
+            for entity in self._entities.values()
+        }
+
+    def __len__(self) -> int:
+        return len(self._entities)
+
+    def __iter__(self):
+        return iter(self._entities.values())
+
+    def get(self, entity_id: str) -> IndexedEntity | None:
+        return self._entities.get(entity_id)
+
+    def property_ids(self) -> list[str]:
+        """Every property id an entity carries, plus the documented ones, in a stable order."""
+        pids = [pid for pid, _, _ in PROPERTIES]
+        for entity in self._entities.values():
+            for pid, _ in entity.properties:
+                if pid not in pids:
+                    pids.append(pid)
+        return pids
+
+    def candidates(
+        self,
+        query: str,
+        type: str | Sequence[str] | None = None,  # noqa: A002 (the protocol's name)
+        limit: int = DEFAULT_LIMIT,
+        properties: Sequence[Mapping[str, Any]] = (),
+    ) -> list[ScoredEntity]:
+        """Scored candidates for a name, best first, at most `limit`."""
+        kinds = _kinds(type)
+        folded = fold(query)
+        conditions = [(str(p["pid"]), _property_values(p.get("v"))) for p in properties]
+        scored: list[ScoredEntity] = []
+        for entity in self._entities.values():
+            if kinds and entity.kind not in kinds:
+                continue
+            names = self._names[entity.id]
+            name_score = _name_score(folded, names) if folded else 0.0
+            if folded and name_score < MIN_NAME_SCORE:
+                continue
+            features: list[tuple[str, float | bool]] = [("name", round(name_score, 2))]
+            held = 0
+            for pid, wanted in conditions:
+                have = {fold(value) for value in entity.values(pid)}
+                ok = bool(have.intersection(wanted))
+                held += ok
+                features.append((f"property:{pid}", ok))
+            if not folded and not held:
+                continue  # a properties-only query: keep entities that meet some condition
+            if conditions:
+                share = 100.0 * held / len(conditions)
+                base = name_score if folded else share  # a properties-only query
+                score = (1 - PROPERTY_WEIGHT) * base + PROPERTY_WEIGHT * share
+            else:
+                score = name_score
+            exact = bool(folded) and folded in names
+            scored.append(
+                ScoredEntity(
+                    entity=entity,
+                    score=round(score, 2),
+                    match=exact and held == len(conditions),
+                    features=tuple(features),
+                )
+            )
+        scored.sort(key=lambda s: (-s.score, s.entity.name, s.entity.id))
+        # Two entities answering to the same exact name are namesakes: neither is certain.
+        if sum(1 for s in scored if s.match) > 1:
+            scored = [_unmatch(s) for s in scored]
+        return scored[: max(0, limit)]
+
+
+def _unmatch(scored: ScoredEntity) -> ScoredEntity:
+    return ScoredEntity(scored.entity, scored.score, False, scored.features)
+
+
+def _kinds(type_: str | Sequence[str] | None) -> set[Kind]:
+    """Entity kinds selected by a type id, name or list of them; empty = all."""
+    if type_ is None or type_ == "":
+        return set()
+    requested = [type_] if isinstance(type_, str) else list(type_)
+    kinds: set[Kind] = set()
+    for item in requested:
+        kind = _KIND_BY_TYPE.get(str(item).casefold())
+        if kind is None:
+            raise QueryError(f"unknown type {item!r}; known: {', '.join(t for t, _, _ in TYPES)}")
+        kinds.add(kind)
+    return kinds
+
+
+def _type_json(kind: Kind) -> dict[str, str]:
+    type_id, name = _TYPE_BY_KIND[kind]
+    return {"id": type_id, "name": name}
+
+
+# ---------------------------------------------------------------------------------------------
+# Protocol answers (JSON-ready dicts)
+
+
+def manifest(
+    service_url: str,
+    *,
+    identifier_space: str = DEFAULT_IDENTIFIER_SPACE,
+    schema_space: str = DEFAULT_SCHEMA_SPACE,
+) -> dict[str, Any]:
+    """The service manifest: what a client sees on a GET without ``queries``."""
+    base = service_url.rstrip("/")
+    return {
+        "versions": ["0.2"],
+        "name": SERVICE_NAME,
+        "identifierSpace": identifier_space,
+        "schemaSpace": schema_space,
+        # Our ids are our IRIs and the IRIs dereference, so the id is its own view URL.
+        "view": {"url": "{{id}}"},
+        "defaultTypes": [{"id": type_id, "name": name} for type_id, name, _ in TYPES],
+        "preview": {"url": f"{base}/preview?id={{{{id}}}}", "width": 400, "height": 120},
+        "suggest": {
+            "entity": {
+                "service_url": base,
+                "service_path": "/suggest/entity",
+                "flyout_service_path": "/preview?id=${id}",
+            },
+            "type": {"service_url": base, "service_path": "/suggest/type"},
+            "property": {"service_url": base, "service_path": "/suggest/property"},
+        },
+    }
+
+
+def parse_queries(text: str) -> dict[str, dict[str, Any]]:
+    """The ``queries`` parameter as a batch; `QueryError` when it is not a valid one."""
+    try:
+        batch = json.loads(text)
+    except ValueError as exc:
+        raise QueryError(f"queries is not valid JSON: {exc}") from exc
+    if not isinstance(batch, dict):
+        raise QueryError("queries must be a JSON object of named queries")
+    for key, query in batch.items():
+        if not isinstance(query, dict):
+            raise QueryError(f"query {key!r} must be an object")
+        if not isinstance(query.get("query", ""), str):
+            raise QueryError(f"query {key!r}: 'query' must be a string")
+        if "query" not in query and not query.get("properties"):
+            raise QueryError(f"query {key!r} needs 'query' or 'properties'")
+        limit = query.get("limit", DEFAULT_LIMIT)
+        if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 0:
+            raise QueryError(f"query {key!r}: 'limit' must be a non-negative number")
+        props = query.get("properties", [])
+        if not isinstance(props, list) or not all(
+            isinstance(p, dict) and "pid" in p and "v" in p for p in props
+        ):
+            raise QueryError(f"query {key!r}: 'properties' must be a list of {{pid, v}} objects")
+    return batch
+
+
+def reconcile(queries: Mapping[str, Mapping[str, Any]], index: EntityIndex) -> dict[str, Any]:
+    """Answer a batch of queries: ``{"q0": {"result": [candidate, ...]}, ...}``."""
+    answers: dict[str, Any] = {}
+    for key, query in queries.items():
+        limit = min(int(query.get("limit", DEFAULT_LIMIT)), MAX_LIMIT)
+        found = index.candidates(
+            str(query.get("query", "")),
+            type=query.get("type"),
+            limit=limit,
+            properties=query.get("properties", []),
+        )
+        answers[key] = {"result": [_result_json(s) for s in found]}
+    return answers
+
+
+def _result_json(scored: ScoredEntity) -> dict[str, Any]:
+    entity = scored.entity
+    result: dict[str, Any] = {
+        "id": entity.id,
+        "name": entity.name,
+        "type": [_type_json(entity.kind)],
+        "score": scored.score,
+        "match": scored.match,
+        "features": [{"id": fid, "value": value} for fid, value in scored.features],
+    }
+    if entity.description:
+        result["description"] = entity.description
+    return result
+
+
+def suggest_entity(
+    prefix: str,
+    index: EntityIndex,
+    type: str | Sequence[str] | None = None,  # noqa: A002 (the protocol's name)
+    limit: int = 10,
+) -> dict[str, Any]:
+    """Entities a name or any word of a name starts with `prefix`; whole-name starts first."""
+    wanted = fold(prefix)
+    kinds = _kinds(type)
+    ranked: list[tuple[int, str, IndexedEntity]] = []
+    for entity in index:
+        if kinds and entity.kind not in kinds:
+            continue
+        names = [fold(n) for n in (entity.name, *entity.alt_names)]
+        if any(n.startswith(wanted) for n in names):
+            ranked.append((0, entity.name, entity))
+        elif any(word.startswith(wanted) for n in names for word in n.split()):
+            ranked.append((1, entity.name, entity))
+    ranked.sort(key=lambda r: (r[0], r[1], r[2].id))
+    result = []
+    for _, _, entity in ranked[:limit]:
+        item: dict[str, Any] = {
+            "id": entity.id,
+            "name": entity.name,
+            "notable": [_type_json(entity.kind)],
+        }
+        if entity.description:
+            item["description"] = entity.description
+        result.append(item)
+    return {"result": result}
+
+
+def suggest_type(prefix: str = "") -> dict[str, Any]:
+    """Our three types whose id or name starts with `prefix` (all when empty)."""
+    wanted = fold(prefix)
+    return {
+        "result": [
+            {"id": type_id, "name": name}
+            for type_id, name, _ in TYPES
+            if fold(type_id).startswith(wanted) or fold(name).startswith(wanted)
+        ]
+    }
+
+
+def suggest_property(prefix: str = "", index: EntityIndex | None = None) -> dict[str, Any]:
+    """Properties whose id or name starts with `prefix`, from the documented list and the index."""
+    wanted = fold(prefix)
+    known = {pid: (name, description) for pid, name, description in PROPERTIES}
+    pids = index.property_ids() if index is not None else list(known)
+    result = []
+    for pid in pids:
+        name, description = known.get(pid, (pid, ""))
+        if fold(pid).startswith(wanted) or fold(name).startswith(wanted):
+            item = {"id": pid, "name": name}
+            if description:
+                item["description"] = description
+            result.append(item)
+    return {"result": result}
+
+
+def preview_html(entity_id: str, index: EntityIndex) -> str:
+    """A small HTML card for the preview iframe; every piece of text is escaped."""
+    entity = index.get(entity_id)
+    if entity is None:
+        raise KeyError(entity_id)
+    esc = html.escape
+    type_name = _type_json(entity.kind)["name"]
+    rows = [f'<p class="type">{esc(type_name)}</p>']
+    if entity.description:
+        rows.append(f'<p class="description">{esc(entity.description)}</p>')
+    if entity.alt_names:
+        rows.append(f'<p class="alt">Also: {esc(", ".join(entity.alt_names))}</p>')
+    for pid, value in entity.properties:
+        if pid != "wikidata":
+            rows.append(f"<p>{esc(pid)}: {esc(value)}</p>")
+    if entity.wikidata:
+        url = f"https://www.wikidata.org/wiki/{entity.wikidata}"
+        rows.append(
+            f'<p>Wikidata: <a href="{esc(url)}" target="_blank">{esc(entity.wikidata)}</a></p>'
+        )
+    body = "\n".join(rows)
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{esc(entity.name)}</title></head>\n"
+        '<body style="margin:0;font:13px sans-serif">\n'
+        f'<h3 style="margin:0 0 4px"><a href="{esc(entity.id)}" target="_blank">'
+        f"{esc(entity.name)}</a></h3>\n{body}\n</body></html>\n"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The single entry point for the HTTP server
+
+
+def handle(
+    path: str,
+    params: Mapping[str, str],
+    index: EntityIndex,
+    service_url: str,
+) -> tuple[int, str, bytes]:
+    """Answer one request below the mount point: (status, content type, body).
+
+    `path` may be given with or without the ``/reconcile`` mount prefix. `params` are the GET
+    query parameters merged with the POST form fields (the protocol sends the same names both
+    ways).
+    """
+    callback = params.get("callback")
+    if callback is not None and not _CALLBACK_RE.match(callback):
+        return _json(400, {"error": "invalid callback name"}, None)
+    route = _route(path)
+    try:
+        if route == "":
+            if "queries" in params:
+                batch = parse_queries(params["queries"])
+                return _json(200, reconcile(batch, index), callback)
+            return _json(200, manifest(service_url), callback)
+        if route == "/suggest/entity":
+            found = suggest_entity(params.get("prefix", ""), index, type=params.get("type"))
+            return _json(200, found, callback)
+        if route == "/suggest/type":
+            return _json(200, suggest_type(params.get("prefix", "")), callback)
+        if route == "/suggest/property":
+            return _json(200, suggest_property(params.get("prefix", ""), index), callback)
+        if route == "/preview":
+            entity_id = params.get("id")
+            if not entity_id:
+                raise QueryError("preview needs an 'id' parameter")
+            try:
+                page = preview_html(entity_id, index)
+            except KeyError:
+                return _json(404, {"error": f"unknown entity {entity_id}"}, None)
+            return 200, _HTML, page.encode("utf-8")
+    except QueryError as exc:
+        return _json(400, {"error": str(exc)}, callback)
+    return _json(404, {"error": f"no such reconciliation resource: {path}"}, callback)
+
+
+def _route(path: str) -> str:
+    route = "/" + path.strip("/")
+    if route == "/reconcile" or route.startswith("/reconcile/"):
+        route = route[len("/reconcile") :]
+    return route.rstrip("/")
+
+
+def _json(status: int, payload: Any, callback: str | None) -> tuple[int, str, bytes]:
+    text = json.dumps(payload, ensure_ascii=False)
+    if callback:
+        # JSONP: same payload, wrapped; "/**/" guards against content sniffing tricks.
+        return status, _JSONP, f"/**/{callback}({text});".encode()
+    return status, _JSON, text.encode("utf-8")

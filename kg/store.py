@@ -1,0 +1,175 @@
+"""The store on disk: pyoxigraph, in immutable generations behind an atomic "current" pointer.
+
+Layout of a store folder::
+
+    kg-store/
+      config.json      base IRI and other settings the store was built with
+      CURRENT          name of the published generation, replaced atomically
+      gen-000003/      a pyoxigraph store; never opened for writing once published
+      write.lock       held by the one writer
+
+Readers open the published generation read-only; since nobody ever writes a published
+generation, that is safe (pyoxigraph leaves a reader beside a writer undefined). A writer
+copies the current generation (hard links for RocksDB's immutable table files), writes the
+copy, flushes it and only then switches CURRENT. A writer killed at any point leaves CURRENT on
+the old generation: the store opens, holds no partial document, and the next writer removes
+the abandoned copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gc
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+DEFAULT_STORE = "kg-store"
+_CURRENT = "CURRENT"
+_CONFIG = "config.json"
+# RocksDB never modifies these files after writing them, so a new generation can share them.
+_IMMUTABLE_SUFFIXES = (".sst", ".blob")
+
+
+class StoreError(Exception):
+    """The store cannot be used as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    base: str
+
+    @staticmethod
+    def read(path: Path) -> StoreConfig | None:
+        f = path / _CONFIG
+        if not f.exists():
+            return None
+        data = json.loads(f.read_text(encoding="utf-8"))
+        return StoreConfig(base=data["base"])
+
+    def write(self, path: Path) -> None:
+        _atomic_write(path / _CONFIG, json.dumps({"base": self.base}, indent=2) + "\n")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def current_generation(path: Path) -> Path | None:
+    f = Path(path) / _CURRENT
+    if not f.exists():
+        return None
+    name = f.read_text(encoding="utf-8").strip()
+    gen = Path(path) / name
+    return gen if name and gen.is_dir() else None
+
+
+def open_reader(path: str | Path) -> ox.Store:
+    """The published generation, read-only; an empty in-memory store when nothing is published."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"{path}: not a store folder")
+    gen = current_generation(path)
+    if gen is None:
+        if path.exists() and any(path.iterdir()) and not (path / _CONFIG).exists():
+            raise StoreError(f"{path}: not a kg store (no {_CONFIG}); pass another --store")
+        return ox.Store()
+    return ox.Store.read_only(str(gen))
+
+
+class Writer:
+    """Holds the writable store for the duration of a `writer` block only, so no reference to
+    it outlives the block (RocksDB must be closed before the generation is published)."""
+
+    def __init__(self, store: ox.Store):
+        self.store: ox.Store | None = store
+
+
+@contextlib.contextmanager
+def writer(path: str | Path) -> Iterator[Writer]:
+    """A writable copy of the current generation, published only if the block succeeds."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    lock_fh = open(path / "write.lock", "w")
+    try:
+        try:
+            fcntl.flock(lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"{path}: another process is writing this store") from None
+        current = current_generation(path)
+        _remove_abandoned(path, current)
+        number = int(current.name.split("-")[1]) + 1 if current else 1
+        new = path / f"gen-{number:06d}"
+        if current is not None:
+            _copy_generation(current, new)
+        handle = Writer(ox.Store(str(new)))
+        try:
+            yield handle
+            handle.store.flush()
+        except BaseException:
+            handle.store = None
+            gc.collect()
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+        handle.store = None
+        gc.collect()
+        _atomic_write(path / _CURRENT, new.name + "\n")
+        _remove_abandoned(path, new, keep_previous=current)
+    finally:
+        fcntl.flock(lock_fh, fcntl.LOCK_UN)
+        lock_fh.close()
+
+
+def _copy_generation(src: Path, dst: Path) -> None:
+    dst.mkdir()
+    for f in src.iterdir():
+        if f.is_dir():
+            shutil.copytree(f, dst / f.name)
+        elif f.name == "LOCK":
+            continue
+        elif f.suffix in _IMMUTABLE_SUFFIXES:
+            try:
+                os.link(f, dst / f.name)
+            except OSError:
+                shutil.copy2(f, dst / f.name)
+        else:
+            shutil.copy2(f, dst / f.name)
+
+
+def _remove_abandoned(path: Path, keep: Path | None, keep_previous: Path | None = None) -> None:
+    """Generations that are neither published nor the one just replaced (readers may still have
+    the previous one open; it goes at the next write)."""
+    for g in path.glob("gen-*"):
+        if g.is_dir() and g != keep and g != keep_previous:
+            shutil.rmtree(g, ignore_errors=True)
+
+
+def replace_graphs(store: ox.Store, graphs: dict[ox.NamedNode, list[ox.Quad]]) -> None:
+    """Replace whole named graphs in one transaction: readers see all of them or none."""
+    if not graphs:
+        return
+    existing = [g for g in graphs if store.contains_named_graph(g)]
+    if not existing:
+        store.extend([q for quads in graphs.values() for q in quads])
+        return
+    parts = [f"DROP SILENT GRAPH {g} ;" for g in existing]
+    for g, quads in graphs.items():
+        body = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+        parts.append(f"INSERT DATA {{ GRAPH {g} {{ {body} }} }} ;")
+    store.update("\n".join(parts).rstrip(" ;"))

@@ -1,0 +1,379 @@
+"""The reconciliation service, checked against the W3C Reconciliation API 0.2 JSON Schemas.
+
+Every answer is validated with the specification's own schemas (``shared/specs``), resolved
+from a local `referencing.Registry` so that no ``$ref`` is ever fetched from the network. The
+queries the tests send are validated too, so a test cannot pass by sending something a real
+client never would.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft7Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT7
+
+from kg.serve.reconcile import (
+    EntityIndex,
+    IndexedEntity,
+    handle,
+    manifest,
+    preview_html,
+    reconcile,
+    suggest_entity,
+    suggest_property,
+    suggest_type,
+)
+
+SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs" / "reconciliation-0.2"
+SERVICE = "http://127.0.0.1:8000/reconcile"
+BASE = "https://example.org/archive-kg/id/"
+
+if not SPECS.is_dir():
+    pytest.skip(f"reconciliation schemas not found at {SPECS}", allow_module_level=True)
+
+
+def _registry() -> tuple[Registry, dict[str, dict[str, Any]]]:
+    """Every schema file, registered under its $id (the schemas declare no usable draft)."""
+    schemas: dict[str, dict[str, Any]] = {}
+    resources = []
+    for path in sorted(SPECS.glob("*.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        schemas[path.name] = contents
+        if "$id" in contents:
+            # "http://swagger.io/v2/schema.json#" is looked up without the empty fragment.
+            resources.append((contents["$id"].rstrip("#"), DRAFT7.create_resource(contents)))
+    return Registry().with_resources(resources), schemas
+
+
+REGISTRY, SCHEMAS = _registry()
+
+
+def validate(instance: Any, schema_file: str) -> None:
+    Draft7Validator(SCHEMAS[schema_file], registry=REGISTRY).validate(instance)
+
+
+ENTITIES = [
+    IndexedEntity(
+        id=BASE + "person/joseph-stalin",
+        name="Joseph Stalin",
+        kind="person",
+        alt_names=("Stalin", "Iosif Stalin", "Filippov"),
+        description="General Secretary of the Communist Party of the Soviet Union",
+        wikidata="Q855",
+        properties=(("born", "1878"), ("died", "1953"), ("country", "Soviet Union")),
+    ),
+    IndexedEntity(
+        id=BASE + "person/mao-zedong",
+        name="Mao Zedong",
+        kind="person",
+        alt_names=("Mao Tse-tung", "Chairman Mao"),
+        wikidata="Q5816",
+        properties=(("born", "1893"), ("country", "China")),
+    ),
+    IndexedEntity(
+        id=BASE + "person/zhou-enlai",
+        name="Zhou Enlai",
+        kind="person",
+        alt_names=("Chou En-lai",),
+        properties=(("country", "China"),),
+    ),
+    IndexedEntity(
+        id=BASE + "person/nikolai-roshchin",
+        name="Nikolai Roshchin",
+        kind="person",
+        alt_names=("N. V. Roshchin",),
+        description="Soviet Ambassador to China",
+        properties=(("country", "Soviet Union"),),
+    ),
+    IndexedEntity(
+        id=BASE + "person/andrei-roshchin",  # a namesake, to test property conditions
+        name="Andrei Roshchin",
+        kind="person",
+        properties=(("country", "Russia"),),
+    ),
+    IndexedEntity(
+        id=BASE + "place/beijing",
+        name="Beijing",
+        kind="place",
+        alt_names=("Peking", "Peiping"),
+        wikidata="Q956",
+        properties=(("country", "China"),),
+    ),
+    IndexedEntity(
+        id=BASE + "place/moscow",
+        name="Moscow",
+        kind="place",
+        alt_names=("Moskva",),
+        wikidata="Q649",
+    ),
+    IndexedEntity(
+        id=BASE + "place/lushunkou",
+        name="Lüshunkou",
+        kind="place",
+        alt_names=("Port Arthur",),
+        wikidata="Q623329",
+    ),
+    IndexedEntity(
+        id=BASE + "organization/stalin-prize-committee",  # an org sharing a word with a person
+        name="Stalin Prize Committee",
+        kind="organization",
+    ),
+    IndexedEntity(
+        id=BASE + "organization/united-nations",
+        name="United Nations",
+        kind="organization",
+        alt_names=("UN", "U.N."),
+        wikidata="Q1065",
+    ),
+    IndexedEntity(
+        id=BASE + "organization/evil",
+        name='<script>alert("x")</script> Bureau',
+        kind="organization",
+        alt_names=("<b>bold</b>",),
+        description="A & B <img src=x onerror=alert(1)>",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> EntityIndex:
+    return EntityIndex(ENTITIES)
+
+
+def run(queries: dict[str, Any], index: EntityIndex) -> dict[str, Any]:
+    """Send a batch through `handle` as a client would; validate request and answer."""
+    validate(queries, "reconciliation-query-batch.json")
+    status, content_type, body = handle("", {"queries": json.dumps(queries)}, index, SERVICE)
+    assert status == 200 and content_type.startswith("application/json")
+    answer = json.loads(body)
+    validate(answer, "reconciliation-result-batch.json")
+    assert set(answer) == set(queries)
+    return answer
+
+
+# -- manifest ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["", "/", "/reconcile", "/reconcile/"])
+def test_manifest_without_queries(index: EntityIndex, path: str) -> None:
+    status, content_type, body = handle(path, {}, index, SERVICE)
+    assert status == 200 and content_type.startswith("application/json")
+    doc = json.loads(body)
+    validate(doc, "manifest.json")
+    assert doc["versions"] == ["0.2"]
+    assert {t["id"] for t in doc["defaultTypes"]} == {"Person", "Place", "Organization"}
+    assert doc["preview"]["url"] == SERVICE + "/preview?id={{id}}"
+    assert set(doc["suggest"]) == {"entity", "type", "property"}
+
+
+def test_manifest_function_is_schema_valid() -> None:
+    validate(manifest(SERVICE + "/"), "manifest.json")
+
+
+# -- reconciliation -----------------------------------------------------------------------------
+
+
+def test_exact_name_is_a_match_and_first(index: EntityIndex) -> None:
+    answer = run({"q0": {"query": "Joseph Stalin", "type": "Person", "limit": 3}}, index)
+    results = answer["q0"]["result"]
+    assert results[0]["id"] == BASE + "person/joseph-stalin"
+    assert results[0]["match"] is True and results[0]["score"] == 100
+    assert results[0]["type"] == [{"id": "Person", "name": "Person"}]
+    assert all(r["match"] is False for r in results[1:])
+    assert len(results) <= 3
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Stalin, Joseph", "person/joseph-stalin"),  # inverted order
+        ("Chou En-lai", "person/zhou-enlai"),  # Wade-Giles alternative name
+        ("Mao Tse Tung", "person/mao-zedong"),  # punctuation differs
+        ("Lushunkou", "place/lushunkou"),  # without the diacritic
+        ("Peking", "place/beijing"),
+        ("Joseph Stalln", "person/joseph-stalin"),  # a typo
+    ],
+)
+def test_variant_finds_the_entity(index: EntityIndex, query: str, expected: str) -> None:
+    results = run({"q0": {"query": query}}, index)["q0"]["result"]
+    assert results and results[0]["id"] == BASE + expected
+
+
+def test_type_filter_excludes_other_kinds(index: EntityIndex) -> None:
+    unfiltered = run({"q0": {"query": "Stalin"}}, index)["q0"]["result"]
+    kinds = {r["type"][0]["id"] for r in unfiltered}
+    assert {"Person", "Organization"} <= kinds
+    answer = run(
+        {
+            "people": {"query": "Stalin", "type": "Person"},
+            "orgs": {"query": "Stalin", "type": "Organization"},
+        },
+        index,
+    )
+    assert {r["type"][0]["id"] for r in answer["people"]["result"]} == {"Person"}
+    assert [r["id"] for r in answer["orgs"]["result"]] == [
+        BASE + "organization/stalin-prize-committee"
+    ]
+
+
+def test_type_list_and_unknown_type(index: EntityIndex) -> None:
+    answer = run({"q0": {"query": "Moscow", "type": ["Place", "Organization"]}}, index)
+    assert answer["q0"]["result"][0]["id"] == BASE + "place/moscow"
+    status, _, body = handle(
+        "", {"queries": json.dumps({"q0": {"query": "x", "type": "Ship"}})}, index, SERVICE
+    )
+    assert status == 400 and "Ship" in json.loads(body)["error"]
+
+
+def test_property_condition_raises_the_matching_candidate(index: EntityIndex) -> None:
+    plain = run({"q0": {"query": "Roshchin", "type": "Person"}}, index)["q0"]["result"]
+    scores = {r["id"]: r["score"] for r in plain}
+    nikolai, andrei = BASE + "person/nikolai-roshchin", BASE + "person/andrei-roshchin"
+    assert nikolai in scores and andrei in scores
+
+    conditioned = run(
+        {
+            "q0": {
+                "query": "Roshchin",
+                "type": "Person",
+                "properties": [{"pid": "country", "v": "Soviet Union"}],
+            }
+        },
+        index,
+    )["q0"]["result"]
+    assert conditioned[0]["id"] == nikolai
+    by_id = {r["id"]: r for r in conditioned}
+    assert by_id[nikolai]["score"] > by_id[andrei]["score"]
+    assert {"id": "property:country", "value": True} in by_id[nikolai]["features"]
+    assert {"id": "property:country", "value": False} in by_id[andrei]["features"]
+
+
+@pytest.mark.parametrize(
+    "v",
+    ["1878", 1878, {"id": "1878"}, ["1900", "1878"]],
+    ids=["string", "number", "entity", "list"],
+)
+def test_property_value_forms(index: EntityIndex, v: Any) -> None:
+    query = {"q0": {"query": "Joseph Stalin", "properties": [{"pid": "born", "v": v}]}}
+    top = run(query, index)["q0"]["result"][0]
+    assert top["id"] == BASE + "person/joseph-stalin" and top["match"] is True
+
+
+def test_contradicted_property_is_not_a_match(index: EntityIndex) -> None:
+    query = {"q0": {"query": "Joseph Stalin", "properties": [{"pid": "wikidata", "v": "Q5816"}]}}
+    top = run(query, index)["q0"]["result"][0]
+    assert top["id"] == BASE + "person/joseph-stalin" and top["match"] is False
+    assert top["score"] < 100
+
+
+def test_properties_only_query(index: EntityIndex) -> None:
+    query = {"q0": {"properties": [{"pid": "wikidata", "v": "Q956"}]}}
+    results = run(query, index)["q0"]["result"]
+    assert [r["id"] for r in results] == [BASE + "place/beijing"]
+
+
+def test_unknown_name_gives_no_candidates(index: EntityIndex) -> None:
+    assert run({"q0": {"query": "Xyzzy Plugh"}}, index)["q0"]["result"] == []
+
+
+def test_reconcile_function_over_a_batch(index: EntityIndex) -> None:
+    batch = {f"q{i}": {"query": name, "limit": 1} for i, name in enumerate(["UN", "Moskva"])}
+    answer = reconcile(batch, index)
+    validate(answer, "reconciliation-result-batch.json")
+    assert answer["q0"]["result"][0]["id"] == BASE + "organization/united-nations"
+    assert answer["q1"]["result"][0]["id"] == BASE + "place/moscow"
+
+
+# -- suggest and preview ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prefix", "type_", "expected"),
+    [
+        ("sta", None, ["person/joseph-stalin", "organization/stalin-prize-committee"]),
+        ("sta", "Person", ["person/joseph-stalin"]),
+        ("pek", None, ["place/beijing"]),  # by an alternative name
+        ("enl", None, ["person/zhou-enlai"]),  # by a later word of the name
+    ],
+)
+def test_suggest_entity_by_prefix(index: EntityIndex, prefix: str, type_, expected) -> None:
+    params = {"prefix": prefix} | ({"type": type_} if type_ else {})
+    status, _, body = handle("/suggest/entity", params, index, SERVICE)
+    answer = json.loads(body)
+    validate(answer, "suggest-entities-response.json")
+    assert status == 200
+    assert [r["id"] for r in answer["result"]] == [BASE + e for e in expected]
+
+
+def test_suggest_type_and_property(index: EntityIndex) -> None:
+    for prefix, expected in [("", ["Person", "Place", "Organization"]), ("pl", ["Place"])]:
+        status, _, body = handle("/suggest/type", {"prefix": prefix}, index, SERVICE)
+        answer = json.loads(body)
+        validate(answer, "suggest-types-response.json")
+        assert [t["id"] for t in answer["result"]] == expected
+    status, _, body = handle("/reconcile/suggest/property", {"prefix": "bo"}, index, SERVICE)
+    answer = json.loads(body)
+    validate(answer, "suggest-properties-response.json")
+    assert [p["id"] for p in answer["result"]] == ["born"]
+    validate(suggest_type(), "suggest-types-response.json")
+    validate(suggest_property(""), "suggest-properties-response.json")
+    validate(suggest_entity("", index), "suggest-entities-response.json")
+
+
+def test_preview_escapes_all_text(index: EntityIndex) -> None:
+    status, content_type, body = handle(
+        "/preview", {"id": BASE + "organization/evil"}, index, SERVICE
+    )
+    page = body.decode("utf-8")
+    assert status == 200 and content_type.startswith("text/html")
+    assert "<script>" not in page and "<img" not in page and "<b>bold" not in page
+    assert "&lt;script&gt;" in page and "A &amp; B" in page
+    assert "Joseph Stalin" in preview_html(BASE + "person/joseph-stalin", index)
+
+
+def test_preview_of_unknown_entity_is_404(index: EntityIndex) -> None:
+    status, _, _ = handle("/preview", {"id": BASE + "person/nobody"}, index, SERVICE)
+    assert status == 404
+
+
+# -- JSONP and errors ---------------------------------------------------------------------------
+
+
+def test_jsonp_callback_wraps_the_answer(index: EntityIndex) -> None:
+    queries = json.dumps({"q0": {"query": "Beijing"}})
+    status, content_type, body = handle(
+        "", {"queries": queries, "callback": "jQuery123_456"}, index, SERVICE
+    )
+    text = body.decode("utf-8")
+    assert status == 200 and content_type.startswith("application/javascript")
+    assert text.startswith("/**/jQuery123_456(") and text.endswith(");")
+    payload = json.loads(text[len("/**/jQuery123_456(") : -2])
+    validate(payload, "reconciliation-result-batch.json")
+    status, _, body = handle("", {"callback": "cb"}, index, SERVICE)
+    validate(json.loads(body.decode()[len("/**/cb(") : -2]), "manifest.json")
+
+
+def test_unsafe_callback_is_refused(index: EntityIndex) -> None:
+    status, content_type, _ = handle("", {"callback": "alert(1);x"}, index, SERVICE)
+    assert status == 400 and content_type.startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    "queries",
+    ["{not json", '["q0"]', '{"q0": "Stalin"}', '{"q0": {"limit": 3}}', '{"q0": {"query": 5}}'],
+    ids=["not-json", "not-object", "query-not-object", "no-query", "query-not-string"],
+)
+def test_bad_queries_are_400_with_a_json_error(index: EntityIndex, queries: str) -> None:
+    status, content_type, body = handle("", {"queries": queries}, index, SERVICE)
+    assert status == 400 and content_type.startswith("application/json")
+    assert "error" in json.loads(body)
+
+
+def test_unknown_path_is_404(index: EntityIndex) -> None:
+    status, _, body = handle("/extend", {}, index, SERVICE)
+    assert status == 404 and "error" in json.loads(body)

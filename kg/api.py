@@ -115,7 +115,7 @@ class KnowledgeGraph:
         """Read, extract and store; a file that yields nothing is reported and skipped."""
         report = IngestReport()
         records: list[Record] = []
-        for name, result in read_inputs(paths):
+        for _name, result in read_inputs(paths):
             report.files += 1
             if isinstance(result, SourceError):
                 report.errors.append(str(result))
@@ -224,17 +224,17 @@ class KnowledgeGraph:
                 identity[content_key(r)] = document_key(r)
         rekeyed: list[ox.NamedNode] = []
         extra: list[Record] = []
-        for old_key, new_key in identity.items():
+        for old_key in identity:
             doc = self.iris.document(old_key)
             for q in store.quads_for_pattern(None, KG.aboutDocument, doc, None):
-                raw = next(store.quads_for_pattern(q.subject, KG.rawRecord, None, q.graph), None)
+                raw = next(store.quads_for_pattern(q.subject, KG.rawRecord, None, q.graph_name), None)
                 if raw is None:
                     continue
                 data = json.loads(raw.object.value)
                 src = data.pop("source")
                 extra.append(Record(**{**data, "source": SourceRef(src["path"], src["line"],
                                                                    src["kind"])}))
-                rekeyed.append(q.graph)
+                rekeyed.append(q.graph_name)
         best: dict[tuple[str, str], Record] = {}
         for r in extra + records:
             key = document_key(r)
@@ -273,15 +273,15 @@ class KnowledgeGraph:
             graphs = set()
             for q in store.quads_for_pattern(None, KG.aboutDocument, None, None):
                 doc, src = q.object.value, None
-                s = next(store.quads_for_pattern(q.subject, KG.source, None, q.graph), None)
+                s = next(store.quads_for_pattern(q.subject, KG.source, None, q.graph_name), None)
                 src = s.object.value if s else ""
                 names = {doc, doc.rsplit("/", 1)[-1], src, src.rsplit("/", 1)[-1]}
-                n = next(store.quads_for_pattern(s.object, KG.sourceName, None, q.graph),
+                n = next(store.quads_for_pattern(s.object, KG.sourceName, None, q.graph_name),
                          None) if s else None
                 if n:
                     names.add(n.object.value)
                 if target in names or Path(target).name in names:
-                    graphs.add(q.graph)
+                    graphs.add(q.graph_name)
             for g in graphs:
                 store.remove_graph(g)
             if graphs:

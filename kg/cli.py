@@ -100,7 +100,7 @@ def extract(paths, fmt, model, full_text, dask_address) -> None:
 
     records: dict[str, object] = {}
     failed = False
-    for name, result in read_inputs(paths):
+    for _name, result in read_inputs(paths):
         if isinstance(result, SourceError):
             click.echo(f"error: {result}", err=True)
             failed = True

@@ -72,7 +72,7 @@ def to_jsonld(quads) -> dict[str, Any]:
     """A JSON-LD 1.1 document: one object per named graph, nodes grouped by subject."""
     graphs: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for q in quads:
-        g = q.graph.value if isinstance(q.graph, ox.NamedNode) else "@default"
+        g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else "@default"
         subject = q.subject.value if isinstance(q.subject, ox.NamedNode) else f"_:{q.subject.value}"
         node = graphs[g].setdefault(subject, {"@id": subject})
         if q.predicate.value == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" and isinstance(

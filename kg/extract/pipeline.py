@@ -51,6 +51,11 @@ _IN_NAMED_THING = re.compile(
     r"\b(?:Treaty|Agreement|Pact|Convention|Accord|Declaration|Charter|Conference)\s+"
     r"(?:of|on|for|between)\s+(?:[A-Z][\w'-]*,?\s+(?:and\s+)?)*$"
 )
+# "All Provincial Premiers", "Soviet Ambassadors": a group of people, not a person.
+_GROUP = re.compile(
+    r"^(?:All|Various|Several)\b|\b(?:Premiers|Ministers|Ambassadors|Leaders|Members|Secretaries|"
+    r"Chairmen|Governments|Delegates|Representatives|Comrades|Officials)$"
+)
 CONFIDENCE = {"ruler": 0.95, "ner": 0.7, "title-grammar": 0.9, "demonym": 0.5, "role": 0.85}
 
 
@@ -133,7 +138,7 @@ class Extractor:
         elif role and not role.name:
             return None  # a bare role ("Soviet Ambassador"): nobody named
         kind: EntityKind | None = None
-        if _ORG_HINT.search(phrase) or r.kind_of(phrase) == "organization":
+        if _ORG_HINT.search(phrase) or r.kind_of(phrase) == "organization" or _GROUP.search(phrase):
             kind = "organization"
         real = r.resolve(phrase, kind, ctx, allow_pseudonym=ref.pseudonym is None)
         alias_text = ref.pseudonym

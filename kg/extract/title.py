@@ -71,7 +71,8 @@ _EMBEDDED = re.compile(
 _STOP = re.compile(
     r"\s*(?:,\s*|\s)(?:on|regarding|concerning|about|re:|re|in\s+connection|in\s+regard|"
     r"with\s+regard|with\s+respect|on\s+the\s+subject|discussing|reporting|requesting|"
-    r"informing|advising|including|with(?!\s+(?:the\s+)?(?:Ambassador|Chinese|Soviet|Prime|"
+    r"informing|advising|including|conveying|transmitting|forwarding|relaying|enclosing|"
+    r"with(?!\s+(?:the\s+)?(?:Ambassador|Chinese|Soviet|Prime|"
     r"Premier|Chairman|President|Comrade|Minister|General|Marshal)))\b.*$",
     re.I,
 )

@@ -104,8 +104,8 @@ class Resolver:
         return Entity(key=e.key, kind=e.kind, label=e.name, wikidata=e.wikidata)
 
     def unresolved(self, name: str, kind: EntityKind) -> Entity:
-        return Entity(key=f"{kind}-{slug(name)}", kind=kind, label=clean_name(name),
-                      resolved=False)
+        label = clean_name(name) or name.strip()
+        return Entity(key=f"{kind}-{slug(label)}", kind=kind, label=label, resolved=False)
 
     def kind_of(self, name: str) -> EntityKind | None:
         """The authority's kind for a name, when the name is known unambiguously."""

@@ -63,6 +63,8 @@ def read_listing(text: str, path: str) -> ReadResult:
     blocks = _explicit_blocks(lines) if explicit else _implicit_blocks(lines)
     records: list[Record] = []
     problems: list[ReadProblem] = []
+    # an undated block that does not start with a heading is page text, not an entry
+    blocks = [b for b in blocks if b.dated or _title_like(b.lines[0].text)]
     for i, block in enumerate(blocks):
         record, problem = _record(block, path, last=(i == len(blocks) - 1))
         if problem:
@@ -189,9 +191,10 @@ def _field_count(block: _Block) -> int:
 
 
 def _title_like(text: str) -> bool:
+    """Titles are headings: no closing full stop, not a numbered point, not lower-case."""
     if len(text) > 300 or re.match(r"^\(\d+\)", text) or text[:1].islower():
         return False
-    return not _SENTENCE_END.search(text) or len(text) < 90
+    return not re.search(r"[.!?]['\"\u201d\u2019]?\s*$", text)
 
 
 def _starts_undated_entry(paragraphs: list[list[_Line]], k: int) -> bool:

@@ -51,7 +51,7 @@ _CLASSIFICATIONS = ("Top Secret", "Secret", "Strictly Secret", "Confidential")
 _AMBASSADOR_ROLES = ("Ambassador to {country}", "Chargé d'Affaires in {country}",
                      "Envoy to {country}", "Military Attaché in {country}")
 _GENERIC_ROLES = ("Premier", "Foreign Minister", "Deputy Foreign Minister", "Defense Minister",
-                  "Chairman", "General Secretary", "Marshal", "Comrade")
+                  "Chairman", "General Secretary", "Marshal")
 
 
 @dataclass(frozen=True)
@@ -117,17 +117,20 @@ class Vocabulary:
             return rng.choice(variants)
         return e.name
 
-    def role_phrase(self, rng: random.Random, e: AuthorityEntry) -> str:
-        """"Soviet Ambassador to China Nikolai Roshchin" and other ways titles name a post."""
+    def role_title(self, rng: random.Random, e: AuthorityEntry) -> str:
+        """A post the person could be named by: "Soviet Ambassador to China", "Premier"."""
         demonym = self.demonym(e.nationality)
         if demonym and e.posts and rng.random() < 0.5:
-            return f"{demonym} {rng.choice(e.posts).label} {e.name}"
+            return f"{demonym} {rng.choice(e.posts).label}"
         if demonym and rng.random() < 0.7:
             country = rng.choice(self.countries)
             if country.key != e.nationality:
-                role = rng.choice(_AMBASSADOR_ROLES).format(country=country.name)
-                return f"{demonym} {role} {e.name}"
-        return f"{rng.choice(_GENERIC_ROLES)} {e.name}"
+                return f"{demonym} " + rng.choice(_AMBASSADOR_ROLES).format(country=country.name)
+        return rng.choice(_GENERIC_ROLES)
+
+    def role_phrase(self, rng: random.Random, e: AuthorityEntry) -> str:
+        """"Soviet Ambassador to China Nikolai Roshchin" and other ways titles name a post."""
+        return f"{self.role_title(rng, e)} {e.name}"
 
     def org_form(self, rng: random.Random, e: AuthorityEntry) -> str:
         short = [v for v in e.variants if v[:1].isupper() and len(v) <= 40]
@@ -225,7 +228,7 @@ def _summary(rng: random.Random, v: Vocabulary, named: list[AuthorityEntry]) -> 
             f"In a message to {bn}, {an} describes the negotiations with {cn} on {topic}.",
             f"{v.role_phrase(rng, a)} reports on his conversation with {bn} regarding {topic} "
             f"and {topic2}.",
-            f"{an}, {v.role_phrase(rng, a).rsplit(' ', len(a.name.split()))[0]}, asks {bn} to "
+            f"{an}, {v.role_title(rng, a)}, asks {bn} to "
             f"inform the {v.org_form(rng, org)} that {day} would be the most convenient date.",
             f"{an} and {bn} discuss {topic}, {topic2} and the position of {other.name}.",
             f"The {demonym} delegation intends to visit {city.name} on {day}.",

@@ -157,6 +157,8 @@ class Extractor:
         else:
             if kind is None and r.kind_of(phrase) == "place":
                 return None
+            if kind is None and not _looks_like_personal_name(phrase):
+                return None
             entity = r.unresolved(phrase, kind or "person")
             method, score, feats = "unresolved", 0.5, ()
         start = ref.start + max(0, ref.written.find(phrase))
@@ -328,6 +330,18 @@ class Extractor:
                     entity = r.unresolved(label, kind or _guess_kind(written))
                 entry.curated.append((list_name, entity))
         entry.curated_subjects = list(cur.get("subjects", []))
+
+
+_PARTICLES = {"de", "van", "von", "der", "den", "bin", "ibn", "al", "el", "la", "le", "du", "y",
+              "da", "di", "dos", "del"}
+
+
+def _looks_like_personal_name(phrase: str) -> bool:
+    """An unknown name from a title is kept as a person only if it is shaped like one."""
+    words = phrase.replace("'s", "").split()
+    if not 1 <= len(words) <= 5 or _NOT_A_NAME.search(phrase):
+        return False
+    return all(w[:1].isupper() or w.lower() in _PARTICLES for w in words)
 
 
 def _sentence_initial(text: str, start: int) -> bool:

@@ -15,7 +15,7 @@ from kg.resolve.resolver import Resolver
 
 # Role heads, longest first; the value is the head word used to compare roles.
 ROLE_HEADS: dict[str, str] = {
-    "prime minister": "premier", "vice premier": "premier", "premier": "premier",
+    "prime minister": "premier", "pm": "premier", "vice premier": "premier", "premier": "premier",
     "foreign minister": "minister", "minister of foreign affairs": "minister",
     "deputy foreign minister": "minister", "deputy minister": "minister",
     "defense minister": "minister", "defence minister": "minister", "minister": "minister",

@@ -30,6 +30,8 @@ DOC_TYPES = [
     "Address", "Proposal", "Remarks", "Briefing", "Study", "Analysis", "Assessment", "Estimate",
     "Bulletin", "Announcement", "Circular", "Dispatch", "Despatch", "Aide-Memoire",
     "Aide-Mémoire", "Editorial", "Article", "Notification", "Request", "Reply", "Response",
+    "Meeting", "Telephone Conversation", "Petition", "Testimony", "Memoir", "Memoirs", "Chronology", "Biography", "Questionnaire",
+    "Inventory", "Outline", "Plan", "Program", "Programme", "Proclamation", "Manifesto", "Minute",
 ]
 _TYPE_RE = re.compile(
     r"\b(" + "|".join(re.escape(t) for t in sorted(DOC_TYPES, key=len, reverse=True)) + r")s?\b",
@@ -76,6 +78,7 @@ _STOP = re.compile(
     r"Premier|Chairman|President|Comrade|Minister|General|Marshal)))\b.*$",
     re.I,
 )
+_PARTICIPLE_CLAUSE = re.compile(r",\s+[A-Z][a-z]+ing\b.*$")
 _SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and\s+|\s+or\s+|\s*&\s*|\s*,\s+)\s*")
 _VIA_BRACKET = re.compile(r"[\[(]\s*via\s+([^\])]+?)\s*[\])]", re.I)
 _VIA = re.compile(r"\s+(?:via|through|by way of)\s+(.+)$", re.I)
@@ -83,6 +86,7 @@ _PSEUDO = re.compile(r"^(?P<a>[^\[\(]+?)\s*[\[(](?P<b>[^\])]+)[\])]\s*$")
 _HONORIFIC = re.compile(
     r"^(?:Comrades?|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Messrs\.?|Sir|Herr|Monsieur|Tovarishch)\s+", re.I
 )
+_EDITORIAL = re.compile(r"^(?:the|a|an|his|her|their)\b|'s$|\u2019s$", re.I)
 _PARTICIPANTS = re.compile(r"^[,:]?\s*(?:of|between|among)\s+(?P<list>.+)$", re.I)
 _WITH = re.compile(r"^(?P<pre>.*?)\bwith\s+(?P<list>.+)$", re.I)
 _DEMONYM_PREFIX = re.compile(
@@ -142,10 +146,14 @@ def parse_title(title: str) -> TitleParse:
     if prefix and _prefix_is_author(prefix, body[t_start:t_end]):
         result.authors.append(_name_ref(title, prefix, body_offset + text[body_offset:].find(prefix)))
     kind = doc_type.lower()
-    if conv or kind.endswith("conversation") or kind in {"conversation", "talk", "interview"} or (
+    if conv or kind.endswith("conversation") or kind in {"conversation", "talk", "interview", "meeting"} or (
         kind.startswith(("record of", "minutes of"))
     ):
         _parse_participants(title, rest, rest_offset, result, owner)
+        if re.search(r"['\u2019]s\]?$", prefix):  # "X's Conversation with Y": X took part
+            for author in reversed(result.authors):
+                if author.name not in {p.name for p in result.participants}:
+                    result.participants.insert(0, author)
     elif kind.startswith("exchange of"):
         _parse_exchange(title, rest, rest_offset, result)
     else:
@@ -189,7 +197,7 @@ def _find_type(body: str) -> tuple[int, int, str] | None:
 
 
 def _prefix_is_author(prefix: str, type_word: str) -> bool:
-    if prefix.endswith(("'s", "\u2019s")):
+    if re.search(r"['\u2019]s\]?$", prefix):
         return True
     if _ORG_WORDS.search(prefix):
         return True
@@ -221,6 +229,16 @@ def _parse_correspondence(
 
 
 def _parse_simple(title: str, text: str, offset: int, result: TitleParse) -> None:
+    of = re.match(r"^\s*,?\s*(?:of|by)\s+(?=[A-Z])", text)
+    if of and not re.search(r"(?:^|[\s,])from\s+", text):
+        # "Statement of Nakajima Kenzo, Chairman of the Board": the author, then apposition
+        head = _PARTICIPLE_CLAUSE.sub("", text[of.end():])
+        head = re.split(r"\s+(?:to|via)\s+", head)[0]
+        for part, start in _split(head.split(",")[0], offset + of.end()):
+            result.authors.append(_name_ref(title, part, start))
+        text = text[of.end() + len(head):]
+        if _PARTICIPLE_CLAUSE.match(text):
+            return
     for vm in _VIA_BRACKET.finditer(text):
         for part, start in _split(vm.group(1), offset + vm.start(1)):
             result.intermediaries.append(_name_ref(title, part, start))
@@ -295,6 +313,7 @@ def _parse_exchange(title: str, rest: str, offset: int, result: TitleParse) -> N
 
 def _split(phrase: str, offset: int) -> list[tuple[str, int]]:
     """Split a list of names ("Zhou Enlai or Mao Zedong"), trimming places, dates and clauses."""
+    phrase = _PARTICIPLE_CLAUSE.sub("", phrase)
     phrase = _STOP.sub("", phrase)
     phrase = _TRAILING_DATE.sub("", phrase)
     out: list[tuple[str, int]] = []
@@ -318,7 +337,10 @@ def _name_ref(title: str, phrase: str, start: int) -> NameRef:
     phrase = _HONORIFIC.sub("", phrase)
     m = _PSEUDO.match(phrase)
     name, pseudonym = phrase, None
-    if m and not m.group("b").lower().startswith("via "):
+    if m and _EDITORIAL.match(m.group("a")):
+        # "The Chancellor's [Helmut Kohl's]": the bracket explains, it is no pseudonym
+        name = m.group("b").strip()
+    elif m and not m.group("b").lower().startswith("via "):
         # The archive writes "Filippov [Stalin]": the bracket holds the real name. Resolution may
         # swap the two when the authority knows better ("Stalin [Kuznetsov]").
         pseudonym, name = m.group("a").strip(), m.group("b").strip()

@@ -48,14 +48,25 @@ class DocContext:
             self.by_short.setdefault(short, set()).add(entry.key)
 
 
+# Words that open a form of address ("President Ho", "Uncle Ho"), never a family name.
+_ADDRESS_WORDS = {
+    "president", "chairman", "uncle", "comrade", "general", "marshal", "premier", "prime",
+    "minister", "king", "emperor", "sir", "mr", "mrs", "dr", "pope", "ayatollah", "shah", "prince",
+    "princess", "queen", "lord", "lady", "generalissimo", "admiral", "colonel", "secretary",
+    "ambassador", "chancellor", "field", "vice", "madame", "saint", "st", "the",
+}
+
+
 def short_names(entry: AuthorityEntry) -> set[str]:
     """Surname forms a person is referred to by ("Mao" for Mao Zedong, "Stalin")."""
     out = set()
     if entry.kind != "person":
         return out
     for form in (entry.name, *entry.variants):
+        if "," in form:
+            continue  # catalogue order "Nehru, Jawaharlal": the canonical form covers it
         tokens = fold(form).split()
-        if len(tokens) < 2:
+        if len(tokens) < 2 or tokens[0] in _ADDRESS_WORDS:
             continue
         out.add(tokens[0] if entry.family_name_first else tokens[-1])
     return out

@@ -1,0 +1,290 @@
+"""Run SPARQL queries and updates in worker processes that can be killed on a timeout.
+
+pyoxigraph's `Store.query` cannot be interrupted from Python, so a query that runs too long
+would hold a server thread (and a core) for ever. Each query runs instead in a worker process
+started with 'spawn'; the pool waits for the answer up to the timeout and, past it, kills the
+worker and starts a fresh one. Workers open the store read-only themselves (`open_reader`) and
+reopen it when a new generation has been published. Updates run the same way inside a
+`kg.store.writer` block, so a killed update leaves the published generation untouched.
+
+A worker returns bytes already serialised (query results are not picklable and may be large).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class QueryTask:
+    text: str
+    format: str | None = None  # the `format` parameter, if any
+    accept: str | None = None
+    default_graphs: tuple[str, ...] = ()  # protocol's default-graph-uri
+    named_graphs: tuple[str, ...] = ()  # protocol's named-graph-uri
+    max_results: int = 10_000
+
+
+@dataclass(frozen=True)
+class UpdateTask:
+    text: str
+
+
+@dataclass
+class Outcome:
+    """What to send back: a status, a content type, a body and extra headers."""
+
+    status: int
+    content_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    form: str = ""  # "solutions", "boolean", "graph" for a query that ran
+    wants_html: bool = False  # the client asked for an HTML page: body is JSON or Turtle
+
+    @staticmethod
+    def error(status: int, message: str) -> Outcome:
+        return Outcome(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode())
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside the worker process
+
+
+class _Opened:
+    def __init__(self, path: str):
+        self.path = path
+        self.generation: Path | None = None
+        self.store = None
+
+    def store_now(self):
+        from kg.store import current_generation, open_reader
+
+        gen = current_generation(Path(self.path))
+        if self.store is None or gen != self.generation:
+            self.store = None  # close the old generation before opening the new one
+            self.store = open_reader(self.path)
+            self.generation = gen
+        return self.store
+
+
+def run_query(store, task: QueryTask) -> Outcome:
+    """Execute one query on an open store and serialise its results (capped)."""
+    import pyoxigraph as ox
+
+    from kg.rdf.namespace import PREFIXES
+    from kg.serve.results import (
+        FormatError,
+        choose_format,
+        render_boolean,
+        render_graph,
+        render_solutions,
+    )
+
+    options: dict = {"prefixes": PREFIXES}
+    if task.default_graphs or task.named_graphs:
+        if task.default_graphs:
+            options["default_graph"] = [ox.NamedNode(g) for g in task.default_graphs]
+        if task.named_graphs:
+            options["named_graphs"] = [ox.NamedNode(g) for g in task.named_graphs]
+    else:
+        # The default graph is the union of all named graphs (documented on /sparql).
+        options["use_default_graph_as_union"] = True
+    try:
+        results = store.query(task.text, **options)
+    except SyntaxError as exc:
+        return Outcome.error(400, f"malformed query: {exc}")
+    except ValueError as exc:
+        return Outcome.error(400, f"bad query: {exc}")
+    if isinstance(results, ox.QueryBoolean):
+        form = "boolean"
+    elif isinstance(results, ox.QueryTriples):
+        form = "graph"
+    else:
+        form = "solutions"
+    try:
+        fmt = choose_format(form, task.format, task.accept)
+    except FormatError as exc:
+        return Outcome.error(400, str(exc))
+    wants_html = fmt.name == "html"
+    headers: dict[str, str] = {}
+    if form == "boolean":
+        name = "json" if wants_html else fmt.name
+        body = render_boolean(name, bool(results))
+        media = "text/plain" if name in ("csv", "tsv") else fmt.media_type
+        return Outcome(200, _ctype(media), body, headers, form, wants_html)
+    rows = []
+    truncated = False
+    for item in results:
+        if len(rows) == task.max_results:
+            truncated = True
+            break
+        rows.append(item if form == "graph" else [item[i] for i in range(len(item))])
+    if truncated:
+        headers["X-Result-Truncated"] = "true"
+    headers["X-Result-Count"] = str(len(rows))
+    if form == "graph":
+        name = "turtle" if wants_html else fmt.name
+        body = render_graph(name, rows)
+        media = "text/turtle" if wants_html else fmt.media_type
+    else:
+        name = "json" if wants_html else fmt.name
+        body = render_solutions(name, [v.value for v in results.variables], rows)
+        media = "application/sparql-results+json" if wants_html else fmt.media_type
+    return Outcome(200, _ctype(media), body, headers, form, wants_html)
+
+
+def _ctype(media: str) -> str:
+    if media.startswith("text/") or media.endswith(("json", "xml")):
+        return f"{media}; charset=utf-8"
+    return media
+
+
+def run_update(path: str, task: UpdateTask) -> Outcome:
+    """Apply an update to a new generation, published only if the update succeeds."""
+    from kg.rdf.namespace import PREFIXES
+    from kg.store import StoreError, writer
+
+    try:
+        with writer(path) as w:
+            w.store.update(task.text, prefixes=PREFIXES)
+    except SyntaxError as exc:
+        return Outcome.error(400, f"malformed update: {exc}")
+    except StoreError as exc:
+        return Outcome.error(503, str(exc))
+    return Outcome(204, "text/plain; charset=utf-8", b"")
+
+
+def worker_main(conn: Connection, store_path: str) -> None:
+    """The loop of one worker process: one task in, one Outcome out."""
+    import pyoxigraph  # noqa: F401  (imported before "ready" so the first task is not slowed)
+
+    from kg.store import StoreError
+
+    opened = _Opened(store_path)
+    conn.send("ready")
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if isinstance(task, UpdateTask):
+                opened.store = None  # hold no reader on the generation being copied
+                outcome = run_update(store_path, task)
+            else:
+                outcome = run_query(opened.store_now(), task)
+        except StoreError as exc:
+            outcome = Outcome.error(503, str(exc))
+        except OSError as exc:
+            # The generation we had open was removed under us: reopen next time.
+            opened.store = None
+            outcome = Outcome.error(503, f"store unavailable, try again: {exc}")
+        except Exception as exc:  # a worker must answer, whatever went wrong
+            outcome = Outcome.error(500, f"{type(exc).__name__}: {exc}")
+        conn.send(outcome)
+
+
+# ---------------------------------------------------------------------------------------------
+# In the server process
+
+
+class _Worker:
+    def __init__(self, ctx, store_path: str):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=worker_main, args=(child, store_path),
+                                   name="kg-sparql-worker", daemon=True)
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """A few worker processes; a task waits for an idle one, then runs under the timeout."""
+
+    def __init__(self, store_path: str | Path, *, size: int = 2, timeout: float = 10.0,
+                 start_timeout: float = 60.0):
+        self.store_path = str(store_path)
+        self.size = size
+        self.timeout = timeout
+        self.start_timeout = start_timeout
+        self._ctx = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(size):
+            self._spawn()
+
+    def _spawn(self) -> None:
+        """Start a worker and put it in the idle queue once it says it is ready."""
+        with self._lock:
+            if self._closed:
+                return
+            worker = _Worker(self._ctx, self.store_path)
+            self._all.add(worker)
+
+        def wait_ready() -> None:
+            try:
+                ready = worker.conn.poll(self.start_timeout) and worker.conn.recv() == "ready"
+            except (EOFError, OSError):
+                ready = False
+            if ready and not self._closed:
+                self._idle.put(worker)
+            else:
+                self._discard(worker)
+                if not self._closed:
+                    time.sleep(1.0)  # do not spin when workers cannot start at all
+                    self._spawn()
+
+        threading.Thread(target=wait_ready, daemon=True, name="kg-worker-start").start()
+
+    def _discard(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+        worker.kill()
+
+    def _replace(self, worker: _Worker) -> None:
+        self._discard(worker)
+        self._spawn()
+
+    def run(self, task: QueryTask | UpdateTask) -> Outcome:
+        """Run a task; 503 when it runs past the timeout (its worker is killed and replaced)."""
+        try:
+            # Waiting for a worker does not count against the query's own time: every busy
+            # worker is freed within the timeout, a replacement within its start-up time.
+            worker = self._idle.get(timeout=self.timeout + self.start_timeout)
+        except queue.Empty:
+            return Outcome.error(503, "all query workers are busy; try again later")
+        try:
+            worker.conn.send(task)
+            if not worker.conn.poll(self.timeout):
+                self._replace(worker)
+                kind = "update" if isinstance(task, UpdateTask) else "query"
+                return Outcome.error(
+                    503, f"{kind} stopped: it ran longer than the server's limit of "
+                         f"{self.timeout:g} s")
+            outcome = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            self._replace(worker)
+            return Outcome.error(500, f"query worker failed: {exc}")
+        self._idle.put(worker)
+        return outcome
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.kill()

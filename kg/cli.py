@@ -255,6 +255,43 @@ def rebuild(store, model) -> None:
     click.echo(report.summary())
 
 
+@main.command()
+@click.argument("paths", nargs=-1)
+@store_option
+@click.option("--model", help="spaCy pipeline to use.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--summary-only", is_flag=True, help="Only the per-kind totals.")
+def evaluate(paths, store, model, fmt, summary_only) -> None:
+    """Compare machine extraction with curated metadata (record tables, document pages): recall
+    and indicative precision per kind, overall and per document, with the disagreements.
+    Without PATHS, the records kept in the store are evaluated."""
+    from kg.evaluate import evaluate_entries, format_text
+    from kg.extract.pipeline import Extractor
+    from kg.sources import SourceError, read_inputs
+
+    if paths:
+        records = []
+        for _name, result in read_inputs(paths):
+            if isinstance(result, SourceError):
+                _fail(str(result))
+            records.extend(result.records)
+    else:
+        from kg.api import KnowledgeGraph
+
+        try:
+            records = KnowledgeGraph(store).raw_records()
+        except StoreError as exc:
+            _fail(str(exc))
+    ev = evaluate_entries(Extractor(model=model).extract(records))
+    if not ev.documents:
+        _fail("no record with curated metadata to compare against")
+    if fmt == "json":
+        click.echo(json.dumps(ev.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_text(ev, show_documents=not summary_only), nl=False)
+
+
 def table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [min(60, max([len(h)] + [len(r[i]) for r in rows])) for i, h in enumerate(headers)]
     out = io.StringIO()

@@ -176,6 +176,7 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
     add(g, RDF.type, KG.SourceGraph)
     add(g, KG.aboutDocument, doc)
     add(g, KG.source, src)
+    add(g, KG.sourceKind, lit(record.source.kind))
     add(g, KG.sourceLine, lit(record.source.line))
     add(g, KG.contentHash, lit(out.content_hash))
     add(g, KG.rawRecord, lit(raw_record_json(record)))

@@ -30,7 +30,8 @@ DOC_TYPES = [
     "Address", "Proposal", "Remarks", "Briefing", "Study", "Analysis", "Assessment", "Estimate",
     "Bulletin", "Announcement", "Circular", "Dispatch", "Despatch", "Aide-Memoire",
     "Aide-Mémoire", "Editorial", "Article", "Notification", "Request", "Reply", "Response",
-    "Meeting", "Telephone Conversation", "Petition", "Testimony", "Memoir", "Memoirs", "Chronology", "Biography", "Questionnaire",
+    "Meeting", "Telephone Conversation", "Petition", "Testimony", "Memoir", "Memoirs",
+    "Chronology", "Biography", "Questionnaire",
     "Inventory", "Outline", "Plan", "Program", "Programme", "Proclamation", "Manifesto", "Minute",
 ]
 _TYPE_RE = re.compile(

@@ -203,7 +203,7 @@ class KnowledgeGraph:
             for old in rekeyed:
                 store.remove_graph(old)
             self._write_identity(store, identity)
-            self._write_authority(store)
+            self._write_authority(store, entity_keys)
             report.written = True
 
     # -- identity of documents ---------------------------------------------------------------
@@ -251,19 +251,31 @@ class KnowledgeGraph:
                  for a, b in sorted(identity.items())]
         replace_graphs(store, {g: quads})
 
-    def _write_authority(self, store: ox.Store) -> None:
-        """Describe every authority entity the graph refers to, in the authority graph."""
+    def _write_authority(self, store: ox.Store, new_keys: set[tuple[str, str]] | None = None
+                         ) -> None:
+        """Describe the authority entities the graph refers to, in the authority graph.
+
+        With `new_keys`, the entities already described plus the new ones (cheap, for ingest);
+        without, every entity any graph refers to (a full scan, after removals)."""
         extractor = self.extractor()
         authority = extractor.resolver.authority
         g = self.iris.authority_graph()
         used: set[tuple[str, str]] = set()
-        for kind in ("person", "place", "organization"):
-            prefix = f"{self.base}{kind}/"
-            rows = store.query(
-                f"SELECT DISTINCT ?e WHERE {{ GRAPH ?g {{ ?s ?p ?e }} FILTER(?g != {g} && "
-                f"isIRI(?e) && STRSTARTS(STR(?e), \"{prefix}\")) }}")
-            for row in rows:
-                used.add((kind, row[0].value[len(prefix):]))
+        kinds = ("person", "place", "organization")
+        if new_keys is not None:
+            used |= new_keys
+            for q in store.quads_for_pattern(None, KG.authorityId, None, g):
+                key = q.object.value
+                if key in authority.entries:
+                    used.add((authority.entries[key].kind, key))
+        else:
+            for kind in kinds:
+                prefix = f"{self.base}{kind}/"
+                rows = store.query(
+                    f"SELECT DISTINCT ?e WHERE {{ GRAPH ?g {{ ?s ?p ?e }} FILTER(?g != {g} && "
+                    f"isIRI(?e) && STRSTARTS(STR(?e), \"{prefix}\")) }}")
+                for row in rows:
+                    used.add((kind, row[0].value[len(prefix):]))
         replace_graphs(store, {g: authority_quads(authority, used, self.iris)})
 
     def remove(self, target: str) -> int:

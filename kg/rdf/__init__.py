@@ -1,0 +1,1 @@
+"""RDF: the ontology namespace and the mapping of entries onto it."""

@@ -1,0 +1,1 @@
+"""Resolution: authority files, name matching and Wikidata linking."""

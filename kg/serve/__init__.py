@@ -1,0 +1,1 @@
+"""Serving: the HTTP server, SPARQL endpoint, pages and reconciliation service."""

@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import sys
-import warnings
 from pathlib import Path
 
 import click
@@ -38,7 +37,6 @@ def main() -> None:
     organisations, events and topics; resolve and link them to Wikidata; store RDF in
     Oxigraph; query with SPARQL; export Turtle, TriG, N-Quads and JSON-LD; serve it all.
     """
-    warnings.simplefilter("default")
 
 
 @main.command()

@@ -149,6 +149,7 @@ class RoleClaim:
     head: str  # ambassador, premier, chief, minister, ...
     organization: Entity | None = None  # the body or country the post belongs to
     place: Entity | None = None  # "to China"
+    place_text: str = ""  # the words naming the place, as written ("China")
     text: str = ""
     method: str = "role-pattern"
     confidence: float = 0.8

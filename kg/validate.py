@@ -23,12 +23,11 @@ def validate_store(store: ox.Store) -> ValidationReport:
     import rdflib
     from pyshacl import validate
 
+    triples = {ox.Triple(q.subject, q.predicate, q.object)
+               for q in store.quads_for_pattern(None, None, None, None)}
     data = rdflib.Graph()
-    nt = store.dump(format=ox.RdfFormat.N_QUADS)
-    ds = rdflib.Dataset()
-    ds.parse(data=nt.decode("utf-8"), format="nquads")
-    for s, p, o, _g in ds.quads((None, None, None, None)):
-        data.add((s, p, o))
+    data.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"),
+               format="nt")
     shapes = rdflib.Graph().parse(SHAPES_FILE, format="turtle")
     conforms, report_graph, text = validate(data, shacl_graph=shapes, inference="none",
                                             advanced=True)

@@ -189,6 +189,7 @@ class Extractor:
     def _role(self, role, person: Entity, text: str, method: str) -> RoleClaim:
         r = self.resolver
         org = place = None
+        place_text = ""
         for mod in role.modifiers:
             key = r.demonym(mod)
             res = r.resolve(mod, None) if not key else None
@@ -202,11 +203,11 @@ class Extractor:
                 if org is None and role.head not in ("ambassador", "envoy", "consul"):
                     org = res.entity
                 else:
-                    place = res.entity
+                    place, place_text = res.entity, comp
             elif res:
                 org = res.entity
         return RoleClaim(person=person, label=role.label, head=role.head, organization=org,
-                         place=place, text=text, method=method,
+                         place=place, place_text=place_text, text=text, method=method,
                          confidence=0.9 if method == "title-grammar" else CONFIDENCE["role"])
 
     # -- NER mentions ----------------------------------------------------------------------
@@ -287,11 +288,18 @@ class Extractor:
 
     def _implied_from_roles(self, entry: Entry) -> None:
         """A country inside a role ("Ambassador to China") is a place the entry names."""
+        title = entry.record.title
         for claim in entry.roles:
-            if claim.place is not None:
-                m = Mention(text=claim.place.label, kind="place", field="title", start=0, end=0,
-                            method="role", confidence=CONFIDENCE["role"])
-                entry.links.append(Link(m, claim.place, 0.9, "role", ()))
+            if claim.place is None or not claim.place_text:
+                continue
+            at = title.find(claim.text)
+            start = title.find(claim.place_text, max(at, 0))
+            if start < 0:
+                continue
+            m = Mention(text=claim.place_text, kind="place", field="title", start=start,
+                        end=start + len(claim.place_text), method="role",
+                        confidence=CONFIDENCE["role"])
+            entry.links.append(Link(m, claim.place, 0.9, "role", ()))
 
     @staticmethod
     def _plausible(text: str, kind: EntityKind, before: str = "") -> bool:

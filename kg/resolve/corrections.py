@@ -878,9 +878,9 @@ def prune_overridden_links(quads: Iterable[ox.Quad], corrections: Corrections, i
         if q.predicate == KG.match and q.subject.value in lost:
             why = lost[q.subject.value]
             verb = "rejected" if isinstance(why, RejectLink) else "overridden"
-            out.append(ox.Quad(q.subject, KG.match, lit(False), q.graph))
+            out.append(ox.Quad(q.subject, KG.match, lit(False), q.graph_name))
             out.append(ox.Quad(q.subject, KG.evidence,
-                               lit(f"{verb} by a curator ({why.origin})"), q.graph))
+                               lit(f"{verb} by a curator ({why.origin})"), q.graph_name))
             continue
         out.append(q)
     return list(dict.fromkeys(out))

@@ -111,7 +111,7 @@ class KnowledgeGraph:
         return self._extractor
 
     def ingest(self, paths: Iterable[str], *, strict: bool = False, full_text: bool = True,
-               progress: Callable[[int], None] | None = None) -> IngestReport:
+               progress: Callable[[int, int], None] | None = None) -> IngestReport:
         """Read, extract and store; a file that yields nothing is reported and skipped."""
         report = IngestReport()
         records: list[Record] = []
@@ -131,7 +131,7 @@ class KnowledgeGraph:
                             progress=progress)
         return report
 
-    def rebuild(self, *, progress: Callable[[int], None] | None = None) -> IngestReport:
+    def rebuild(self, *, progress: Callable[[int, int], None] | None = None) -> IngestReport:
         """Re-extract every kept raw record (after an upgrade of extractor, authority or ontology)."""
         records = self.raw_records()
         report = IngestReport(files=0)
@@ -171,7 +171,7 @@ class KnowledgeGraph:
                 if not force and hashes.get(g) == content_hash(record, fingerprint):
                     report.unchanged += 1
                     if progress:
-                        progress(1)
+                        progress(1, len(records))
                     continue
                 if g in hashes:
                     report.updated += 1
@@ -197,7 +197,7 @@ class KnowledgeGraph:
                     replace_graphs(store, batch)
                     batch = {}
                 if progress:
-                    progress(1)
+                    progress(1, len(records))
             if batch:
                 replace_graphs(store, batch)
             for old in rekeyed:

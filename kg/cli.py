@@ -54,6 +54,7 @@ def ingest(paths, store, base, model, strict, full_text, endpoint, token, silent
     """Read catalogue files (folders, or - for standard input) into the store."""
     from kg.api import IngestAborted, KnowledgeGraph
 
+    bars: list = []
     if endpoint:
         from kg.remote import ingest_remote
 
@@ -65,14 +66,21 @@ def ingest(paths, store, base, model, strict, full_text, endpoint, token, silent
         except StoreError as exc:
             _fail(str(exc))
         show = not silent and sys.stderr.isatty()
-        bar = click.progressbar(length=0, label="ingesting", file=sys.stderr) if show else None
+
+        def progress(step: int, total: int) -> None:
+            if not bars:
+                bars.append(click.progressbar(length=total, label="ingesting", file=sys.stderr))
+            bars[0].update(step)
+
         try:
             report = kg.ingest(paths, strict=strict, full_text=full_text,
-                               progress=(lambda n: bar.update(n)) if bar else None)
+                               progress=progress if show else None)
         except IngestAborted as exc:
             _fail(f"--strict: {exc}; nothing was written")
         except StoreError as exc:
             _fail(str(exc))
+    if bars:
+        bars[0].render_finish()
     for line in report.errors:
         click.echo(f"error: {line}", err=True)
     for line in report.flags:

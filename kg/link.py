@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.parse
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from kg.api import KnowledgeGraph
 from kg.rdf.mapping import Iris, lit
 from kg.rdf.namespace import KG, OWL, PREFIXES, RDF, RDFS, WD
 from kg.resolve.corrections import (
@@ -53,6 +54,9 @@ from kg.resolve.wikidata import (
     link_online,
 )
 from kg.store import replace_graphs, writer
+
+if TYPE_CHECKING:  # kg.api calls store_corrections: import it lazily to avoid a cycle
+    from kg.api import KnowledgeGraph
 
 __all__ = [
     "ENV_ONLINE",
@@ -82,6 +86,7 @@ DEFAULT_THRESHOLD = 0.75
 _KIND_OF_CLASS = {KG.Person.value: "person", KG.Place.value: "place",
                   KG.Organization.value: "organization"}
 _UNCERTAIN_MENTION_METHODS = ("fuzzy", "surname")
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class LinkError(Exception):
@@ -139,14 +144,15 @@ class LinkReport:
         linked = sum(self.linked.values())
         by = ", ".join(f"{k} {v}" for k, v in sorted(self.linked.items()) if v)
         lines = [f"Wikidata links: {linked} of {self.entities} entities linked"
-                 + (f" ({by})" if by else "") + f"; {len(self.attempts)} without a link."]
+                 + (f" ({by})" if by else "") + f"; {self.entities - linked} without a link."]
         if self.online:
             lines.append(f"Online: {len(self.attempts)} looked up: {len(self.matched)} matched, "
                          f"{len(self.nil)} NIL ({self.requests} request(s), {self.cache_hits} "
                          f"answer(s) from the cache).")
         elif self.attempts:
-            lines.append(f"Offline: `kg link --online` (or {ENV_ONLINE}=1) looks these up on "
-                         f"Wikidata; it sends requests to the Wikidata API.")
+            lines.append(f"Offline: {len(self.attempts)} entities have no authority or curated "
+                         f"link; `kg link --online` (or {ENV_ONLINE}=1) looks them up on "
+                         f"Wikidata, sending requests to its API.")
         return "\n".join(lines)
 
 
@@ -276,6 +282,8 @@ def link_store(kg: KnowledgeGraph, *, online: bool, client: WikidataClient | Non
         report.requests = client.requests_made - requests
         report.cache_hits = client.cache_hits - hits
     report.attempts = decided
+    # the online graph is replaced whole: its links are now exactly this run's matches
+    report.linked = {**report.linked, "online": len(report.matched)}
     g = links_graph(kg.iris)
     quads = _graph_header(g) + [q for a in decided for q in decision_quads(a, kg.iris)]
     with writer(kg.path) as w:
@@ -318,17 +326,18 @@ def _respect_rejections(decision: LinkDecision, rejected: set[str]) -> LinkDecis
 
 
 def _graph_header(g: ox.NamedNode) -> list[ox.Quad]:
-    return [ox.Quad(g, RDF.type, KG.SourceGraph, g),
-            ox.Quad(g, KG.sourceKind, lit("wikidata"), g)]
+    # Not a kg:SourceGraph: those are about one document each.
+    return [ox.Quad(g, KG.sourceKind, lit("wikidata"), g)]
 
 
 def decision_quads(attempt: LinkAttempt, iris: Iris) -> list[ox.Quad]:
     """The statements one online decision makes, in the online links graph.
 
-    Every candidate becomes a kg:EntityLink (score, match, method, features, why it lost);
-    with no candidate at all, one kg:EntityLink without a target records that the name was
-    looked up and found nothing. The decision's own node (the match, else the best candidate)
-    carries what was asked: the name, kind, date and context.
+    Every candidate becomes a kg:EntityLink (score, match, method, features, why it lost).
+    The decision's own node (the match, else the best candidate) carries what was asked: the
+    name, kind, date and context. With no candidate at all there is no link to describe (a
+    kg:EntityLink always has a target), so the entity itself gets the evidence that it was
+    looked up and nothing was found.
     """
     decision = attempt.decision
     if decision is None:
@@ -346,13 +355,7 @@ def decision_quads(attempt: LinkAttempt, iris: Iris) -> list[ox.Quad]:
     if decision.match and decision.qid:
         add(entity, OWL.sameAs, WD.term(decision.qid))
     if not decision.candidates:
-        node = ox.NamedNode(f"{attempt.entity}#{ONLINE_METHOD}-nil")
-        add(entity, KG.link, node)
-        add(node, RDF.type, KG.EntityLink)
-        add(node, KG.score, lit(0.0))
-        add(node, KG.match, lit(False))
-        add(node, KG.linkMethod, lit(ONLINE_METHOD))
-        add(node, KG.evidence, lit(asked + "; no candidate found"))
+        add(entity, KG.evidence, lit(f"{ONLINE_METHOD}: {asked}; no candidate found"))
         return out
     chosen = decision.qid if decision.match else decision.candidates[0].id
     for cand in decision.candidates:
@@ -399,10 +402,15 @@ def store_corrections(store: ox.Store, corrections: Corrections, iris: Iris) -> 
     """Write the corrections graph and apply the curators' link decisions to the other graphs.
 
     Call it in a writer block, after anything that rewrites the authority graph (an ingest, a
-    rebuild, a removal): it replaces ``{base}graph/corrections`` and drops owl:sameAs links a
-    curator rejected or overrode from the authority and online links graphs.
+    rebuild, a removal): it replaces ``{base}graph/corrections`` (no graph at all without
+    corrections) and drops owl:sameAs links a curator rejected or overrode from the authority
+    and online links graphs.
     """
-    replace_graphs(store, {corrections_graph(iris): correction_quads(corrections, iris)})
+    g = corrections_graph(iris)
+    if corrections.items:
+        replace_graphs(store, {g: correction_quads(corrections, iris)})
+    elif store.contains_named_graph(g):  # the file was emptied: its statements go too
+        store.remove_graph(g)
     for g in (iris.authority_graph(), links_graph(iris)):
         quads = list(store.quads_for_pattern(None, None, None, g))
         pruned = prune_overridden_links(quads, corrections, iris)
@@ -454,7 +462,7 @@ class ReviewItem:
             return (f"kg link --accept {self.ref}={self.wikidata}  or  "
                     f"kg link --reject {self.ref}={self.wikidata}")
         if self.kind == "nil" and self.candidates:
-            return f"kg link --accept {self.ref}={self.candidates[0].wikidata}"
+            return f"if a candidate is right: kg link --accept {self.ref}=QID"
         return "fix in the corrections file (remove-mention, split or merge) if wrong"
 
 
@@ -572,7 +580,7 @@ def run_link_command(store: str | Path, *, online: bool = False, review: bool = 
                      corrections_path: str | Path | None = None,
                      cache_dir: str | Path | None = None, api_url: str = DEFAULT_API_URL,
                      output: str = "table", limit: int = 50,
-                     threshold: float = DEFAULT_THRESHOLD, request_interval: float = 1.0,
+                     threshold: float = DEFAULT_THRESHOLD, request_interval: float | None = None,
                      user_agent: str | None = None) -> str:
     """What ``kg link`` does; returns the text to print. Raises `LinkError` or `StoreError`.
 
@@ -580,7 +588,11 @@ def run_link_command(store: str | Path, *, online: bool = False, review: bool = 
     bare key the store knows) in the corrections file and apply them to the store at once;
     online (``--online`` or ``KG_WIKIDATA_ONLINE=1``), look up the unlinked entities; then
     report the state of the links and, with ``--review``, what a curator should look at.
+    `request_interval` defaults to a 1 s pause between requests, none for a server on the
+    loopback interface (a local mirror or test server is not Wikimedia's to protect).
     """
+    from kg.api import KnowledgeGraph
+
     if output not in ("table", "json"):
         raise LinkError(f"unknown output format {output!r} (table or json)")
     online = online or online_from_env()
@@ -604,6 +616,9 @@ def run_link_command(store: str | Path, *, online: bool = False, review: bool = 
     client = None
     if online:
         agent = user_agent or os.environ.get(ENV_USER_AGENT)
+        if request_interval is None:
+            host = urllib.parse.urlsplit(api_url).hostname or ""
+            request_interval = 0.0 if host in _LOOPBACK else 1.0
         client = WikidataClient(api_url, cache_dir=Path(cache_dir or kg.path / "wikidata-cache"),
                                 min_interval=request_interval,
                                 **({"user_agent": agent} if agent else {}))
@@ -687,10 +702,11 @@ def _as_json(report: LinkReport, items: list[ReviewItem], added, path: Path) -> 
 
 def _as_table(report: LinkReport, items: list[ReviewItem], added, path: Path,
               reviewing: bool) -> str:
-    lines = [report.summary()]
+    lines = []
     for c in added:
         verb = "accepted" if isinstance(c, AcceptLink) else "rejected"
         lines.append(f"{verb} {c.entity} = {c.wikidata} (written to {path})")
+    lines.append(report.summary())
     if report.online:
         for a in report.matched:
             lines.append(f"  linked  {a.ref} ({a.label}) -> {a.decision.qid} "

@@ -16,7 +16,7 @@ skipped; later lines win over earlier ones for the same entity and Wikidata id):
     {"op": "fix-role", "document": "…", "person": "person/nikolai-roshchin",
      "label": "Soviet Ambassador", "new_label": "Soviet Ambassador to China",
      "place": "place/china"}
-    {"op": "fix-role", "document": "…", "person": "person/zhou-enlai", "head": "premier",
+    {"op": "fix-role", "document": "…", "person": "person/…", "head": "premier",
      "delete": true}
     {"op": "merge", "entity": "person/person-tschou-en-lai", "into": "person/zhou-enlai"}
     {"op": "split", "document": "…", "text": "Kuznetsov", "entity": "person/fyodor-kuznetsov"}
@@ -785,7 +785,7 @@ def correction_quads(corrections: Corrections, iris: Iris) -> list[ox.Quad]:
     def add(s, p, o) -> None:
         out.append(ox.Quad(s, p, o, g))
 
-    add(g, RDF.type, KG.SourceGraph)
+    # Not a kg:SourceGraph (those are about one document each): a graph of curated statements.
     add(g, KG.sourceKind, lit("curated"))
     add(g, KG.source, src)
     add(src, RDF.type, KG.Source)

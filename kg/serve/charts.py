@@ -27,7 +27,7 @@ def timeline_svg(months: list[dict[str, Any]], link) -> str:
     if not months:
         return ""
     n = len(months)
-    bar = max(3.0, min(28.0, 860.0 / n))
+    bar = max(3.0, min(28.0, 940.0 / n))
     gap = 1.0 if bar < 8 else 3.0
     left, top, plot_h = 44.0, 16.0, 220.0
     width = left + n * bar + 20
@@ -70,7 +70,7 @@ def _nice_step(peak: int) -> int:
     return 10 ** int(math.log10(peak))
 
 
-def map_svg(places: list[dict[str, Any]], link, width: float = 960.0) -> str:
+def map_svg(places: list[dict[str, Any]], link, width: float = 1040.0) -> str:
     """An equirectangular map of the places' bounding box with a graticule, points sized by
     the number of documents and labels that do not overlap."""
     if not places:
@@ -89,8 +89,8 @@ def map_svg(places: list[dict[str, Any]], link, width: float = 960.0) -> str:
     def xy(lon: float, lat: float) -> tuple[float, float]:
         return (lon - west) * scale, (north - lat) * scale
 
-    parts = [f'<svg class="chart map" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
-             f'height="{height:.0f}" role="img" aria-label="Map of places">',
+    parts = [f'<svg class="chart map wide" viewBox="0 0 {width:.0f} {height:.0f}" '
+             f'role="img" aria-label="Map of places">',
              f'<rect class="sea" x="0" y="0" width="{width:.0f}" height="{height:.0f}"/>']
     step = 5 if east - west <= 60 else (10 if east - west <= 140 else 30)
     for lon in range(int(math.ceil(west / step) * step), int(east) + 1, step):
@@ -104,26 +104,38 @@ def map_svg(places: list[dict[str, Any]], link, width: float = 960.0) -> str:
         parts.append(f'<line class="{cls}" x1="0" x2="{width:.0f}" y1="{y:.1f}" y2="{y:.1f}"/>'
                      f'<text class="graticule-label" x="4" y="{y - 3:.1f}">'
                      f'{abs(lat)}°{"N" if lat > 0 else "S" if lat < 0 else ""}</text>')
-    taken: list[tuple[float, float, float, float]] = []
-    labels = []
     ordered = sorted(places, key=lambda p: (-p["documents"], p["label"]))
+    radius = {p["iri"]: 3.5 + 2.2 * math.sqrt(p["documents"]) for p in ordered}
+    # Labels avoid each other and every point (most documented places are labelled first).
+    taken: list[tuple[float, float, float, float]] = []
     for p in ordered:
         x, y = xy(p["long"], p["lat"])
-        r = 3.5 + 2.2 * math.sqrt(p["documents"])
+        r = radius[p["iri"]]
+        taken.append((x - r, y - r, x + r, y + r))
+    labels = []
+    for i, p in enumerate(ordered):
+        x, y = xy(p["long"], p["lat"])
+        r = radius[p["iri"]]
         tip = f"{p['label']}: {p['documents']} document{'s' * (p['documents'] != 1)}"
         parts.append(f'<a href="{_a(link(p))}"><circle class="place" cx="{x:.1f}" cy="{y:.1f}" '
                      f'r="{r:.1f}"><title>{_a(tip)}</title></circle></a>')
-        w = 7.0 * len(p["label"]) + 4
+        w = 6.6 * len(p["label"]) + 4
         box = (x + r + 2, y - 8, x + r + 2 + w, y + 6)
-        if box[2] > width:  # no room on the right: put the label on the left
-            box = (x - r - 2 - w, y - 8, x - r - 2, y + 6)
-        if not any(_overlaps(box, t) for t in taken):
+        left = (x - r - 2 - w, y - 8, x - r - 2, y + 6)
+        others = taken[:i] + taken[i + 1:]
+        if box[2] > width or any(_overlaps(box, t) for t in others):
+            box = left  # no room on the right: try the left
+        if box[0] >= 0 and not any(_overlaps(box, t) for t in others):
             taken.append(box)
             labels.append(f'<a href="{_a(link(p))}"><text class="place-label" x="{box[0]:.1f}" '
                           f'y="{y + 4:.1f}">{_a(p["label"])}</text></a>')
     parts.extend(labels)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _overlaps(a, b) -> bool:
@@ -138,12 +150,12 @@ def network_svg(drawn: dict[str, Any], link) -> str:
     pos = {n["iri"]: (n["x"], n["y"]) for n in drawn["nodes"]}
     top = max((e["count"] for e in drawn["edges"]), default=1)
     pairs = {(e["source"], e["target"]) for e in drawn["edges"]}
-    parts = [f'<svg class="chart network" viewBox="0 0 {width:.0f} {height:.0f}" '
-             f'width="{width:.0f}" height="{height:.0f}" role="img" '
-             f'aria-label="Correspondence network">',
-             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-             'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-             'class="arrowhead"/></marker></defs>']
+    parts = [f'<svg class="chart network wide" viewBox="0 0 {width:.0f} {height:.0f}" '
+             f'role="img" aria-label="Correspondence network">',
+             # userSpaceOnUse: the arrowhead keeps its size on a wide edge.
+             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="11" '
+             'markerHeight="11" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+             '<path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>']
     radius = {n["iri"]: 6 + 2.5 * math.sqrt(n["sent"] + n["received"]) for n in drawn["nodes"]}
     for e in drawn["edges"]:
         (x1, y1), (x2, y2) = pos[e["source"]], pos[e["target"]]
@@ -170,6 +182,6 @@ def network_svg(drawn: dict[str, Any], link) -> str:
         parts.append(f'<a href="{_a(link(n))}"><circle class="node {_a(n["kind"])}" '
                      f'cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"><title>{_a(tip)}</title></circle>'
                      f'<text class="node-label" x="{lx:.1f}" y="{y + 4:.1f}" '
-                     f'text-anchor="{anchor}">{_a(n["label"])}</text></a>')
+                     f'text-anchor="{anchor}">{_a(_short(n["label"], 34))}</text></a>')
     parts.append("</svg>")
     return "".join(parts)

@@ -5,10 +5,13 @@ its #fragments (mention nodes, Wikidata link nodes). A document's description ad
 that explain it: its mentions, the event it records, the name attestations and roles it
 attests, and the source graphs' provenance (without the raw record, which is an export
 matter). Quads keep their graph, so TriG, N-Quads and JSON-LD show which source said what;
-Turtle and N-Triples merge them.
+Turtle and N-Triples merge them. An IRI used only as an object is described by the
+statements that refer to it.
 """
 
 from __future__ import annotations
+
+from itertools import islice
 
 import pyoxigraph as ox
 
@@ -37,4 +40,7 @@ def description(snap: Snapshot, iri: str) -> list[ox.Quad]:
             if q.predicate == KG.rawRecord:
                 continue
             quads.append(q)
+    if not quads:
+        # Used only as an object (e.g. an extraction method): describe it by what refers to it.
+        quads = list(islice(snap.store.quads_for_pattern(None, None, node(iri), None), 1000))
     return quads

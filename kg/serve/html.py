@@ -179,8 +179,9 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
         for d in docs:
             summary = d.get("summary") or ""
             short = summary if len(summary) < 320 else summary[:300].rsplit(" ", 1)[0] + " …"
+            title = f'<a href="{esc(self.href(d["iri"]))}">{_highlight(d["title"], q)}</a>'
             items.append(f'<li><span class="date">{esc(d.get("date") or "n.d.")}</span> '
-                         f'{self.link(d, d["title"])}<p>{_highlight(short, q)}</p></li>')
+                         f'{title}<p>{_highlight(short, q)}</p></li>')
         note = ('<p class="muted">Only the first results are shown; refine the search.</p>'
                 if data.get("truncated") else "")
         doc_html = self.section("Documents", f'<ol class="hits">{"".join(items)}</ol>{note}'
@@ -256,10 +257,12 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
                      f'table and the downloads.</p>')
         body += (f'<div class="chart-box">{svg}</div>' if svg
                  else '<p class="none">No correspondence yet.</p>')
-        rows = "".join(f'<tr><td>{self.link({"iri": e["source"], "label": e["source_label"]})}'
-                       f'</td><td>→</td><td>{self.link({"iri": e["target"], "label": e["target_label"]})}'
-                       f'</td><td class="num">{e["count"]}</td></tr>' for e in edges)
-        body += self.section("Pairs", '<table class="list"><thead><tr><th>Author</th><th></th>'
+        rows = "".join(
+            f'<tr><td>{self.link({"iri": e["source"], "label": e["source_label"]})}</td>'
+            f'<td class="arrow">→</td>'
+            f'<td>{self.link({"iri": e["target"], "label": e["target_label"]})}</td>'
+            f'<td class="num">{e["count"]}</td></tr>' for e in edges)
+        body += self.section("Pairs", '<table class="list pairs"><thead><tr><th>Author</th><th></th>'
                              '<th>Recipient</th><th class="num">Documents</th></tr></thead>'
                              f'<tbody>{rows}</tbody></table>', len(edges))
         return self.page("Network", body, active="/network")
@@ -402,8 +405,8 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
             return '<p class="none">No roles attested.</p>'
         rows = []
         for r in roles:
-            docs = ", ".join(f'{self.link(doc, doc.get("date") or "n.d.")}'
-                             for doc in r["attested_by"])
+            docs = "<br>".join(self.link(doc, _short(doc.get("title") or "", 70))
+                               for doc in r["attested_by"])
             span = esc(r["from"] or "")
             if r["to"] and r["to"] != r["from"]:
                 span += f" – {esc(r['to'])}"
@@ -513,6 +516,10 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
         return f"{esc(text)}{extra}"
 
 
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
 def _pct(n: int, top: int) -> int:
     return max(1, round(10 * n / top)) * 10  # classes w10..w100 in style.css
 
@@ -526,9 +533,11 @@ def _highlight(text: str, q: str) -> str:
     from kg.serve.overview import fold
 
     words = [w for w in (fold(w) for w in q.split()) if w]
-    folded = fold(text)
-    if len(folded) != len(text) or not words:
-        return esc(text)  # folding changed offsets (rare ligatures): no highlighting
+    if not words:
+        return esc(text)
+    # Fold character by character so offsets match the text; a character that folds to
+    # several ("…", ligatures) stays as it is and simply never matches.
+    folded = "".join(f if len(f := fold(c)) == 1 else c for c in text)
     marks = [False] * len(text)
     for w in words:
         start = folded.find(w)

@@ -32,6 +32,7 @@ class Snapshot:
         self.cache_dir = cache_dir
         self._cache: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
 
     @property
     def name(self) -> str:
@@ -39,7 +40,12 @@ class Snapshot:
 
     def cached(self, key: str, build: Callable[[], Any]) -> Any:
         """`build()` once per generation; concurrent requests wait for the first one."""
+        if key in self._cache:
+            return self._cache[key]
         with self._lock:
+            # One lock per key: building one cache may use another (entities need labels).
+            key_lock = self._locks.setdefault(key, threading.Lock())
+        with key_lock:
             if key not in self._cache:
                 self._cache[key] = build()
             return self._cache[key]

@@ -93,8 +93,15 @@ def kind_of(snap: Snapshot, iri: str) -> str | None:
 
 
 def exists(snap: Snapshot, iri: str) -> bool:
-    """Whether the graph says anything about an IRI (or about its #fragments)."""
-    if next(snap.store.quads_for_pattern(node(iri), None, None, None), None) is not None:
+    """Whether the graph uses an IRI at all: as subject, as object, or through #fragments.
+
+    An IRI only ever used as an object (an extraction method, say) still gets a page listing
+    what refers to it, rather than a 404 for a link the site itself shows.
+    """
+    n = node(iri)
+    if next(snap.store.quads_for_pattern(n, None, None, None), None) is not None:
+        return True
+    if next(snap.store.quads_for_pattern(None, None, n, None), None) is not None:
         return True
     return bool(snap.query(
         f"ASK {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), {_string(iri + '#')})) }}"))

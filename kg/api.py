@@ -13,9 +13,17 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.identity import better, content_key, document_key
+from kg.link import store_corrections
 from kg.model import ReadProblem, Record, SourceRef
 from kg.rdf.mapping import DEFAULT_BASE, Iris, authority_quads, content_hash, map_entry
 from kg.rdf.namespace import KG, OWL, PREFIXES
+from kg.resolve.corrections import (
+    Corrections,
+    apply_to_entry,
+    authority_lookup,
+    default_corrections_path,
+    load_corrections,
+)
 from kg.sources import SourceError, read_inputs
 from kg.store import StoreConfig, StoreError, open_reader, replace_graphs, writer
 
@@ -55,7 +63,8 @@ class KnowledgeGraph:
     """A knowledge graph in a store folder (created on first ingest)."""
 
     def __init__(self, store: str | Path = "kg-store", *, base: str | None = None,
-                 model: str | None = None, data_dir: Path | None = None):
+                 model: str | None = None, data_dir: Path | None = None,
+                 corrections: str | Path | Corrections | None = None):
         self.path = Path(store)
         config = StoreConfig.read(self.path)
         if base and config and config.base != base and self._has_data():
@@ -68,7 +77,17 @@ class KnowledgeGraph:
         self.iris = Iris(self.base)
         self.model = model
         self.data_dir = data_dir
+        # a historian's corrections file (default: $KG_CORRECTIONS or ./corrections.jsonl)
+        self._corrections = corrections
         self._extractor = None
+
+    def corrections(self) -> Corrections:
+        """The corrections to apply, read afresh (a historian may have edited the file);
+        CorrectionsError names file and line of a bad one. No file means no corrections."""
+        if isinstance(self._corrections, Corrections):
+            return self._corrections
+        return load_corrections(self._corrections or default_corrections_path(),
+                                missing_ok=True)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -164,11 +183,16 @@ class KnowledgeGraph:
             fingerprint = extractor.info.fingerprint
             versions = {"extractor": extractor.info.version, "model": extractor.info.model,
                         "authority": extractor.info.authority}
+            corrections = self.corrections()
+            lookup = authority_lookup(extractor.resolver)
             todo: list[tuple[str, Record]] = []
+            fingerprints: dict[str, str] = {}
             for key, record in records:
                 report.entries += 1
                 g = self.iris.graph(key, _source_key(record)).value
-                if not force and hashes.get(g) == content_hash(record, fingerprint):
+                # corrections that can touch this entry are part of what made its graph
+                fp = fingerprints[g] = fingerprint + corrections.fingerprint_for(key, record)
+                if not force and hashes.get(g) == content_hash(record, fp):
                     report.unchanged += 1
                     if progress:
                         progress(1, len(records))
@@ -188,7 +212,9 @@ class KnowledgeGraph:
                                         f"{', '.join(entry.flags)}: {entry.record.title[:60]}")
                     if strict:
                         raise IngestAborted(report.flags[-1])
-                dg = map_entry(entry, keys[i], self.iris, fingerprint, versions)
+                entry = apply_to_entry(entry, keys[i], corrections, lookup=lookup)
+                g = self.iris.graph(keys[i], _source_key(entry.record)).value
+                dg = map_entry(entry, keys[i], self.iris, fingerprints[g], versions)
                 batch[dg.graph] = dg.quads
                 if dg.curated_graph is not None:
                     batch[dg.curated_graph] = dg.curated_quads
@@ -204,6 +230,7 @@ class KnowledgeGraph:
                 store.remove_graph(old)
             self._write_identity(store, identity)
             self._write_authority(store, entity_keys)
+            store_corrections(store, corrections, self.iris)
             report.written = True
 
     # -- identity of documents ---------------------------------------------------------------
@@ -298,6 +325,7 @@ class KnowledgeGraph:
                 store.remove_graph(g)
             if graphs:
                 self._write_authority(store)
+                store_corrections(store, self.corrections(), self.iris)
         return len(graphs)
 
 

@@ -18,6 +18,15 @@ from kg.store import DEFAULT_STORE, StoreError
 QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
 
 
+def corrections_option(f):
+    return click.option(
+        "--corrections", "corrections_path", envvar="KG_CORRECTIONS",
+        default="corrections.jsonl", show_default=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A historian's corrections file (JSON Lines); used when it exists. "
+             "Also KG_CORRECTIONS.")(f)
+
+
 def store_option(f):
     return click.option("--store", "store", default=DEFAULT_STORE, show_default=True,
                         type=click.Path(file_okay=False), help="Store folder.")(f)
@@ -50,9 +59,12 @@ def main() -> None:
 @click.option("--endpoint", help="Write to a remote SPARQL 1.1 store (Update + Graph Store).")
 @click.option("--token", envvar="KG_TOKEN", help="Bearer token for --endpoint.")
 @click.option("--silent", is_flag=True, help="No progress bar.")
-def ingest(paths, store, base, model, strict, full_text, endpoint, token, silent) -> None:
+@corrections_option
+def ingest(paths, store, base, model, strict, full_text, endpoint, token, silent,
+           corrections_path) -> None:
     """Read catalogue files (folders, or - for standard input) into the store."""
     from kg.api import IngestAborted, KnowledgeGraph
+    from kg.resolve.corrections import CorrectionsError
 
     bars: list = []
     if endpoint:
@@ -62,7 +74,7 @@ def ingest(paths, store, base, model, strict, full_text, endpoint, token, silent
                                strict=strict, full_text=full_text)
     else:
         try:
-            kg = KnowledgeGraph(store, base=base, model=model)
+            kg = KnowledgeGraph(store, base=base, model=model, corrections=corrections_path)
         except StoreError as exc:
             _fail(str(exc))
         show = not silent and sys.stderr.isatty()
@@ -77,7 +89,7 @@ def ingest(paths, store, base, model, strict, full_text, endpoint, token, silent
                                progress=progress if show else None)
         except IngestAborted as exc:
             _fail(f"--strict: {exc}; nothing was written")
-        except StoreError as exc:
+        except (StoreError, CorrectionsError) as exc:
             _fail(str(exc))
     if bars:
         bars[0].render_finish()
@@ -250,15 +262,51 @@ def remove(target, store) -> None:
 @main.command()
 @store_option
 @click.option("--model", help="spaCy pipeline to use.")
-def rebuild(store, model) -> None:
+@corrections_option
+def rebuild(store, model, corrections_path) -> None:
     """Re-extract every kept raw record after an upgrade of extractor, authority or ontology."""
     from kg.api import KnowledgeGraph
+    from kg.resolve.corrections import CorrectionsError
 
     try:
-        report = KnowledgeGraph(store, model=model).rebuild()
-    except StoreError as exc:
+        report = KnowledgeGraph(store, model=model, corrections=corrections_path).rebuild()
+    except (StoreError, CorrectionsError) as exc:
         _fail(str(exc))
     click.echo(report.summary())
+
+
+@main.command()
+@store_option
+@click.option("--online", is_flag=True,
+              help="Look entities without a Wikidata link up on the Wikidata API (sends "
+                   "requests; also KG_WIKIDATA_ONLINE=1). Offline by default.")
+@click.option("--review", is_flag=True, help="List uncertain links for a curator to decide.")
+@click.option("--accept", multiple=True, metavar="KEY=QID",
+              help="Record that an entity (kind/key or key) is this Wikidata item.")
+@click.option("--reject", multiple=True, metavar="KEY=QID",
+              help="Record that an entity must never be linked to this Wikidata item.")
+@corrections_option
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Cache of Wikidata answers (default: STORE/wikidata-cache).")
+@click.option("--api-url", default="https://www.wikidata.org/w/api.php", show_default=True,
+              help="MediaWiki API to ask (a mirror, or a local replay server in tests).")
+@click.option("--limit", default=50, show_default=True, help="Review items to list.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
+def link(store, online, review, accept, reject, corrections_path, cache_dir, api_url, limit,
+         fmt) -> None:
+    """Link people, places and organisations to Wikidata: report the links (authority files,
+    curators' decisions, online lookups), look unlinked ones up with --online, list uncertain
+    ones with --review, and record a curator's --accept/--reject in the corrections file."""
+    from kg.link import LinkError, run_link_command
+
+    try:
+        text = run_link_command(store, online=online, review=review, accept=accept,
+                                reject=reject, corrections_path=corrections_path,
+                                cache_dir=cache_dir, api_url=api_url, output=fmt, limit=limit)
+    except (LinkError, StoreError) as exc:
+        _fail(str(exc))
+    click.echo(text, nl=False)
 
 
 @main.command()

@@ -47,3 +47,17 @@ def run_kg(*args: str, input: bytes | None = None, cwd: Path | None = None
     """Run the real CLI in a subprocess, as a user would."""
     return subprocess.run([sys.executable, "-m", "kg.cli", *args], input=input,
                           capture_output=True, cwd=cwd or ROOT, timeout=300)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_stray_corrections(tmp_path_factory):
+    """A corrections.jsonl lying in the working folder must not leak into tests."""
+    import os
+
+    old = os.environ.get("KG_CORRECTIONS")
+    os.environ["KG_CORRECTIONS"] = str(tmp_path_factory.mktemp("nocorr") / "none.jsonl")
+    yield
+    if old is None:
+        os.environ.pop("KG_CORRECTIONS", None)
+    else:
+        os.environ["KG_CORRECTIONS"] = old

@@ -368,7 +368,9 @@ class App:
         outcome = self.pool.run(task)
         headers = {"Vary": "Accept", **outcome.headers}
         if outcome.status != 200:
-            if self.page_format(request) == "html" and request.param("format") in (None, "html"):
+            # The form's own page shows errors in place; protocol clients get plain text.
+            if request.param("format") == "html" or (
+                    "html" in (request.accept or "") and self.page_format(request) == "html"):
                 body = pages.sparql_page(pages.Renderer(snap), query=op.text,
                                          error=outcome.body.decode("utf-8", "replace"),
                                          settings=self.sparql_settings())

@@ -70,15 +70,29 @@ def _nice_step(peak: int) -> int:
     return 10 ** int(math.log10(peak))
 
 
-def map_svg(places: list[dict[str, Any]], link, width: float = 1040.0) -> str:
+def dense_region(places: list[dict[str, Any]], radius: float = 18.0,
+                 minimum: int = 5) -> list[dict[str, Any]] | None:
+    """The places around the point with most neighbours within `radius` degrees, when they are
+    at least `minimum` and leave out some places (else a detail map adds nothing)."""
+    best: list[dict[str, Any]] = []
+    for p in places:
+        near = [q for q in places if abs(q["long"] - p["long"]) <= radius
+                and abs(q["lat"] - p["lat"]) <= radius * 0.7]
+        if len(near) > len(best):
+            best = near
+    return best if minimum <= len(best) < len(places) else None
+
+
+def map_svg(places: list[dict[str, Any]], link, width: float = 1040.0,
+            margin: tuple[float, float] = (12.0, 8.0)) -> str:
     """An equirectangular map of the places' bounding box with a graticule, points sized by
     the number of documents and labels that do not overlap."""
     if not places:
         return ""
     lons = [p["long"] for p in places]
     lats = [p["lat"] for p in places]
-    west, east = max(-180.0, min(lons) - 12), min(180.0, max(lons) + 12)
-    south, north = max(-90.0, min(lats) - 8), min(90.0, max(lats) + 8)
+    west, east = max(-180.0, min(lons) - margin[0]), min(180.0, max(lons) + margin[0])
+    south, north = max(-90.0, min(lats) - margin[1]), min(90.0, max(lats) + margin[1])
     # Keep the view at least 2:1 wide so a single country is not blown up to the frame.
     if east - west < 2 * (north - south):
         pad = (2 * (north - south) - (east - west)) / 2

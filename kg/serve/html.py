@@ -67,7 +67,7 @@ class Renderer:
 <a class="brand" href="/">Archive<span>KG</span></a>
 <nav>{nav}</nav>
 <form class="search" action="/search" method="get" role="search">
-<input type="search" name="q" value="{esc(query)}" placeholder="Search documents, people, places" aria-label="Search">
+<input type="search" name="q" value="{esc(query)}" placeholder="Search…" aria-label="Search">
 </form></div></header>
 <main class="wrap">
 {body}
@@ -235,6 +235,12 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
                 f"have no coordinates). Equirectangular projection, drawn without map tiles."
                 f"</p>")
         body += f'<div class="chart-box">{svg}</div>' if svg else "<p class=none>No places.</p>"
+        dense = charts.dense_region(places)
+        if dense:
+            detail = charts.map_svg(dense, lambda p: self.href(p["iri"]), margin=(3.0, 2.0))
+            centre = max(dense, key=lambda p: p["documents"])["label"]
+            body += self.section(f"Detail: {len(dense)} places around {centre}",
+                                 f'<div class="chart-box">{detail}</div>')
         rows = "".join(f'<tr><td>{self.link(p)}</td><td class="num">{p["lat"]:.2f}</td>'
                        f'<td class="num">{p["long"]:.2f}</td><td class="num">{p["documents"]}'
                        f'</td></tr>' for p in places)

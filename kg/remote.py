@@ -1,0 +1,280 @@
+"""`kg ingest --endpoint URL`: extract locally, write into a remote SPARQL 1.1 store.
+
+Extraction and mapping are exactly those of a local ingest (`kg.api.KnowledgeGraph`); only the
+store differs. The endpoint URL says how to write:
+
+* a server root (``http://host:7878/``, Oxigraph's layout) or a URL ending in ``/store``: each
+  (document, source) graph is replaced with one SPARQL 1.1 Graph Store Protocol request,
+  ``PUT /store?graph=IRI`` with an N-Triples body (atomic per graph); queries go to
+  ``/query``, updates to ``/update``;
+* a URL ending in ``/update``: SPARQL 1.1 Update (``DROP SILENT GRAPH`` + ``INSERT DATA``,
+  several graphs per request, each request atomic on stores that run updates in a
+  transaction, as Oxigraph and `kg serve` do); queries go to the sibling ``/query``;
+* any other URL (``/sparql``, a Fuseki dataset): SPARQL Update and queries at that one URL.
+
+Everything is extracted before anything is written, so ``--strict`` aborts with nothing
+written. Across graphs the ingest is not one transaction: an interrupted run leaves whole
+graphs, old or new, never half a graph; running it again completes it.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+
+import pyoxigraph as ox
+
+from kg.api import IngestAborted, IngestReport, KnowledgeGraph
+from kg.model import Record
+from kg.rdf.mapping import DEFAULT_BASE, Iris, content_hash, map_entry, source_key
+from kg.rdf.namespace import PREFIXES
+
+__all__ = ["RemoteError", "RemoteStore", "ingest_remote"]
+
+# Keep update requests well under `kg serve`'s default body limit (1 MB).
+MAX_UPDATE_BYTES = 512_000
+HTTP_TIMEOUT = 120.0
+
+
+class RemoteError(Exception):
+    """The remote store refused a request or could not be reached; the message says which."""
+
+
+def endpoints(url: str) -> dict[str, str | None]:
+    """The query, update and graph-store URLs an --endpoint URL stands for."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise RemoteError(f"{url}: not an http(s) URL")
+    path = parts.path.rstrip("/")
+
+    def at(p: str) -> str:
+        return urlunsplit((parts.scheme, parts.netloc, p, "", ""))
+
+    if path == "":
+        return {"query": at("/query"), "update": at("/update"), "store": at("/store")}
+    head, _, last = path.rpartition("/")
+    if last == "store":
+        return {"query": at(f"{head}/query"), "update": at(f"{head}/update"), "store": at(path)}
+    if last == "update":
+        return {"query": at(f"{head}/query"), "update": at(path), "store": None}
+    return {"query": url, "update": url, "store": None}
+
+
+class RemoteStore:
+    """The few `pyoxigraph.Store` methods the ingest uses, over HTTP.
+
+    Statements are always in named graphs, so pattern lookups search named graphs only.
+    """
+
+    def __init__(self, url: str, token: str | None = None, timeout: float = HTTP_TIMEOUT):
+        self.url = url
+        self.urls = endpoints(url)
+        self.token = token
+        self.timeout = timeout
+
+    # -- HTTP ---------------------------------------------------------------------------------
+
+    def _request(self, method: str, url: str, body: bytes | None, content_type: str | None,
+                 accept: str | None = None) -> bytes:
+        headers = {}
+        if content_type:
+            headers["Content-Type"] = content_type
+        if accept:
+            headers["Accept"] = accept
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        req = urllib.request.Request(url, data=body, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as response:
+                return response.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace").strip()[:300]
+            raise RemoteError(f"{method} {url}: HTTP {exc.code} {exc.reason}"
+                              + (f": {detail}" if detail else "")) from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise RemoteError(f"cannot reach {url}: {reason}") from None
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def query(self, sparql: str, *, prefixes: dict[str, str] | None = None,
+              use_default_graph_as_union: bool = False):
+        """Solutions (or a boolean) as pyoxigraph objects, parsed from SPARQL JSON results."""
+        if use_default_graph_as_union:
+            raise RemoteError("remote queries name their graphs (GRAPH ?g); no union graph")
+        head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in (prefixes or {}).items())
+        body = urlencode({"query": head + sparql}).encode()
+        data = self._request("POST", self.urls["query"], body,
+                             "application/x-www-form-urlencoded",
+                             "application/sparql-results+json")
+        try:
+            return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+        except SyntaxError as exc:
+            raise RemoteError(f"{self.urls['query']}: unreadable query results: {exc}") from None
+
+    def quads_for_pattern(self, subject, predicate, obj, graph) -> Iterator[ox.Quad]:
+        names = ("s", "p", "o", "g")
+        given = (subject, predicate, obj, graph)
+        slot = [f"?{n}" if t is None else str(t) for n, t in zip(names, given)]
+        rows = self.query(f"SELECT * WHERE {{ GRAPH {slot[3]} {{ {slot[0]} {slot[1]} {slot[2]} }} }}")
+        for row in rows:
+            terms = [t if t is not None else row[n] for n, t in zip(names, given)]
+            yield ox.Quad(*terms)
+
+    def contains_named_graph(self, graph: ox.NamedNode) -> bool:
+        return bool(self.query(f"ASK {{ GRAPH {graph} {{ ?s ?p ?o }} }}"))
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def update(self, sparql: str) -> None:
+        self._request("POST", self.urls["update"], sparql.encode("utf-8"),
+                      "application/sparql-update")
+
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        graphs: dict[ox.NamedNode, list[ox.Quad]] = defaultdict(list)
+        for q in quads:
+            graphs[q.graph_name].append(q)
+        for chunk in _chunks(graphs):
+            self.update(" ;\n".join(f"INSERT DATA {{ GRAPH {g} {{ {_triples(qs)} }} }}"
+                                    for g, qs in chunk.items()))
+
+    def remove_graph(self, graph: ox.NamedNode) -> None:
+        self.update(f"DROP SILENT GRAPH {graph}")
+
+    def replace_graphs(self, graphs: dict[ox.NamedNode, list[ox.Quad]]) -> None:
+        """Replace whole graphs: one Graph Store PUT each, or batched SPARQL updates."""
+        if self.urls["store"]:
+            for g, quads in graphs.items():
+                triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+                body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+                url = f"{self.urls['store']}?graph={quote(g.value, safe='')}"
+                self._request("PUT", url, body, "application/n-triples")
+            return
+        for chunk in _chunks(graphs):
+            self.update(" ;\n".join(
+                f"DROP SILENT GRAPH {g} ;\nINSERT DATA {{ GRAPH {g} {{ {_triples(qs)} }} }}"
+                for g, qs in chunk.items()))
+
+    def base_in_use(self) -> str | None:
+        """The base IRI of graphs already in the remote store, if it holds any of ours."""
+        rows = list(self.query("SELECT ?g WHERE { GRAPH ?g { ?g a kg:SourceGraph } } LIMIT 1",
+                               prefixes=PREFIXES))
+        if not rows:
+            return None
+        iri = rows[0][0].value
+        cut = iri.rfind("/graph/")
+        return iri[: cut + 1] if cut >= 0 else None
+
+
+def _triples(quads: list[ox.Quad]) -> str:
+    return " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+
+
+def _chunks(graphs: dict[ox.NamedNode, list[ox.Quad]]) -> Iterator[dict]:
+    """Groups of graphs whose update text stays under MAX_UPDATE_BYTES (one big graph alone)."""
+    chunk: dict[ox.NamedNode, list[ox.Quad]] = {}
+    size = 0
+    for g, quads in graphs.items():
+        n = sum(len(str(q)) for q in quads) + 100
+        if chunk and size + n > MAX_UPDATE_BYTES:
+            yield chunk
+            chunk, size = {}, 0
+        chunk[g] = quads
+        size += n
+    if chunk:
+        yield chunk
+
+
+class RemoteKnowledgeGraph(KnowledgeGraph):
+    """A `KnowledgeGraph` whose store is a remote SPARQL endpoint (ingest only)."""
+
+    def __init__(self, store: RemoteStore, *, base: str, model: str | None = None,
+                 data_dir: Path | None = None):
+        # No local folder: the base comes from the caller or the remote store's own graphs.
+        self.path = None
+        self.remote = store
+        self.base = base if base.endswith(("/", "#")) else base + "/"
+        self.iris = Iris(self.base)
+        self.model = model
+        self.data_dir = data_dir
+        self._extractor = None
+
+    def _store_records(self, records: list[Record], report: IngestReport, *, strict: bool,
+                       full_text: bool, progress: Callable[[int, int], None] | None,
+                       force: bool = False) -> None:
+        # Mirrors KnowledgeGraph._store_records step for step, with the remote store in place
+        # of the local writer, and every graph extracted before the first write.
+        store = self.remote
+        identity = self._identity(store)
+        records, rekeyed = self._with_identity(store, records, identity)
+        hashes = {r[0].value: r[1].value for r in store.query(
+            "SELECT ?g ?h WHERE { GRAPH ?g { ?g kg:contentHash ?h } }", prefixes=PREFIXES)}
+        extractor = self.extractor(full_text)
+        fingerprint = extractor.info.fingerprint
+        versions = {"extractor": extractor.info.version, "model": extractor.info.model,
+                    "authority": extractor.info.authority}
+        todo: list[tuple[str, Record]] = []
+        for key, record in records:
+            report.entries += 1
+            g = self.iris.graph(key, source_key(record)).value
+            if not force and hashes.get(g) == content_hash(record, fingerprint):
+                report.unchanged += 1
+                if progress:
+                    progress(1, len(records))
+                continue
+            if g in hashes:
+                report.updated += 1
+            else:
+                report.new += 1
+            todo.append((key, record))
+        graphs: dict[ox.NamedNode, list[ox.Quad]] = {}
+        entity_keys: set[tuple[str, str]] = set()
+        keys = [k for k, _ in todo]
+        for i, entry in enumerate(extractor.extract(r for _, r in todo)):
+            if entry.flags:
+                report.incomplete += 1
+                report.flags.append(f"{entry.record.source.path}:{entry.record.source.line}: "
+                                    f"{', '.join(entry.flags)}: {entry.record.title[:60]}")
+                if strict:
+                    raise IngestAborted(report.flags[-1])
+            dg = map_entry(entry, keys[i], self.iris, fingerprint, versions)
+            graphs[dg.graph] = dg.quads
+            if dg.curated_graph is not None:
+                graphs[dg.curated_graph] = dg.curated_quads
+            entity_keys |= dg.entity_keys
+            if progress:
+                progress(1, len(records))
+        if graphs:
+            store.replace_graphs(graphs)
+        for old in rekeyed:
+            store.remove_graph(old)
+        self._write_identity(store, identity)
+        # A full scan, not just the new entities: a run interrupted before this point left
+        # the authority graph stale, and the next run (finding every graph unchanged) mends it.
+        self._write_authority(store)
+        report.written = True
+
+
+def ingest_remote(paths: Iterable[str], endpoint: str, *, base: str | None = None,
+                  token: str | None = None, model: str | None = None, strict: bool = False,
+                  full_text: bool = True) -> IngestReport:
+    """Ingest files into a remote SPARQL 1.1 store; problems are reported, never raised."""
+    report = IngestReport()
+    try:
+        store = RemoteStore(endpoint, token)
+        in_use = store.base_in_use()
+        if base and in_use and base.rstrip("/#") != in_use.rstrip("/#"):
+            report.errors.append(f"{endpoint} holds graphs built with base IRI {in_use}; "
+                                 f"ingest with --base {in_use} or into another store")
+            return report
+        kg = RemoteKnowledgeGraph(store, base=base or in_use or DEFAULT_BASE, model=model)
+        return kg.ingest(paths, strict=strict, full_text=full_text)
+    except IngestAborted as exc:
+        report.errors.append(f"--strict: {exc}; nothing was written")
+    except RemoteError as exc:
+        report.errors.append(str(exc))
+    return report

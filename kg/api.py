@@ -171,67 +171,74 @@ class KnowledgeGraph:
     def _store_records(self, records: list[Record], report: IngestReport, *, strict: bool,
                        full_text: bool, progress, force: bool = False) -> None:
         with writer(self.path) as w:
-            store = w.store
-            config = StoreConfig.read(self.path)
-            if config is None:
+            if StoreConfig.read(self.path) is None:
                 StoreConfig(base=self.base).write(self.path)
-            identity = self._identity(store)
-            records, rekeyed = self._with_identity(store, records, identity)
-            hashes = {r[0].value: r[1].value for r in store.query(
-                "SELECT ?g ?h WHERE { GRAPH ?g { ?g kg:contentHash ?h } }", prefixes=PREFIXES)}
-            extractor = self.extractor(full_text)
-            fingerprint = extractor.info.fingerprint
-            versions = {"extractor": extractor.info.version, "model": extractor.info.model,
-                        "authority": extractor.info.authority}
-            corrections = self.corrections()
-            lookup = authority_lookup(extractor.resolver)
-            todo: list[tuple[str, Record]] = []
-            fingerprints: dict[str, str] = {}
-            for key, record in records:
-                report.entries += 1
-                g = self.iris.graph(key, _source_key(record)).value
-                # corrections that can touch this entry are part of what made its graph
-                fp = fingerprints[g] = fingerprint + corrections.fingerprint_for(key, record)
-                if not force and hashes.get(g) == content_hash(record, fp):
-                    report.unchanged += 1
-                    if progress:
-                        progress(1, len(records))
-                    continue
-                if g in hashes:
-                    report.updated += 1
-                else:
-                    report.new += 1
-                todo.append((key, record))
-            batch: dict[ox.NamedNode, list[ox.Quad]] = {}
-            entity_keys: set[tuple[str, str]] = set()
-            keys = [k for k, _ in todo]
-            for i, entry in enumerate(extractor.extract(r for _, r in todo)):
-                if entry.flags:
-                    report.incomplete += 1
-                    report.flags.append(f"{entry.record.source.path}:{entry.record.source.line}: "
-                                        f"{', '.join(entry.flags)}: {entry.record.title[:60]}")
-                    if strict:
-                        raise IngestAborted(report.flags[-1])
-                entry = apply_to_entry(entry, keys[i], corrections, lookup=lookup)
-                g = self.iris.graph(keys[i], _source_key(entry.record)).value
-                dg = map_entry(entry, keys[i], self.iris, fingerprints[g], versions)
-                batch[dg.graph] = dg.quads
-                if dg.curated_graph is not None:
-                    batch[dg.curated_graph] = dg.curated_quads
-                entity_keys |= dg.entity_keys
-                if len(batch) >= 512:
-                    replace_graphs(store, batch)
-                    batch = {}
+            self._write_records(w.store, records, report, strict=strict, full_text=full_text,
+                                progress=progress, force=force)
+
+    def _write_records(self, store, records: list[Record], report: IngestReport, *,
+                       strict: bool, full_text: bool, progress, force: bool = False,
+                       batch_size: int | None = 512) -> None:
+        """Extract, map and write: the one ingest loop, for a local or a remote store.
+
+        Graphs are written in batches of `batch_size` (one transaction each); with None,
+        everything is extracted before the first write."""
+        identity = self._identity(store)
+        records, rekeyed = self._with_identity(store, records, identity)
+        hashes = {r[0].value: r[1].value for r in store.query(
+            "SELECT ?g ?h WHERE { GRAPH ?g { ?g kg:contentHash ?h } }", prefixes=PREFIXES)}
+        extractor = self.extractor(full_text)
+        fingerprint = extractor.info.fingerprint
+        versions = {"extractor": extractor.info.version, "model": extractor.info.model,
+                    "authority": extractor.info.authority}
+        corrections = self.corrections()
+        lookup = authority_lookup(extractor.resolver)
+        todo: list[tuple[str, Record]] = []
+        fingerprints: dict[str, str] = {}
+        for key, record in records:
+            report.entries += 1
+            g = self.iris.graph(key, _source_key(record)).value
+            # corrections that can touch this entry are part of what made its graph
+            fp = fingerprints[g] = fingerprint + corrections.fingerprint_for(key, record)
+            if not force and hashes.get(g) == content_hash(record, fp):
+                report.unchanged += 1
                 if progress:
                     progress(1, len(records))
-            if batch:
+                continue
+            if g in hashes:
+                report.updated += 1
+            else:
+                report.new += 1
+            todo.append((key, record))
+        batch: dict[ox.NamedNode, list[ox.Quad]] = {}
+        entity_keys: set[tuple[str, str]] = set()
+        keys = [k for k, _ in todo]
+        for i, entry in enumerate(extractor.extract(r for _, r in todo)):
+            if entry.flags:
+                report.incomplete += 1
+                report.flags.append(f"{entry.record.source.path}:{entry.record.source.line}: "
+                                    f"{', '.join(entry.flags)}: {entry.record.title[:60]}")
+                if strict:
+                    raise IngestAborted(report.flags[-1])
+            entry = apply_to_entry(entry, keys[i], corrections, lookup=lookup)
+            g = self.iris.graph(keys[i], _source_key(entry.record)).value
+            dg = map_entry(entry, keys[i], self.iris, fingerprints[g], versions)
+            batch[dg.graph] = dg.quads
+            if dg.curated_graph is not None:
+                batch[dg.curated_graph] = dg.curated_quads
+            entity_keys |= dg.entity_keys
+            if batch_size is not None and len(batch) >= batch_size:
                 replace_graphs(store, batch)
-            for old in rekeyed:
-                store.remove_graph(old)
-            self._write_identity(store, identity)
-            self._write_authority(store, entity_keys)
-            store_corrections(store, corrections, self.iris)
-            report.written = True
+                batch = {}
+            if progress:
+                progress(1, len(records))
+        replace_graphs(store, batch)
+        for old in rekeyed:
+            store.remove_graph(old)
+        self._write_identity(store, identity)
+        self._write_authority(store, entity_keys)
+        store_corrections(store, corrections, self.iris)
+        report.written = True
 
     # -- identity of documents ---------------------------------------------------------------
 

@@ -346,6 +346,32 @@ def evaluate(paths, store, model, fmt, summary_only) -> None:
         click.echo(format_text(ev, show_documents=not summary_only), nl=False)
 
 
+@main.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (loopback unless you say otherwise).")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--allow-update", is_flag=True, help="Accept SPARQL Update (needs --token).")
+@click.option("--token", envvar="KG_TOKEN", help="Bearer token updates must carry.")
+@click.option("--federation", is_flag=True, help="Allow SERVICE and LOAD (outbound requests).")
+@click.option("--timeout", default=10.0, show_default=True, type=float, help="Seconds per query.")
+@click.option("--max-results", default=10000, show_default=True, type=int,
+              help="Rows at most per result.")
+@click.option("--max-body", default=1_000_000, show_default=True, type=int,
+              help="Request body size limit in bytes.")
+def serve(store, host, port, allow_update, token, federation, timeout, max_results, max_body):
+    """Serve the graph: SPARQL 1.1 endpoint, dereferenceable IRIs, web pages, network, map,
+    timeline, VoID, downloads and a W3C Reconciliation API endpoint."""
+    from kg.serve.app import ServeError
+    from kg.serve.app import serve as run
+
+    try:
+        run(store, host=host, port=port, allow_update=allow_update, token=token,
+            federation=federation, timeout=timeout, max_results=max_results, max_body=max_body)
+    except ServeError as exc:
+        _fail(str(exc))
+
+
 def table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [min(60, max([len(h)] + [len(r[i]) for r in rows])) for i, h in enumerate(headers)]
     out = io.StringIO()

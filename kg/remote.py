@@ -30,7 +30,7 @@ import pyoxigraph as ox
 
 from kg.api import IngestAborted, IngestReport, KnowledgeGraph
 from kg.model import Record
-from kg.rdf.mapping import DEFAULT_BASE, Iris, content_hash, map_entry, source_key
+from kg.rdf.mapping import DEFAULT_BASE, Iris
 from kg.rdf.namespace import PREFIXES
 
 __all__ = ["RemoteError", "RemoteStore", "ingest_remote"]
@@ -120,7 +120,8 @@ class RemoteStore:
         names = ("s", "p", "o", "g")
         given = (subject, predicate, obj, graph)
         slot = [f"?{n}" if t is None else str(t) for n, t in zip(names, given)]
-        rows = self.query(f"SELECT * WHERE {{ GRAPH {slot[3]} {{ {slot[0]} {slot[1]} {slot[2]} }} }}")
+        s, p, o, g = slot
+        rows = self.query(f"SELECT * WHERE {{ GRAPH {g} {{ {s} {p} {o} }} }}")
         for row in rows:
             terms = [t if t is not None else row[n] for n, t in zip(names, given)]
             yield ox.Quad(*terms)
@@ -189,8 +190,18 @@ def _chunks(graphs: dict[ox.NamedNode, list[ox.Quad]]) -> Iterator[dict]:
         yield chunk
 
 
+# Loading the spaCy pipeline takes a second or two: load it once per process and settings.
+_EXTRACTORS: dict[tuple, object] = {}
+
+
 class RemoteKnowledgeGraph(KnowledgeGraph):
     """A `KnowledgeGraph` whose store is a remote SPARQL endpoint (ingest only)."""
+
+    def extractor(self, full_text: bool = True):
+        key = (self.model, self.data_dir, full_text)
+        if key not in _EXTRACTORS:
+            _EXTRACTORS[key] = super().extractor(full_text)
+        return _EXTRACTORS[key]
 
     def __init__(self, store: RemoteStore, *, base: str, model: str | None = None,
                  data_dir: Path | None = None):
@@ -201,62 +212,22 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
         self.iris = Iris(self.base)
         self.model = model
         self.data_dir = data_dir
+        self._corrections = None  # $KG_CORRECTIONS or ./corrections.jsonl, as locally
         self._extractor = None
 
     def _store_records(self, records: list[Record], report: IngestReport, *, strict: bool,
                        full_text: bool, progress: Callable[[int, int], None] | None,
                        force: bool = False) -> None:
-        # Mirrors KnowledgeGraph._store_records step for step, with the remote store in place
-        # of the local writer, and every graph extracted before the first write.
-        store = self.remote
-        identity = self._identity(store)
-        records, rekeyed = self._with_identity(store, records, identity)
-        hashes = {r[0].value: r[1].value for r in store.query(
-            "SELECT ?g ?h WHERE { GRAPH ?g { ?g kg:contentHash ?h } }", prefixes=PREFIXES)}
-        extractor = self.extractor(full_text)
-        fingerprint = extractor.info.fingerprint
-        versions = {"extractor": extractor.info.version, "model": extractor.info.model,
-                    "authority": extractor.info.authority}
-        todo: list[tuple[str, Record]] = []
-        for key, record in records:
-            report.entries += 1
-            g = self.iris.graph(key, source_key(record)).value
-            if not force and hashes.get(g) == content_hash(record, fingerprint):
-                report.unchanged += 1
-                if progress:
-                    progress(1, len(records))
-                continue
-            if g in hashes:
-                report.updated += 1
-            else:
-                report.new += 1
-            todo.append((key, record))
-        graphs: dict[ox.NamedNode, list[ox.Quad]] = {}
-        entity_keys: set[tuple[str, str]] = set()
-        keys = [k for k, _ in todo]
-        for i, entry in enumerate(extractor.extract(r for _, r in todo)):
-            if entry.flags:
-                report.incomplete += 1
-                report.flags.append(f"{entry.record.source.path}:{entry.record.source.line}: "
-                                    f"{', '.join(entry.flags)}: {entry.record.title[:60]}")
-                if strict:
-                    raise IngestAborted(report.flags[-1])
-            dg = map_entry(entry, keys[i], self.iris, fingerprint, versions)
-            graphs[dg.graph] = dg.quads
-            if dg.curated_graph is not None:
-                graphs[dg.curated_graph] = dg.curated_quads
-            entity_keys |= dg.entity_keys
-            if progress:
-                progress(1, len(records))
-        if graphs:
-            store.replace_graphs(graphs)
-        for old in rekeyed:
-            store.remove_graph(old)
-        self._write_identity(store, identity)
-        # A full scan, not just the new entities: a run interrupted before this point left
-        # the authority graph stale, and the next run (finding every graph unchanged) mends it.
-        self._write_authority(store)
-        report.written = True
+        # The local ingest loop with the remote store in place of the local writer, and every
+        # graph extracted before the first write (so --strict aborts with nothing written).
+        self._write_records(self.remote, records, report, strict=strict, full_text=full_text,
+                            progress=progress, force=force, batch_size=None)
+
+    def _write_authority(self, store, new_keys=None) -> None:
+        # A full scan, not just the new entities: writes to a remote store are not one
+        # transaction, so a run interrupted before this point left the authority graph stale,
+        # and the next run (finding every graph unchanged) mends it.
+        super()._write_authority(store, None)
 
 
 def ingest_remote(paths: Iterable[str], endpoint: str, *, base: str | None = None,

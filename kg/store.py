@@ -161,8 +161,14 @@ def _remove_abandoned(path: Path, keep: Path | None, keep_previous: Path | None 
 
 
 def replace_graphs(store: ox.Store, graphs: dict[ox.NamedNode, list[ox.Quad]]) -> None:
-    """Replace whole named graphs in one transaction: readers see all of them or none."""
+    """Replace whole named graphs in one transaction: readers see all of them or none.
+
+    A store object with its own `replace_graphs` (a remote SPARQL store) does it its way."""
     if not graphs:
+        return
+    own = getattr(store, "replace_graphs", None)
+    if own is not None:
+        own(graphs)
         return
     existing = [g for g in graphs if store.contains_named_graph(g)]
     if not existing:

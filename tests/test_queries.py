@@ -18,6 +18,7 @@ from kg.api import KnowledgeGraph
 from kg.query import NamedQuery, bind_parameters, named_queries, select_rows
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "seeds"
+CORRECTIONS = Path(__file__).resolve().parent / "fixtures" / "corrections" / "historian.jsonl"
 BASE = "https://archive.example.org/kg/"
 FEDERATED = "wikidata-federated"
 QUERIES = {q.name: q for q in named_queries()}
@@ -26,13 +27,17 @@ LOCAL = [q for q in QUERIES.values() if q.name != FEDERATED]
 Rows = list[dict[str, str]]
 
 
-@pytest.fixture(scope="module")
-def kg(tmp_path_factory) -> KnowledgeGraph:
+def seed_pages() -> list[str]:
     pages = sorted(SEEDS.glob("*.txt"))
     if not pages:
         pytest.skip(f"no seed pages in {SEEDS}")
+    return [str(p) for p in pages]
+
+
+@pytest.fixture(scope="module")
+def kg(tmp_path_factory) -> KnowledgeGraph:
     graph = KnowledgeGraph(tmp_path_factory.mktemp("queries") / "store", base=BASE)
-    report = graph.ingest([str(p) for p in pages])
+    report = graph.ingest(seed_pages())
     assert report.ok, report.errors
     return graph
 
@@ -324,6 +329,25 @@ def test_why_mentioned_explains_every_mention_statement(kg):
                  if r["relation"] == "mentioned"}
     explained = _documents(run(kg, "why-mentioned", entity_id="nikolai-roshchin"))
     assert mentioned and mentioned <= explained
+
+
+def test_linked_entities_lists_a_rejected_link_among_the_losing_candidates(tmp_path):
+    """A historian rejects the Bolshoi Theatre's Wikidata id: the link no longer holds, and the
+    graph still says what was proposed (authority) and who rejected it (curated)."""
+    graph = KnowledgeGraph(tmp_path / "store", base=BASE, corrections=CORRECTIONS)
+    assert graph.ingest(seed_pages()).ok
+
+    def bolshoi(match: str) -> set[tuple[str, str, str]]:
+        rows = run(graph, "linked-entities", match=match)
+        return {(r["wikidata_id"], r["matched"], r["method"]) for r in rows
+                if r["label"] == "Bolshoi Theatre"}
+
+    lost = {("Q138908", "false", "authority"), ("Q138908", "false", "curated")}
+    assert bolshoi("true") == set()
+    assert bolshoi("false") == lost
+    assert bolshoi("") == lost
+    assert len(run(graph, "linked-entities", match="")) == (
+        len(run(graph, "linked-entities")) + len(run(graph, "linked-entities", match="false")))
 
 
 def test_unknown_person_gives_no_rows(kg):

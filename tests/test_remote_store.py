@@ -133,8 +133,9 @@ def test_reingest_replaces_graphs_and_queries_answer_over_http(oxigraph, seed_pa
         f"{oxigraph.url}/update", data=junk.encode(),
         headers={"Content-Type": "application/sparql-update"}), timeout=30).read()
     # Change the content hash of that graph so the next ingest rewrites it.
-    stale = (f"DELETE WHERE {{ GRAPH {graph} {{ {graph} "
-             "<https://w3id.org/archive-kg/ns#contentHash> ?h } }")
+    hash_of = f"{graph} <https://w3id.org/archive-kg/ns#contentHash>"
+    stale = (f"DELETE {{ GRAPH {graph} {{ {hash_of} ?h }} }} INSERT {{ GRAPH {graph} {{ "
+             f'{hash_of} "stale" }} }} WHERE {{ GRAPH {graph} {{ {hash_of} ?h }} }}')
     urllib.request.urlopen(urllib.request.Request(
         f"{oxigraph.url}/update", data=stale.encode(),
         headers={"Content-Type": "application/sparql-update"}), timeout=30).read()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hmac
 import json
 import shutil
+import socket
 import sys
 import threading
 from collections.abc import Callable
@@ -35,9 +36,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from kg.rdf.namespace import PREFIXES
+from kg.rdf.namespace import KG_IRI, PREFIXES
 from kg.serve import html as pages
 from kg.serve import network as net
 from kg.serve import overview, views
@@ -49,7 +50,7 @@ from kg.serve.snapshot import Snapshot, StoreView
 from kg.serve.void import DOWNLOADS, service_description, void_turtle
 from kg.serve.worker import QueryTask, UpdateTask, WorkerPool
 
-__all__ = ["KGServer", "Settings", "make_server", "serve"]
+__all__ = ["KGServer", "ServeError", "Settings", "make_server", "serve"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 HTML = "text/html; charset=utf-8"
@@ -69,6 +70,10 @@ _IRI_ALIASES = {"turtle": "ttl", "ntriples": "nt", "n-triples": "nt", "json-ld":
 _RDF_RENDER = {"text/turtle": "turtle", "application/n-triples": "ntriples",
                "application/ld+json": "jsonld", "application/trig": "trig",
                "application/n-quads": "nquads", "application/rdf+xml": "rdfxml"}
+
+
+class ServeError(Exception):
+    """The server cannot start as asked; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ class Request:
     params: dict[str, list[str]]
     headers: Any  # email.message.Message from http.server
     body: bytes = b""
+    raw_path: str = ""  # as sent, still percent-encoded (safe in response headers)
 
     def param(self, name: str, default: str | None = None) -> str | None:
         values = self.params.get(name)
@@ -302,7 +308,7 @@ class App:
         if media is None:
             return Response.text(406, "available as: " + ", ".join(IRI_FORMATS.values()),
                                  Vary="Accept")
-        alternates = ", ".join(f'<{request.path}?format={f}>; rel="alternate"; type="{t}"'
+        alternates = ", ".join(f'<{request.raw_path}?format={f}>; rel="alternate"; type="{t}"'
                                for f, t in IRI_FORMATS.items() if t != media)
         headers = {"Vary": "Accept", "Link": alternates}
         if media in ("text/html", "application/json"):
@@ -411,7 +417,8 @@ class App:
         elif request.method not in ("GET", "HEAD"):
             return Response.text(405, "use GET or POST", Allow="GET, HEAD, POST")
         index = snap.cached("reconcile_index", lambda: build_index(snap))
-        status, ctype, body = handle(request.path, params, index, snap.base + "reconcile")
+        status, ctype, body = handle(request.path, params, index, snap.base + "reconcile",
+                                     identifier_space=snap.base, schema_space=KG_IRI)
         return Response(status, ctype, body, {"X-Reconcile": "1"})
 
 
@@ -424,7 +431,7 @@ def _with_format(request: Request, media: str) -> Request:
     """The request, with the negotiated page format made explicit for `render`."""
     fmt = "json" if media == "application/json" else "html"
     return Request(request.method, request.path, {**request.params, "format": [fmt]},
-                   request.headers, request.body)
+                   request.headers, request.body, request.raw_path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -467,7 +474,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             parts = urlsplit(self.path)
             request = Request("GET" if head else self.command, unquote(parts.path) or "/",
-                              parse_qs(parts.query, keep_blank_values=True), self.headers)
+                              parse_qs(parts.query, keep_blank_values=True), self.headers,
+                              raw_path=quote(unquote(parts.path) or "/", safe="/:@!$&'()*+,;=-._~"))
             length = self.headers.get("Content-Length")
             if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
                 self.close_connection = True
@@ -533,12 +541,14 @@ class KGServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, settings: Settings, *, verbose: bool = False):
+        self.app: App | None = None  # set before binding: a failed bind calls server_close
+        if ":" in settings.host:
+            self.address_family = socket.AF_INET6
         super().__init__((settings.host, settings.port), Handler)
         host, port = self.server_address[:2]
         self.settings = Settings(**{**settings.__dict__, "port": port})
         self.verbose = verbose
         self.url = f"http://{_url_host(host)}:{port}/"
-        self.app: App | None = None
         self._thread: threading.Thread | None = None
         try:
             self.app = App(self.settings, default_base=self.url)
@@ -601,18 +611,30 @@ def make_server(store_path: str | Path, *, host: str = "127.0.0.1", port: int = 
 def serve(store_path: str, *, host: str = "127.0.0.1", port: int = 8000,
           allow_update: bool = False, token: str | None = None, federation: bool = False,
           timeout: float = 10.0, max_results: int = 10_000, max_body: int = 1_000_000) -> None:
-    """Serve the store until interrupted (Ctrl-C)."""
-    server = make_server(store_path, host=host, port=port, allow_update=allow_update,
-                         token=token, federation=federation, timeout=timeout,
-                         max_results=max_results, max_body=max_body, verbose=True)
+    """Serve the store until interrupted (Ctrl-C); `ServeError` when it cannot start."""
+    from kg.store import StoreError
+
+    if not Path(store_path).is_dir():
+        raise ServeError(f"{store_path}: no such store folder (build one with kg ingest)")
+    try:
+        server = make_server(store_path, host=host, port=port, allow_update=allow_update,
+                             token=token, federation=federation, timeout=timeout,
+                             max_results=max_results, max_body=max_body, verbose=True)
+    except (ValueError, StoreError) as exc:
+        raise ServeError(str(exc)) from None
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     snap = server.app.view.snapshot()
     print(f"Serving {store_path} at {server.url}  (SPARQL: {server.url}sparql)", file=sys.stderr)
     if not snap.base.startswith(server.url) and snap.generation is not None:
         print(f"note: the graph's IRIs start with {snap.base}; they dereference here only "
               f"through a proxy at that address (ingest with --base {server.url} to serve "
               f"them directly)", file=sys.stderr)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"note: listening on {host}: the server is reachable from other machines",
+              file=sys.stderr)
     if allow_update:
-        print("SPARQL Update enabled at /update for requests with the bearer token",
+        print("SPARQL Update enabled at /update and /sparql for requests with the bearer token",
               file=sys.stderr)
     try:
         server.serve_forever()

@@ -50,7 +50,8 @@ def timeline_svg(months: list[dict[str, Any]], link) -> str:
         h = m["count"] * scale
         tip = f"{month_name(m['month'])}: {m['count']} document{'s' * (m['count'] != 1)}"
         if m["count"]:
-            parts.append(f'<a href="{_a(link(m["month"]))}"><rect class="bar" x="{x + gap / 2:.1f}" '
+            parts.append(f'<a href="{_a(link(m["month"]))}">'
+                         f'<rect class="bar" x="{x + gap / 2:.1f}" '
                          f'y="{top + plot_h - h:.1f}" width="{bar - gap:.1f}" height="{h:.1f}">'
                          f'<title>{_a(tip)}</title></rect></a>')
         month_no = int(m["month"][5:7])

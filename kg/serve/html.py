@@ -75,7 +75,8 @@ class Renderer:
 <footer class="wrap">Linked data: every page has a JSON twin (<code>?format=json</code>);
 every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
 <a href="/sparql">SPARQL endpoint</a> · <a href="/void">VoID</a> ·
-<a href="/download/graph.trig">Download</a> · <a href="/reconcile">Reconciliation service</a></footer>
+<a href="/download/graph.trig">Download</a> ·
+<a href="/reconcile">Reconciliation service</a></footer>
 </body></html>
 """
         return html.encode("utf-8")
@@ -156,8 +157,9 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
             return '<p class="none">Nothing yet.</p>'
         top = max(i["documents"] for i in items) or 1
         rows = "".join(
-            f'<li>{self.link(i)}<span class="meter"><span class="fill w{_pct(i["documents"], top)}">'
-            f'</span></span><span class="n">{i["documents"]}</span></li>' for i in items)
+            f'<li>{self.link(i)}<span class="meter">'
+            f'<span class="fill w{_pct(i["documents"], top)}"></span></span>'
+            f'<span class="n">{i["documents"]}</span></li>' for i in items)
         return f'<ol class="ranked">{rows}</ol>'
 
     def search(self, data: dict[str, Any]) -> bytes:
@@ -268,7 +270,8 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
             f'<td class="arrow">→</td>'
             f'<td>{self.link({"iri": e["target"], "label": e["target_label"]})}</td>'
             f'<td class="num">{e["count"]}</td></tr>' for e in edges)
-        body += self.section("Pairs", '<table class="list pairs"><thead><tr><th>Author</th><th></th>'
+        body += self.section("Pairs", '<table class="list pairs"><thead><tr><th>Author</th>'
+                             '<th></th>'
                              '<th>Recipient</th><th class="num">Documents</th></tr></thead>'
                              f'<tbody>{rows}</tbody></table>', len(edges))
         return self.page("Network", body, active="/network")
@@ -343,8 +346,9 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
                 ("eventParticipant", "Participants")) if ev.get(key)]
             rows.insert(0, ("Kind", esc(", ".join(t.split(":")[-1] for t in ev["types"]))))
             rows.insert(1, ("Date", esc(ev.get("date"))))
-            body += self.section("Event recorded", self.dl(rows)
-                                 + f'<p class="muted">{self.link({"iri": ev["iri"], "label": "Event page"})}</p>')
+            page = self.link({"iri": ev["iri"], "label": "Event page"})
+            body += self.section("Event recorded",
+                                 self.dl(rows) + f'<p class="muted">{page}</p>')
         if d.get("full_text"):
             body += self.section("Full text", f'<div class="fulltext">{esc(d["full_text"])}</div>')
         body += self._provenance(d)
@@ -435,7 +439,8 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
         facts = self.dl(self._names_block(e))
         if e["name_attestations"]:
             items = "".join(
-                f'<li>“{esc(a["name"])}”{" <span class=tag>pseudonym</span>" if a["pseudonym"] else ""}'
+                f'<li>“{esc(a["name"])}”'
+                f'{" <span class=tag>pseudonym</span>" if a["pseudonym"] else ""}'
                 f' in {self.link(a["document"], a["document"]["title"])} '
                 f'<span class="muted">{esc(a["document"].get("date") or "n.d.")}</span></li>'
                 for a in e["name_attestations"])
@@ -465,7 +470,7 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
             rows.append(("Contains", self.links(e["contains"])))
         if e["people"]:
             rows.append(("Nationals", self.links(e["people"])))
-        body = self._head(e, esc(e.get("type") or "")) + self.dl(rows)
+        body = self._head(e) + self.dl(rows)
         if e["roles"]:
             body += self.section("Posts", self._roles(e["roles"], holder=True), len(e["roles"]))
         body += self.section("Documents naming it", self.doc_table(e["documents"],
@@ -479,7 +484,7 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
                 ("Part of", self.links(e["part_of"]) if e["part_of"] else ""),
                 ("Parts", self.links(e["parts"]) if e["parts"] else "")]
         rows += self._names_block(e)
-        body = self._head(e, esc(e.get("type") or "")) + self.dl(rows)
+        body = self._head(e) + self.dl(rows)
         if e["roles"]:
             body += self.section("Posts", self._roles(e["roles"], holder=True), len(e["roles"]))
         body += self.section("Documents", self.doc_table(e["documents"], relations=True),
@@ -580,7 +585,7 @@ ORDER BY ?person ?date"""
 
 
 SPARQL_EXAMPLE = """# Who wrote to whom, through which intermediary?
-SELECT ?date ?author ?recipient ?via ?title WHERE {
+SELECT DISTINCT ?date ?author ?recipient ?via ?title WHERE {
   ?doc a kg:Document ; dcterms:title ?title ; kg:author ?a ; kg:recipient ?r .
   ?a rdfs:label ?author . ?r rdfs:label ?recipient .
   OPTIONAL { ?doc kg:intermediary/rdfs:label ?via }
@@ -614,14 +619,15 @@ def sparql_page(renderer: Renderer, *, query: str = "", result: bytes | None = N
 <code>application/sparql-query</code> body. <code>default-graph-uri</code> and
 <code>named-graph-uri</code> are honoured.</li>
 <li><b>Default graph</b>: the <em>union of all named graphs</em>. Every statement lives in the
-named graph of the (document, source) it came from; use <code>GRAPH ?g {{ … }}</code> to see which.</li>
+named graph of the (document, source) it came from; use <code>GRAPH ?g {{ … }}</code> to see
+which.</li>
 <li><b>Prefixes</b> predeclared: {prefixes}.</li>
 <li><b>Result formats</b> by <code>Accept</code> or <code>format=</code>: SELECT/ASK as SPARQL JSON
 (<code>application/sparql-results+json</code>), XML, CSV, TSV; CONSTRUCT/DESCRIBE as Turtle,
 N-Triples, JSON-LD, RDF/XML.</li>
-<li><b>Limits</b>: queries stop after {esc(settings.get("timeout"))} s (HTTP 503); results are cut at
-{esc(settings.get("max_results"))} rows, with the header <code>X-Result-Truncated: true</code>;
-request bodies above {esc(settings.get("max_body"))} bytes get HTTP 413.</li>
+<li><b>Limits</b>: queries stop after {settings.get("timeout", 0):g} s (HTTP 503); results are cut
+at {settings.get("max_results", 0):,} rows, with the header <code>X-Result-Truncated: true</code>;
+request bodies above {settings.get("max_body", 0):,} bytes get HTTP 413.</li>
 <li><b>Read-only</b>{esc(settings.get("update_note", ""))}. Federated queries (<code>SERVICE</code>)
 are {"allowed" if settings.get("federation") else "refused"}.</li>
 </ul></section>"""
@@ -651,7 +657,7 @@ def _result_html(renderer: Renderer, result: bytes, form: str, truncated: bool) 
                 cells.append(f"<td>{renderer.link({'iri': t['value'], 'label': t['value']})}</td>")
             else:
                 extra = t.get("xml:lang") or t.get("datatype", "").rsplit("#", 1)[-1]
-                suffix = f' <span class="muted">{esc(extra)}</span>' if extra else ""
+                suffix = f' <span class="dt">{esc(extra)}</span>' if extra else ""
                 cells.append(f"<td>{esc(t['value'])}{suffix}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     return (f'<section><h2>Results <span class="count">{len(rows)}</span></h2>{note}'

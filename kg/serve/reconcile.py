@@ -448,6 +448,9 @@ def handle(
     params: Mapping[str, str],
     index: EntityIndex,
     service_url: str,
+    *,
+    identifier_space: str = DEFAULT_IDENTIFIER_SPACE,
+    schema_space: str = DEFAULT_SCHEMA_SPACE,
 ) -> tuple[int, str, bytes]:
     """Answer one request below the mount point: (status, content type, body).
 
@@ -464,7 +467,8 @@ def handle(
             if "queries" in params:
                 batch = parse_queries(params["queries"])
                 return _json(200, reconcile(batch, index), callback)
-            return _json(200, manifest(service_url), callback)
+            return _json(200, manifest(service_url, identifier_space=identifier_space,
+                                       schema_space=schema_space), callback)
         if route == "/suggest/entity":
             found = suggest_entity(params.get("prefix", ""), index, type=params.get("type"))
             return _json(200, found, callback)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.rdf.namespace import DCTERMS, PREFIXES, RDFS, SKOS
+from kg.rdf.namespace import DCTERMS, KG, PREFIXES, RDFS, SKOS
 from kg.store import StoreConfig, current_generation, open_reader
 
 
@@ -70,11 +70,24 @@ class Snapshot:
     def _build_labels(self) -> dict[str, str]:
         labels: dict[str, str] = {}
         # Later predicates only fill gaps: an entity's rdfs:label beats its skos:prefLabel.
-        for predicate in (RDFS.label, SKOS.prefLabel, DCTERMS.title):
+        for predicate in (RDFS.label, SKOS.prefLabel, DCTERMS.title, KG.sourceName):
             for quad in self.store.quads_for_pattern(None, predicate, None, None):
                 key = quad.subject.value
                 if key not in labels and isinstance(quad.object, ox.Literal):
                     labels[key] = quad.object.value
+        # Nodes without a name of their own are named after what they are about.
+        for predicate, template in ((KG.text, "“{}”"), (KG.attestedName, "name “{}”")):
+            for quad in self.store.quads_for_pattern(None, predicate, None, None):
+                labels.setdefault(quad.subject.value, template.format(quad.object.value))
+        for predicate, template in ((KG.records, "Event recorded in “{}”"),
+                                    (KG.aboutDocument, "Statements about “{}”")):
+            for quad in self.store.quads_for_pattern(None, predicate, None, None):
+                # records: document -> event; aboutDocument: graph -> document
+                doc, node = ((quad.subject, quad.object) if predicate == KG.records
+                             else (quad.object, quad.subject))
+                title = labels.get(doc.value)
+                if title:
+                    labels.setdefault(node.value, template.format(title))
         return labels
 
     def label(self, iri: str) -> str:

@@ -60,7 +60,8 @@ def void_turtle(snap: Snapshot, counts: dict[str, int]) -> bytes:
         add(ds, VOID.classPartition, part)
         add(part, VOID.term("class"), cls)
         add(part, VOID.entities, _int(counts.get(key, 0)))
-    rows = snap.select("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p")
+    rows = snap.select("SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { "
+                       "?s ?p ?o } } GROUP BY ?p ORDER BY ?p")
     for i, row in enumerate(rows):
         part = ox.NamedNode(f"{base}void#property{i}")
         add(ds, VOID.propertyPartition, part)
@@ -84,6 +85,8 @@ def void_turtle(snap: Snapshot, counts: dict[str, int]) -> bytes:
     add(service, DCTERMS.conformsTo, ox.NamedNode("https://www.w3.org/TR/sparql11-protocol/"))
     add(service, RDFS.label, ox.Literal("SPARQL 1.1 endpoint", language="en"))
     prefixes = {**PREFIXES, "void": VOID.iri, "dcat": DCAT.iri, "": base + "void#"}
+    # The dataset's own statements first, then each partition and distribution in a block.
+    triples.sort(key=lambda t: (t.subject != ds, t.subject.value))
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
 
 
@@ -97,8 +100,9 @@ def service_description(base: str, *, federation: bool) -> bytes:
          ox.Triple(service, sd("feature"), sd("UnionDefaultGraph"))]
     if federation:
         t.append(ox.Triple(service, sd("feature"), sd("BasicFederatedQuery")))
-    for media in ("application/sparql-results+json", "application/sparql-results+xml",
-                  "text/csv", "text/tab-separated-values", "text/turtle",
-                  "application/n-triples", "application/ld+json", "application/rdf+xml"):
-        t.append(ox.Triple(service, sd("resultFormat"), ox.Literal(media)))
+    formats = [ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML, ox.QueryResultsFormat.CSV,
+               ox.QueryResultsFormat.TSV, ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES,
+               ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML]
+    for fmt in formats:  # the W3C's format IRIs, as the Service Description asks
+        t.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(fmt.iri)))
     return ox.serialize(t, format=ox.RdfFormat.TURTLE, prefixes={"sd": SD})

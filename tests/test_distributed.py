@@ -1,0 +1,142 @@
+"""Extraction on a real Dask cluster and on local worker processes, N-Quads shards and their
+bulk load: the same entries and the same graph as the single-process path, quad for quad.
+
+The cluster is a `distributed.LocalCluster` of two worker processes on 127.0.0.1; the inputs are
+the seed listing pages and the real export sample (record ids, curated lists, full text).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kg.api import KnowledgeGraph
+from kg.distributed import (
+    extract_on_dask,
+    load_shards,
+    plan_records,
+    worker_info,
+    write_nquads_shards,
+)
+from kg.extract.jsonl import entry_to_json
+from kg.extract.parallel import extract_parallel
+from kg.extract.pipeline import Extractor
+from kg.sources import read_inputs
+from kg.store import StoreError, open_reader
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def _records(paths):
+    out = []
+    for _, result in read_inputs([str(p) for p in paths]):
+        out += result.records
+    return out
+
+
+@pytest.fixture(scope="module")
+def inputs(seed_pages) -> dict[str, list[Path]]:
+    csv = SAMPLE / "wilson-export-sample.csv"
+    if not csv.exists():
+        pytest.skip("no export sample in data/sample")
+    return {"pages": list(seed_pages), "table": [csv], "all": [*seed_pages, csv]}
+
+
+@pytest.fixture(scope="module")
+def planned(inputs):
+    return plan_records(_records(inputs["all"]))
+
+
+@pytest.fixture(scope="module")
+def local_json(planned) -> list[str]:
+    keyed, _ = planned
+    return [json.dumps(entry_to_json(e), sort_keys=True)
+            for e in Extractor().extract(r for _, r in keyed)]
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def dask_entries(client, planned):
+    keyed, _ = planned
+    # small partitions, so both workers get several and order has to be restored
+    return list(extract_on_dask((r for _, r in keyed), client, partition_size=3))
+
+
+def test_dask_entries_equal_single_process_entries(dask_entries, local_json, planned):
+    assert len(dask_entries) == len(planned[0]) > 20
+    assert [json.dumps(entry_to_json(e), sort_keys=True) for e in dask_entries] == local_json
+
+
+def test_each_worker_loads_the_pipeline_once(client, planned):
+    keyed, _ = planned
+    list(extract_on_dask((r for _, r in keyed), client, partition_size=2))
+    cached = client.run(lambda: len(__import__("kg.distributed").distributed._cache))
+    assert sorted(cached.values()) == [1, 1]
+
+
+def test_scheduler_address_works_like_a_client(client, planned, local_json):
+    keyed, _ = planned
+    address = client.scheduler.address
+    entries = extract_on_dask([r for _, r in keyed[:7]], address, partition_size=2)
+    assert [json.dumps(entry_to_json(e), sort_keys=True) for e in entries] == local_json[:7]
+
+
+def test_shards_bulk_loaded_equal_a_single_process_ingest(client, dask_entries, planned,
+                                                          inputs, tmp_path):
+    keyed, identity = planned
+    shards = write_nquads_shards(dask_entries, tmp_path / "shards", info=worker_info(client),
+                                 keys=[k for k, _ in keyed], identity=identity, shard_size=8)
+    assert len(shards) == -(-len(keyed) // 8) + 2  # document shards, identity, authority
+    loaded = load_shards(tmp_path / "from-shards", shards)
+    reference = tmp_path / "ingested"
+    report = KnowledgeGraph(reference).ingest([str(p) for p in inputs["all"]])
+    assert report.ok, report.errors
+    ours, theirs = set(open_reader(tmp_path / "from-shards")), set(open_reader(reference))
+    assert loaded == len(ours)
+    assert ours == theirs, (sorted(map(str, ours - theirs))[:5], sorted(map(str, theirs - ours))[:5])
+    # loading the same shards again replaces their graphs: nothing changes
+    assert load_shards(tmp_path / "from-shards", shards) == 0
+    assert set(open_reader(tmp_path / "from-shards")) == theirs
+
+
+def test_shards_loaded_into_a_store_with_data_equal_two_ingests(client, inputs, tmp_path):
+    """Pages ingested first, then the table's shards loaded: as if both had been ingested."""
+    table = plan_records(_records(inputs["table"]))
+    keyed, identity = table
+    entries = extract_on_dask((r for _, r in keyed), client)
+    shards = write_nquads_shards(entries, tmp_path / "shards", info=worker_info(client),
+                                 keys=[k for k, _ in keyed], identity=identity)
+    store = tmp_path / "store"
+    KnowledgeGraph(store).ingest([str(p) for p in inputs["pages"]])
+    load_shards(store, shards)
+    reference = tmp_path / "reference"
+    kg = KnowledgeGraph(reference)
+    kg.ingest([str(p) for p in inputs["pages"]])
+    kg.ingest([str(p) for p in inputs["table"]])
+    assert set(open_reader(store)) == set(open_reader(reference))
+
+
+def test_bad_shard_is_a_clear_error_and_changes_nothing(tmp_path, seed_store):
+    bad = tmp_path / "bad.nq"
+    bad.write_text("<http://a> <http://b> this is not N-Quads .\n", encoding="utf-8")
+    with pytest.raises(StoreError, match="bad.nq: not valid N-Quads"):
+        load_shards(tmp_path / "store", [bad])
+    with pytest.raises(StoreError, match="no such shard"):
+        load_shards(tmp_path / "store", [tmp_path / "missing.nq"])
+    assert len(open_reader(tmp_path / "store")) == 0
+
+
+def test_local_worker_processes_give_the_same_entries_in_order(planned, local_json):
+    keyed, _ = planned
+    entries = extract_parallel([r for _, r in keyed], workers=2, chunk_size=4)
+    assert [json.dumps(entry_to_json(e), sort_keys=True) for e in entries] == local_json

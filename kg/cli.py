@@ -169,7 +169,13 @@ def query(query, store, fmt, param) -> None:
     from kg.api import KnowledgeGraph
     from kg.query import bind_parameters, format_results
 
-    text = bind_parameters(_read_query(query), dict(p.split("=", 1) for p in param))
+    for p in param:
+        if "=" not in p:
+            _fail(f"--param {p!r}: expected NAME=VALUE", 2)
+    try:
+        text = bind_parameters(_read_query(query), dict(p.split("=", 1) for p in param))
+    except ValueError as exc:
+        _fail(str(exc), 2)
     try:
         results = KnowledgeGraph(store).query(text)
     except (SyntaxError, ValueError, OSError) as exc:

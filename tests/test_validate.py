@@ -119,7 +119,8 @@ t:m0 kg:score 0.95 .
 # (what is broken, statements removed (lines of VALID), statements added, the property (local
 # name) the violation must be reported on)
 BROKEN = [
-    ("document with two titles", [], ['t:doc dcterms:title "Another title" .'], "title"),
+    ("document with a title that is not a string", [],
+     ['t:doc dcterms:title "1950"^^xsd:gYear .'], "title"),
     ("document without a title", ['t:doc dcterms:title "Letter to Stalin" .'], [],
      "title"),
     ("person with a non-Wikidata sameAs", [],
@@ -195,7 +196,7 @@ def test_broken_store_does_not_conform(tmp_path, what, remove, add, expected):
 def test_validate_command_exits_1_on_a_broken_store(tmp_path):
     store = tmp_path / "s"
     make_store(store, ["t:m0 kg:confidence 0.9 ."],
-               ['t:doc dcterms:title "Another title" .', "t:m0 kg:confidence 2.0 ."])
+               ['t:doc dcterms:title "1950"^^xsd:gYear .', "t:m0 kg:confidence 2.0 ."])
     out = run_kg("validate", "--store", str(store))
     text = out.stdout.decode()
     assert out.returncode == 1

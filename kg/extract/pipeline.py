@@ -245,6 +245,9 @@ class Extractor:
                     res = r.resolve(ent.text, "person", ctx)
                     if res:
                         entity, score, how, feats = res.entity, res.score, res.method, res.features
+                if entity is not None and how == "authority" and r.pseudonym_of(ent.text,
+                                                                                entity.key):
+                    how = "pseudonym"
             else:
                 entity = None
             if entity is None:
@@ -264,6 +267,9 @@ class Extractor:
                               start=ent.start_char, end=ent.end_char, method=method,
                               confidence=CONFIDENCE[method])
             entry.links.append(Link(mention, entity, score, how, feats))
+            if how == "pseudonym" and not any(w == ent.text and e.key == entity.key
+                                              for w, e in entry.aliases):
+                entry.aliases.append((ent.text, entity))
             if entity.kind == "person":
                 person_at[(ent.start_char, ent.end_char)] = entity
             if entity.resolved and r.authority.get(entity.key):

@@ -73,7 +73,8 @@ class Iris:
         return self._n(f"source/{source_key}")
 
     def role(self, person_key: str, label: str) -> ox.NamedNode:
-        digest = hashlib.sha256(f"{person_key}|{label.casefold()}".encode()).hexdigest()[:12]
+        # keyed by the exact wording, so one role IRI always carries one label
+        digest = hashlib.sha256(f"{person_key}|{label}".encode()).hexdigest()[:12]
         return self._n(f"role/{person_key}-{digest}")
 
     def doc_type(self, label: str) -> ox.NamedNode:
@@ -229,7 +230,10 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
         add(mn, KG.field, lit(m.field))
         add(mn, KG.start, lit(m.start))
         add(mn, KG.end, lit(m.end))
-        add(mn, KG.method, iris.method(m.method))
+        method = iris.method(m.method)
+        add(mn, KG.method, method)
+        add(method, RDF.type, KG.Method)
+        add(method, RDFS.label, lit(m.method))
         add(mn, KG.confidence, lit(float(m.confidence)))
         add(mn, KG.linkMethod, lit(link.method))
         add(mn, KG.score, lit(float(link.score)))
@@ -263,6 +267,7 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
         topic = iris.topic(tc.key)
         add(doc, KG.subject, topic)
         add(topic, RDF.type, KG.Topic)
+        add(topic, SKOS.prefLabel, lit(tc.label, language="en"))
 
     if entry.curated or entry.curated_subjects:
         cg = iris.curated_graph(doc_key)
@@ -387,8 +392,8 @@ def entity_description(e: AuthorityEntry, iris: Iris, g: ox.NamedNode) -> list[o
     if e.type:
         add(node, KG.placeType if e.kind == "place" else KG.organizationType, lit(e.type))
     if e.lat is not None and e.lon is not None:
-        add(node, GEO.lat, lit(f"{e.lat}", XSD.decimal))
-        add(node, GEO.long, lit(f"{e.lon}", XSD.decimal))
+        add(node, GEO.lat, lit(f"{e.lat:.6f}", XSD.decimal))
+        add(node, GEO.long, lit(f"{e.lon:.6f}", XSD.decimal))
     for prop, ref in ((KG.nationality, e.nationality), (KG.within, e.within),
                       (KG.parentOrganization, e.parent), (KG.country, e.country)):
         if ref:

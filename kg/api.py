@@ -15,8 +15,15 @@ import pyoxigraph as ox
 from kg.identity import better, content_key, document_key
 from kg.link import store_corrections
 from kg.model import ReadProblem, Record, SourceRef
-from kg.rdf.mapping import DEFAULT_BASE, Iris, authority_quads, content_hash, map_entry
-from kg.rdf.namespace import KG, OWL, PREFIXES
+from kg.rdf.mapping import (
+    DEFAULT_BASE,
+    Iris,
+    authority_quads,
+    content_hash,
+    map_entry,
+    unresolved_quads,
+)
+from kg.rdf.namespace import KG, OWL, PREFIXES, SKOS
 from kg.resolve.corrections import (
     Corrections,
     apply_to_entry,
@@ -287,21 +294,21 @@ class KnowledgeGraph:
 
     def _write_authority(self, store: ox.Store, new_keys: set[tuple[str, str]] | None = None
                          ) -> None:
-        """Describe the authority entities the graph refers to, in the authority graph.
+        """Describe the entities the graph refers to, in the authority graph: authority entries
+        from the authority files, unresolved names with one label from their spellings.
 
         With `new_keys`, the entities already described plus the new ones (cheap, for ingest);
         without, every entity any graph refers to (a full scan, after removals)."""
-        extractor = self.extractor()
-        authority = extractor.resolver.authority
+        authority = self.extractor().resolver.authority
         g = self.iris.authority_graph()
         used: set[tuple[str, str]] = set()
         kinds = ("person", "place", "organization")
         if new_keys is not None:
             used |= new_keys
-            for q in store.quads_for_pattern(None, KG.authorityId, None, g):
-                key = q.object.value
-                if key in authority.entries:
-                    used.add((authority.entries[key].kind, key))
+            for q in store.quads_for_pattern(None, KG.resolved, None, g):
+                kind, _, key = (self.iris.prefix_of(q.subject) or "").partition("/")
+                if kind in kinds and key:
+                    used.add((kind, key))
         else:
             for kind in kinds:
                 prefix = f"{self.base}{kind}/"
@@ -310,7 +317,16 @@ class KnowledgeGraph:
                     f"isIRI(?e) && STRSTARTS(STR(?e), \"{prefix}\")) }}")
                 for row in rows:
                     used.add((kind, row[0].value[len(prefix):]))
-        replace_graphs(store, {g: authority_quads(authority, used, self.iris)})
+        quads = authority_quads(authority, {k for k in used if k[1] in authority.entries},
+                                self.iris)
+        for kind, key in sorted(k for k in used if k[1] not in authority.entries):
+            node = self.iris.entity_key(kind, key)
+            spellings = {q.object.value for q in store.quads_for_pattern(node, SKOS.altLabel,
+                                                                         None, None)
+                         if q.graph_name != g}
+            if spellings:
+                quads += unresolved_quads(kind, key, list(spellings), self.iris)
+        replace_graphs(store, {g: quads})
 
     def remove(self, target: str) -> int:
         """Remove a document (IRI or key) or a source (file name, IRI or key); returns graphs removed."""

@@ -65,7 +65,6 @@ def test_surname_resolves_against_the_document_first(resolver):
 
 def test_unresolved_entities_are_keyed_by_slug(resolver):
     e = resolver.unresolved("Comrade Ivan Q. Nobody", "person")
-    assert e.key.startswith("person-ivan-q-nobody-") and not e.resolved
+    assert e.key == "person-ivan-q-nobody" and not e.resolved
     assert e.label == "Ivan Q. Nobody"
-    assert resolver.unresolved("Ivan Q. Nobody", "person") == e
-    assert resolver.unresolved("IVAN Q NOBODY", "person").key != e.key
+    assert resolver.unresolved("IVAN Q NOBODY", "person").key == e.key

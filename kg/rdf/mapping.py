@@ -190,8 +190,9 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
         out.entity_keys.add((e.kind, e.key))
         node = iris.entity(e)
         if not e.resolved:
+            # the spelling this source uses; the one rdfs:label lives in the authority graph
             add(node, RDF.type, KG.term(KIND_CLASS[e.kind]))
-            add(node, RDFS.label, lit(e.label))
+            add(node, SKOS.altLabel, lit(e.label))
             add(node, KG.resolved, lit(False))
         return node
 
@@ -286,7 +287,7 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
             add(doc, prop[list_name], node, graph=cg, target=cq)
             if not e.resolved:
                 add(node, RDF.type, KG.term(KIND_CLASS[e.kind]), graph=cg, target=cq)
-                add(node, RDFS.label, lit(e.label), graph=cg, target=cq)
+                add(node, SKOS.altLabel, lit(e.label), graph=cg, target=cq)
                 add(node, KG.resolved, lit(False), graph=cg, target=cq)
         from kg.sources.catalogue_names import parse_subject_heading
 
@@ -345,6 +346,16 @@ def _event_date(entry: Entry, event: ox.NamedNode, add) -> None:
         add(event, KG.earliestDate, lit(entry.date.earliest.isoformat(), XSD.date))
     if entry.date.latest:
         add(event, KG.latestDate, lit(entry.date.latest.isoformat(), XSD.date))
+
+
+def unresolved_quads(kind: str, key: str, spellings: list[str], iris: Iris) -> list[ox.Quad]:
+    """An unresolved name's description: one label, chosen the same way whatever the order of
+    ingest (the first of its spellings in sorted order)."""
+    g = iris.authority_graph()
+    node = iris.entity_key(kind, key)
+    return [ox.Quad(node, RDF.type, KG.term(KIND_CLASS[kind]), g),
+            ox.Quad(node, RDFS.label, lit(sorted(spellings)[0]), g),
+            ox.Quad(node, KG.resolved, lit(False), g)]
 
 
 def authority_quads(authority: Authority, keys: set[tuple[str, str]], iris: Iris

@@ -7,7 +7,6 @@ every rule below either finds exactly one candidate or gives up.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -117,10 +116,8 @@ class Resolver:
 
     def unresolved(self, name: str, kind: EntityKind) -> Entity:
         label = clean_name(name) or name.strip()
-        # the exact spelling is part of the key, so one IRI always carries one label
-        digest = hashlib.sha256(label.encode()).hexdigest()[:6]
-        return Entity(key=f"{kind}-{slug(label)}-{digest}", kind=kind, label=label,
-                      resolved=False)
+        # spellings that differ only in case, accents or punctuation share one key
+        return Entity(key=f"{kind}-{slug(label)}", kind=kind, label=label, resolved=False)
 
     def kind_of(self, name: str) -> EntityKind | None:
         """The authority's kind for a name, when the name is known unambiguously."""

@@ -185,11 +185,12 @@ class KnowledgeGraph:
 
     def _write_records(self, store, records: list[Record], report: IngestReport, *,
                        strict: bool, full_text: bool, progress, force: bool = False,
-                       batch_size: int | None = 512) -> None:
+                       batch_size: int | None = 200_000, bulk: bool = True) -> None:
         """Extract, map and write: the one ingest loop, for a local or a remote store.
 
-        Graphs are written in batches of `batch_size` (one transaction each); with None,
-        everything is extracted before the first write."""
+        Graphs are written in batches of about `batch_size` quads; with None, everything is
+        extracted before the first write. `bulk` writes new graphs without a transaction: right
+        for a private store generation, which is published only when the whole run is done."""
         identity = self._identity(store)
         records, rekeyed = self._with_identity(store, records, identity)
         hashes = {r[0].value: r[1].value for r in store.query(
@@ -218,6 +219,7 @@ class KnowledgeGraph:
                 report.new += 1
             todo.append((key, record))
         batch: dict[ox.NamedNode, list[ox.Quad]] = {}
+        batch_quads = 0
         entity_keys: set[tuple[str, str]] = set()
         keys = [k for k, _ in todo]
         for i, entry in enumerate(extractor.extract(r for _, r in todo)):
@@ -231,15 +233,17 @@ class KnowledgeGraph:
             g = self.iris.graph(keys[i], _source_key(entry.record)).value
             dg = map_entry(entry, keys[i], self.iris, fingerprints[g], versions)
             batch[dg.graph] = dg.quads
+            batch_quads += len(dg.quads)
             if dg.curated_graph is not None:
                 batch[dg.curated_graph] = dg.curated_quads
+                batch_quads += len(dg.curated_quads)
             entity_keys |= dg.entity_keys
-            if batch_size is not None and len(batch) >= batch_size:
-                replace_graphs(store, batch)
-                batch = {}
+            if batch_size is not None and batch_quads >= batch_size:
+                replace_graphs(store, batch, bulk=bulk)
+                batch, batch_quads = {}, 0
             if progress:
                 progress(1, len(records))
-        replace_graphs(store, batch)
+        replace_graphs(store, batch, bulk=bulk)
         for old in rekeyed:
             store.remove_graph(old)
         self._write_identity(store, identity)

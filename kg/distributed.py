@@ -35,7 +35,7 @@ from kg.rdf.namespace import OWL
 from kg.resolve.authority import Authority, load_authority
 from kg.store import StoreConfig, StoreError, writer
 
-__all__ = ["extract_on_dask", "worker_info", "plan_records", "write_nquads_shards",
+__all__ = ["extract_on_dask", "worker_info", "plan_records", "write_nquads_shards", "ClusterError",
            "load_shards", "shard_corpus", "ENTITY_KINDS"]
 
 ENTITY_KINDS = ("person", "place", "organization")
@@ -75,20 +75,31 @@ def _extractor_info(model: str | None, full_text: bool, data_dir: str | None) ->
 
 # -- on the client ---------------------------------------------------------------------------
 
-def _client(address):
-    from dask.distributed import Client
+class ClusterError(Exception):
+    """The Dask cluster cannot be used; the message says why."""
 
+
+def _client(address, timeout: float = 20.0):
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise ClusterError("dask.distributed is not installed (pip install "
+                           "'dask[distributed]')") from None
     if isinstance(address, Client):
         return address, False
-    return Client(address), True
+    try:
+        return Client(address, timeout=f"{timeout}s"), True
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(f"{address}: cannot reach the Dask scheduler ({exc})") from None
 
 
 def extract_on_dask(records: Iterable[Record], address, *, model: str | None = None,
                     full_text: bool = True, partition_size: int = 128,
-                    data_dir: Path | None = None) -> Iterator[Entry]:
+                    data_dir: Path | None = None, timeout: float = 20.0) -> Iterator[Entry]:
     """Entries for `records`, in input order, extracted on the Dask cluster at `address`
-    (a scheduler address such as ``tcp://10.0.0.5:8786``, or a `distributed.Client`)."""
-    client, owned = _client(address)
+    (a scheduler address such as ``tcp://10.0.0.5:8786``, or a `distributed.Client`).
+    Raises `ClusterError` when the scheduler cannot be reached within `timeout` seconds."""
+    client, owned = _client(address, timeout)
     try:
         threads = max(1, sum(client.nthreads().values()))
         window = threads * _PARTITIONS_PER_THREAD

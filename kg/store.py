@@ -160,10 +160,14 @@ def _remove_abandoned(path: Path, keep: Path | None, keep_previous: Path | None 
             shutil.rmtree(g, ignore_errors=True)
 
 
-def replace_graphs(store: ox.Store, graphs: dict[ox.NamedNode, list[ox.Quad]]) -> None:
+def replace_graphs(store: ox.Store, graphs: dict[ox.NamedNode, list[ox.Quad]], *,
+                   bulk: bool = False) -> None:
     """Replace whole named graphs in one transaction: readers see all of them or none.
 
-    A store object with its own `replace_graphs` (a remote SPARQL store) does it its way."""
+    With `bulk`, graphs the store does not hold yet are written with `bulk_extend` (table files
+    written directly, far faster, but no transaction): only for a generation nobody reads yet,
+    whose publication is what makes the write atomic. A store object with its own
+    `replace_graphs` (a remote SPARQL store) does it its way."""
     if not graphs:
         return
     own = getattr(store, "replace_graphs", None)
@@ -172,7 +176,11 @@ def replace_graphs(store: ox.Store, graphs: dict[ox.NamedNode, list[ox.Quad]]) -
         return
     existing = [g for g in graphs if store.contains_named_graph(g)]
     if not existing:
-        store.extend([q for quads in graphs.values() for q in quads])
+        quads = [q for quads in graphs.values() for q in quads]
+        if bulk:
+            store.bulk_extend(quads)
+        else:
+            store.extend(quads)
         return
     parts = [f"DROP SILENT GRAPH {g} ;" for g in existing]
     for g, quads in graphs.items():

@@ -155,3 +155,11 @@ def test_local_worker_processes_give_the_same_entries_in_order(planned, local_js
     keyed, _ = planned
     entries = extract_parallel([r for _, r in keyed], workers=2, chunk_size=4)
     assert [json.dumps(entry_to_json(e), sort_keys=True) for e in entries] == local_json
+
+
+def test_unreachable_scheduler_is_a_clear_error(planned):
+    from kg.distributed import ClusterError
+
+    keyed, _ = planned
+    with pytest.raises(ClusterError, match="tcp://127.0.0.1:9: cannot reach the Dask scheduler"):
+        list(extract_on_dask([r for _, r in keyed[:2]], "tcp://127.0.0.1:9", timeout=2))

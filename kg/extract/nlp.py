@@ -132,21 +132,27 @@ def make_implied_places(nlp: Language, name: str, data_dir: str) -> ImpliedPlace
 
 
 class ImpliedPlaces:
-    """Adjectives and prefixes that imply a place ("Soviet", "Sino-"), kept apart from names."""
+    """Adjectives and prefixes that imply a place ("Soviet", "North Korean", "Sino-"), kept
+    apart from named places."""
 
     def __init__(self, *, resolver: Resolver):
-        self.resolver = resolver
+        self.keys = {form: key for form, key in resolver.demonym_forms.items()
+                     if form[:1].isupper()}
+        forms = sorted(self.keys, key=len, reverse=True)
+        # one scan of the text: longest forms first, so "North Korean" beats "Korean"
+        self.pattern = re.compile(r"\b(" + "|".join(map(re.escape, forms)) + r")\b") if forms \
+            else None
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
-        in_entity = {i for e in doc.ents if e.label_ in ("GPE", "LOC") for i in range(e.start, e.end)}
-        for tok in doc:
-            if tok.i in in_entity or not tok.text[:1].isupper():
-                continue
-            for part in re.split(r"-", tok.text):
-                key = self.resolver.demonym(part)
-                if key:
-                    span = Span(doc, tok.i, tok.i + 1, label="IMPLIED_PLACE", kb_id=key)
+        if self.pattern is not None:
+            named = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in ("GPE", "LOC")]
+            for m in self.pattern.finditer(doc.text):
+                if any(s < m.end() and m.start() < e for s, e in named):
+                    continue
+                span = doc.char_span(m.start(), m.end(), label="IMPLIED_PLACE",
+                                     kb_id=self.keys[m.group(1)], alignment_mode="expand")
+                if span is not None:
                     spans.append(span)
         doc.spans["kg_implied_places"] = spans
         return doc

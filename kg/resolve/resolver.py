@@ -82,6 +82,8 @@ class Resolver:
         self.pseudonyms: dict[str, list[str]] = {}
         self.short: dict[str, list[str]] = {}
         self.demonyms: dict[str, str] = {}
+        self.demonym_forms: dict[str, str] = {}  # as written ("North Korean") -> place key
+        self._memo: dict[tuple, Resolution | None] = {}
         self._fuzzy: dict[EntityKind, list[tuple[str, str]]] = {
             "person": [], "place": [], "organization": []
         }
@@ -107,6 +109,7 @@ class Resolver:
                 self.short.setdefault(s, []).append(e.key)
         for d in e.demonyms:
             self.demonyms[fold(d)] = e.key
+            self.demonym_forms[d] = e.key
 
     # -- public -----------------------------------------------------------------------------
 
@@ -135,6 +138,24 @@ class Resolver:
         name = clean_name(name)
         if not name:
             return None
+        # Names recur across a corpus: everything but the document's own context is memoised.
+        head_key = (name, kind, allow_pseudonym, "head")
+        if head_key not in self._memo:
+            self._memo[head_key] = self._resolve_head(name, kind, allow_pseudonym)
+        hit = self._memo[head_key]
+        if hit:
+            return hit
+        if kind in (None, "person") and context is not None:
+            hit = self._in_context(name, context)
+            if hit:
+                return hit
+        tail_key = (name, kind, "tail")
+        if tail_key not in self._memo:
+            self._memo[tail_key] = self._resolve_tail(name, kind)
+        return self._memo[tail_key]
+
+    def _resolve_head(self, name: str, kind: EntityKind | None, allow_pseudonym: bool
+                      ) -> Resolution | None:
         for form in _orders(name):
             hit = self._exact(form, kind)
             if hit:
@@ -150,10 +171,20 @@ class Resolver:
                 keys = self.pseudonyms.get(fold(name), [])
                 if len(keys) == 1:
                     return self._res(keys[0], 0.9, "pseudonym")
-            hit = self._short(name, context)
+        return None
+
+    def _resolve_tail(self, name: str, kind: EntityKind | None) -> Resolution | None:
+        if kind in (None, "person"):
+            hit = self._short(name, None)
             if hit:
                 return hit
         return self._fuzzy_match(name, kind)
+
+    def _in_context(self, name: str, context: DocContext) -> Resolution | None:
+        f = fold(name)
+        if " " not in f and len(context.by_short.get(f, set())) == 1:
+            return self._res(next(iter(context.by_short[f])), 0.92, "surname-in-document")
+        return None
 
     def pseudonym_of(self, pseudonym: str, real_key: str) -> bool:
         return real_key in self.pseudonyms.get(fold(pseudonym), [])

@@ -213,7 +213,8 @@ class Extractor:
     # -- NER mentions ----------------------------------------------------------------------
 
     def _mentions(self, entry: Entry, doc: Doc, field_name: str, ctx: DocContext) -> None:
-        if not doc.text:
+        text = doc.text  # built from the tokens on each access: once per document
+        if not text:
             return
         r = self.resolver
         title_spans = [(lk.mention.start, lk.mention.end) for lk in entry.links
@@ -256,9 +257,9 @@ class Extractor:
                     res = r.resolve(ent.text, None, ctx)
                 if res:
                     entity, score, how, feats = res.entity, res.score, res.method, res.features
-                elif self._plausible(ent.text, kind, doc.text[max(0, ent.start_char - 80):
+                elif self._plausible(ent.text, kind, text[max(0, ent.start_char - 80):
                                                               ent.start_char]) and not (
-                        len(ent.text.split()) == 1 and _sentence_initial(doc.text, ent.start_char)):
+                        len(ent.text.split()) == 1 and _sentence_initial(text, ent.start_char)):
                     entity = r.unresolved(ent.text, kind)
                     score, how, feats = 0.5, "unresolved", ()
                 else:

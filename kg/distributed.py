@@ -10,11 +10,12 @@ builds its spaCy pipeline once and keeps it in a module-level cache, so the mode
 once per worker, not once per partition. Results come back in input order, with a bounded
 number of partitions in flight so that memory does not grow with the corpus.
 
-The shards hold exactly the quads a single-process `KnowledgeGraph.ingest` of the same records
-into an empty store writes: the (document, source) graphs, curated graphs, the identity graph
-(content keys of documents that have an archive record id) and the authority graph describing
-the entities the documents refer to. `load_shards` bulk-loads them with `Store.bulk_load`, which
-writes RocksDB table files directly instead of going through transactions.
+The shards hold the graphs a single-process `KnowledgeGraph.ingest` of the same records writes
+per document: the (document, source) graphs and curated graphs, corrections applied, and the
+identity graph (content keys of documents that have an archive record id). `load_shards`
+bulk-loads them with `Store.bulk_load`, which writes RocksDB table files directly instead of
+going through transactions, then writes the store-wide graphs (authority descriptions,
+corrections) the way the ingest does: the result is the store an ingest gives, quad for quad.
 """
 
 from __future__ import annotations
@@ -27,18 +28,25 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.extract.nlp import resolver_for
 from kg.extract.pipeline import ExtractorInfo
 from kg.identity import better, content_key, document_key
 from kg.model import Entry, Record
-from kg.rdf.mapping import DEFAULT_BASE, Iris, authority_quads, map_entry, source_key
+from kg.rdf.mapping import DEFAULT_BASE, Iris, map_entry, source_key
 from kg.rdf.namespace import OWL
-from kg.resolve.authority import Authority, load_authority
+from kg.resolve.authority import DATA_DIR
+from kg.resolve.corrections import (
+    Corrections,
+    apply_to_entry,
+    authority_lookup,
+    default_corrections_path,
+    load_corrections,
+)
 from kg.store import StoreConfig, StoreError, writer
 
-__all__ = ["extract_on_dask", "worker_info", "plan_records", "write_nquads_shards", "ClusterError",
-           "load_shards", "shard_corpus", "ENTITY_KINDS"]
+__all__ = ["extract_on_dask", "worker_info", "plan_records", "write_nquads_shards",
+           "ClusterError", "load_shards", "shard_corpus"]
 
-ENTITY_KINDS = ("person", "place", "organization")
 _PARTITIONS_PER_THREAD = 2  # partitions in flight per worker thread
 
 # -- on the workers ------------------------------------------------------------------------
@@ -149,26 +157,19 @@ def plan_records(records: Iterable[Record]) -> tuple[list[tuple[str, Record]], d
     return [(k, r) for (k, _), r in best.items()], identity
 
 
-def _used_entities(quads: Iterable[ox.Quad], base: str, used: set[tuple[str, str]]) -> None:
-    """Entity IRIs the quads refer to as objects, as the ingest's authority refresh finds them."""
-    for q in quads:
-        o = q.object
-        if isinstance(o, ox.NamedNode) and o.value.startswith(base):
-            rest = o.value[len(base):]
-            kind, _, key = rest.partition("/")
-            if kind in ENTITY_KINDS and key:
-                used.add((kind, key))
-
-
 def write_nquads_shards(entries: Iterable[Entry], out_dir: str | Path, base: str = DEFAULT_BASE,
                         *, info: ExtractorInfo, keys: Iterable[str] | None = None,
                         identity: dict[str, str] | None = None, shard_size: int = 512,
-                        authority: Authority | None = None) -> list[Path]:
-    """Write the quads of `entries` as N-Quads shards of `shard_size` documents each, then an
-    identity shard (when there are record ids) and the authority shard; returns their paths.
+                        corrections: Corrections | None = None,
+                        data_dir: Path | None = None) -> list[Path]:
+    """Write the document graphs of `entries` as N-Quads shards of `shard_size` documents each,
+    then an identity shard when there are record ids; returns their paths.
 
-    `keys` are the entries' document keys in order (from `plan_records`); without them each
-    entry is keyed by `document_key` re-keyed through `identity`.
+    Each entry gets what the ingest gives it: the historian's corrections applied, its graph
+    keyed and fingerprinted the same way. `keys` are the entries' document keys in order (from
+    `plan_records`); without them each entry is keyed by `document_key` re-keyed through
+    `identity`. The graphs that describe the whole store (authority, corrections) are written
+    by `load_shards`, from what the store then holds.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -176,9 +177,11 @@ def write_nquads_shards(entries: Iterable[Entry], out_dir: str | Path, base: str
         base += "/"
     iris = Iris(base)
     identity = identity or {}
+    if corrections is None:
+        corrections = load_corrections(default_corrections_path(), missing_ok=True)
+    lookup = authority_lookup(resolver_for(str(data_dir or DATA_DIR)))
     versions = {"extractor": info.version, "model": info.model, "authority": info.authority}
     key_iter = iter(keys) if keys is not None else None
-    used: set[tuple[str, str]] = set()
     paths: list[Path] = []
     fh = None
     in_shard = 0
@@ -189,13 +192,15 @@ def write_nquads_shards(entries: Iterable[Entry], out_dir: str | Path, base: str
             else:
                 key = document_key(entry.record)
                 key = identity.get(key, key)
-            dg = map_entry(entry, key, iris, info.fingerprint, versions)
+            # as in the ingest: corrections that can touch an entry are part of its fingerprint
+            fingerprint = info.fingerprint + corrections.fingerprint_for(key, entry.record)
+            entry = apply_to_entry(entry, key, corrections, lookup=lookup)
+            dg = map_entry(entry, key, iris, fingerprint, versions)
             if fh is None:
                 paths.append(out / f"shard-{len(paths) + 1:06d}.nq")
                 fh = open(paths[-1], "wb")
             quads = dg.quads + (dg.curated_quads if dg.curated_graph is not None else [])
             ox.serialize(quads, fh, ox.RdfFormat.N_QUADS)
-            _used_entities(quads, base, used)
             in_shard += 1
             if in_shard >= shard_size:
                 fh.close()
@@ -209,10 +214,6 @@ def write_nquads_shards(entries: Iterable[Entry], out_dir: str | Path, base: str
                  for a, b in sorted(identity.items())]
         paths.append(out / "identity.nq")
         ox.serialize(quads, paths[-1], ox.RdfFormat.N_QUADS)
-        _used_entities(quads, base, used)
-    paths.append(out / "authority.nq")
-    ox.serialize(authority_quads(authority or load_authority(), used, iris), paths[-1],
-                 ox.RdfFormat.N_QUADS)
     return paths
 
 
@@ -230,9 +231,13 @@ def load_shards(store_path: str | Path, shard_paths: Iterable[str | Path], *,
     """Bulk-load N-Quads shards into the store as one new generation; returns quads added.
 
     Graphs a shard holds replace the store's graphs of the same name (re-loading a shard
-    leaves the store as it was); the identity graph is merged, and the authority graph is
-    refreshed to describe every entity the store then refers to.
+    leaves the store as it was); the identity graph is merged. Then, as an ingest does, the
+    authority graph is refreshed to describe every entity the store refers to and the
+    corrections graph is written.
     """
+    from kg.api import KnowledgeGraph
+    from kg.link import store_corrections
+
     path = Path(store_path)
     shards = [Path(p) for p in shard_paths]
     for p in shards:
@@ -256,24 +261,12 @@ def load_shards(store_path: str | Path, shard_paths: Iterable[str | Path], *,
                 store.bulk_load(path=str(p), format=ox.RdfFormat.N_QUADS)
             except SyntaxError as exc:
                 raise StoreError(f"{p}: not valid N-Quads ({exc})") from None
-        if before:
-            _refresh_authority(store, config.base)
+        kg = KnowledgeGraph(path)
+        # the ingest's own refresh (a full scan of what the store refers to), so that shards
+        # and ingest can never describe entities differently
+        kg._write_authority(store)
+        store_corrections(store, kg.corrections(), kg.iris)
         return len(store) - before
-
-
-def _refresh_authority(store: ox.Store, base: str) -> None:
-    """Describe, in the authority graph, every authority entity any other graph refers to."""
-    iris = Iris(base)
-    g = iris.authority_graph()
-    used: set[tuple[str, str]] = set()
-    for kind in ENTITY_KINDS:
-        prefix = f"{base}{kind}/"
-        rows = store.query(
-            f"SELECT DISTINCT ?e WHERE {{ GRAPH ?g {{ ?s ?p ?e }} FILTER(?g != {g} && "
-            f"isIRI(?e) && STRSTARTS(STR(?e), \"{prefix}\")) }}")
-        used |= {(kind, row[0].value[len(prefix):]) for row in rows}
-    store.remove_graph(g)
-    store.extend(authority_quads(load_authority(), used, iris))
 
 
 def shard_corpus(paths: Iterable[str], address, out_dir: str | Path, *,

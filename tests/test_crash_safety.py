@@ -3,8 +3,8 @@ must still open, validate, hold no partial document, and keep everything it held
 
 A store holding the seed pages receives a generated corpus in a subprocess. A clean run gives
 the reference (its duration and its N-Quads); then runs are killed just after start, as soon as
-the writer's new generation appears, once the first batch of 512 documents has been written into
-it, at 90% of a clean run's duration, and the moment a run publishes. After each kill the store
+the writer's new generation appears, once graphs have been written into it (it has grown by
+8 MB), at 90% of a clean run's duration, and the moment a run publishes. After each kill the store
 holds exactly the old quads or exactly the complete new ones, nothing in between; a rerun over
 the killed store ends with exactly what the clean run gave.
 """
@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # bench/ (the corpus generator) is not an installed package
 from bench.generate import write_corpus  # noqa: E402
 
-ENTRIES = 700  # two replace_graphs batches (512 graphs, then the rest): kills land between them
+ENTRIES = 700  # about 170,000 quads: long enough a run to kill it at several points
 
 
 def start_ingest(store: Path, corpus: Path) -> subprocess.Popen:
@@ -118,7 +118,7 @@ def _size(path: Path) -> int:
 
 
 def _first_batch_written(store: Path):
-    """The unpublished generation has grown by what a batch of 512 documents writes."""
+    """The unpublished generation has grown by 8 MB: a batch of graphs has been written."""
     published = current_generation(store)
     base = _size(published)
 

@@ -111,7 +111,7 @@ def test_shards_bulk_loaded_equal_a_single_process_ingest(client, dask_entries, 
     keyed, identity = planned
     shards = write_nquads_shards(dask_entries, tmp_path / "shards", info=worker_info(client),
                                  keys=[k for k, _ in keyed], identity=identity, shard_size=8)
-    assert len(shards) == -(-len(keyed) // 8) + 2  # document shards, identity, authority
+    assert len(shards) == -(-len(keyed) // 8) + 1  # document shards, then identity
     loaded = load_shards(tmp_path / "from-shards", shards)
     reference = tmp_path / "ingested"
     report = KnowledgeGraph(reference).ingest([str(p) for p in inputs["all"]])

@@ -575,6 +575,9 @@ class Bench:
         csv = self.work / "export-sample.csv"
         write_export_csv(csv, self.args.export_sample, self.args.seed, words=3000)
         self.export(csv)
+        if not self.args.skip_rdflib:
+            for n in sorted({self.small, self.mid}):
+                self.rdflib(n)
         if self.large:
             # what the largest size needs besides its ingest: its queries
             reserve = 8 * 60
@@ -591,9 +594,6 @@ class Bench:
             self.ingest(self.large, timeout=None if left is None else max(60, left - reserve))
             if self.results["ingest"][str(self.large)].get("total_s"):
                 self.queries(self.large)
-        if not self.args.skip_rdflib:
-            for n in sorted({self.small, self.mid}):
-                self.rdflib(n)
         if self.large and self.args.bulk_large and \
                 self.results["ingest"][str(self.large)].get("total_s"):
             self.bulk_load(self.large)
@@ -607,8 +607,9 @@ class Bench:
         self.log(f"done: {self.args.out}")
 
     def rerun(self, steps: list[str]) -> None:
-        """Re-measure some steps (extraction, export) into an earlier run's results."""
+        """Re-measure some steps (extraction, export, rdflib) into an earlier run's results."""
         from bench.generate import write_export_csv
+        from kg.store import current_generation
 
         self.results = json.loads((self.work / "results.json").read_text())
         self.results.setdefault("notes", []).append(
@@ -621,8 +622,13 @@ class Bench:
                 csv = self.work / "export-sample.csv"
                 write_export_csv(csv, self.args.export_sample, self.args.seed, words=3000)
                 self.export(csv)
+            elif step == "rdflib":
+                for n in sorted({self.small, self.mid}):
+                    if current_generation(self.store(n)) is None:
+                        self.ingest(n)  # the run removed its stores: build it again
+                    self.rdflib(n)
             else:
-                raise SystemExit(f"--steps: unknown step {step!r} (extraction, export)")
+                raise SystemExit(f"--steps: unknown step {step!r} (extraction, export, rdflib)")
         self.save()
 
     def ingest(self, n: int, timeout: float | None = None) -> None:
@@ -1058,8 +1064,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bulk-large", action="store_true",
                     help="Also compare with bulk_load at the largest size (about 10 min).")
     ap.add_argument("--skip-rdflib", action="store_true")
-    ap.add_argument("--steps", help="Re-measure only these steps (extraction, export) into "
-                                    "WORK/results.json of an earlier run.")
+    ap.add_argument("--steps", help="Re-measure only these steps (extraction, export, rdflib) "
+                                    "into WORK/results.json of an earlier run.")
     ap.add_argument("--keep", action="store_true", help="Keep the stores afterwards.")
     ap.add_argument("--render", action="store_true",
                     help="Only re-render the Markdown from WORK/results.json.")

@@ -71,8 +71,9 @@ class KnowledgeGraph:
 
     def __init__(self, store: str | Path = "kg-store", *, base: str | None = None,
                  model: str | None = None, data_dir: Path | None = None,
-                 corrections: str | Path | Corrections | None = None):
+                 corrections: str | Path | Corrections | None = None, workers: int = 1):
         self.path = Path(store)
+        self.workers = workers
         config = StoreConfig.read(self.path)
         if base and config and config.base != base and self._has_data():
             raise StoreError(
@@ -222,7 +223,14 @@ class KnowledgeGraph:
         batch_quads = 0
         entity_keys: set[tuple[str, str]] = set()
         keys = [k for k, _ in todo]
-        for i, entry in enumerate(extractor.extract(r for _, r in todo)):
+        if self.workers > 1:
+            from kg.extract.parallel import extract_parallel
+
+            entries = extract_parallel((r for _, r in todo), self.workers, model=self.model,
+                                       full_text=full_text)
+        else:
+            entries = extractor.extract(r for _, r in todo)
+        for i, entry in enumerate(entries):
             if entry.flags:
                 report.incomplete += 1
                 report.flags.append(f"{entry.record.source.path}:{entry.record.source.line}: "

@@ -58,9 +58,11 @@ def main() -> None:
               help="Extract mentions from documents' full text too.")
 @click.option("--endpoint", help="Write to a remote SPARQL 1.1 store (Update + Graph Store).")
 @click.option("--token", envvar="KG_TOKEN", help="Bearer token for --endpoint.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Extraction processes (one BLAS thread each).")
 @click.option("--silent", is_flag=True, help="No progress bar.")
 @corrections_option
-def ingest(paths, store, base, model, strict, full_text, endpoint, token, silent,
+def ingest(paths, store, base, model, strict, full_text, endpoint, token, workers, silent,
            corrections_path) -> None:
     """Read catalogue files (folders, or - for standard input) into the store."""
     from kg.api import IngestAborted, KnowledgeGraph
@@ -74,7 +76,8 @@ def ingest(paths, store, base, model, strict, full_text, endpoint, token, silent
                                strict=strict, full_text=full_text)
     else:
         try:
-            kg = KnowledgeGraph(store, base=base, model=model, corrections=corrections_path)
+            kg = KnowledgeGraph(store, base=base, model=model, corrections=corrections_path,
+                                workers=workers)
         except StoreError as exc:
             _fail(str(exc))
         show = not silent and sys.stderr.isatty()
@@ -109,9 +112,29 @@ def ingest(paths, store, base, model, strict, full_text, endpoint, token, silent
               show_default=True, help="Output format.")
 @click.option("--model", help="spaCy pipeline to use.")
 @click.option("--full-text/--no-full-text", default=True, show_default=True)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Extraction processes on this machine.")
 @click.option("--dask", "dask_address", help="Dask scheduler address: extract on a cluster.")
-def extract(paths, fmt, model, full_text, dask_address) -> None:
-    """Print one JSON object per distinct catalogue entry (no store needed)."""
+@click.option("--shards", "shards_dir", type=click.Path(file_okay=False),
+              help="With --dask: write N-Quads shards to this folder for `kg load`.")
+@click.option("--base", default=None, help="Base IRI of the shards' IRIs.")
+def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, base) -> None:
+    """Print one JSON object per distinct catalogue entry (no store needed); with --dask and
+    --shards, extract on a Dask cluster into N-Quads shards instead."""
+    if shards_dir:
+        if not dask_address:
+            _fail("--shards needs --dask ADDRESS", 2)
+        from kg.distributed import shard_corpus
+        from kg.rdf.mapping import DEFAULT_BASE
+
+        shards, problems = shard_corpus(paths, dask_address, shards_dir,
+                                        base=base or DEFAULT_BASE, model=model,
+                                        full_text=full_text)
+        for p in problems:
+            click.echo(f"error: {p}", err=True)
+        for s in shards:
+            click.echo(str(s))
+        sys.exit(1 if problems else 0)
     from kg.extract.jsonl import entry_to_json
     from kg.identity import better, document_key
     from kg.sources import SourceError, read_inputs
@@ -134,6 +157,10 @@ def extract(paths, fmt, model, full_text, dask_address) -> None:
 
         entries = extract_on_dask(list(records.values()), dask_address, model=model,
                                   full_text=full_text)
+    elif workers > 1:
+        from kg.extract.parallel import extract_parallel
+
+        entries = extract_parallel(records.values(), workers, model=model, full_text=full_text)
     else:
         from kg.extract.pipeline import Extractor
 
@@ -142,6 +169,22 @@ def extract(paths, fmt, model, full_text, dask_address) -> None:
     for entry in entries:
         out.write(json.dumps(entry_to_json(entry), ensure_ascii=False) + "\n")
     sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@store_option
+@click.option("--base", help="Base IRI (must match the store's, when it has one).")
+def load(shards, store, base) -> None:
+    """Bulk-load N-Quads shards (from `kg extract --dask ... --shards DIR`) into the store as
+    one new generation; graphs a shard holds replace the store's graphs of the same name."""
+    from kg.distributed import load_shards
+
+    try:
+        n = load_shards(store, shards, base=base)
+    except StoreError as exc:
+        _fail(str(exc))
+    click.echo(f"{n} quads added from {len(shards)} shard(s)")
 
 
 def _read_query(query: str) -> str:

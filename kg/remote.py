@@ -213,6 +213,7 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
         self.model = model
         self.data_dir = data_dir
         self._corrections = None  # $KG_CORRECTIONS or ./corrections.jsonl, as locally
+        self.workers = 1
         self._extractor = None
 
     def _store_records(self, records: list[Record], report: IngestReport, *, strict: bool,

@@ -162,3 +162,10 @@ def test_quads_are_deterministic_across_stores(tmp_path, seed_pages):
     assert graphs(a) == graphs(b)
     assert not any(isinstance(q.subject, ox.BlankNode)
                    for q in open_reader(a).quads_for_pattern(None, None, None, None))
+
+
+def test_two_extraction_workers_give_the_same_graph(tmp_path, seed_pages, seed_store):
+    out = run_kg("ingest", "--workers", "2", "--store", str(tmp_path / "w2"),
+                 *map(str, seed_pages))
+    assert out.returncode == 0, out.stderr.decode()
+    assert graphs(tmp_path / "w2") == graphs(seed_store)

@@ -34,9 +34,10 @@ def export(store: ox.Store, fmt: str, out: IO[bytes], graph: str | None = None,
     """Write the store (or one graph) in a format; returns the number of statements written."""
     prefixes = {**PREFIXES, **(prefixes or {})}
     if fmt == "jsonld":
-        doc = to_jsonld(_quads(store, graph))
+        quads = list(_quads(store, graph))
+        doc = to_jsonld(quads)
         out.write(json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
-        return sum(len(n) for g in doc["@graph"] for n in g.get("@graph", []))
+        return len(quads)
     rdf_format = FORMATS[fmt]
     if fmt in ("turtle", "ntriples"):
         # triples of every graph, merged: the union the SPARQL endpoint answers over

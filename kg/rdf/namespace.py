@@ -6,6 +6,7 @@ not declare fails loudly instead of producing an undeclared IRI.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,9 +18,10 @@ KG_IRI = "https://w3id.org/archive-kg/ns#"
 
 
 class Namespace:
-    """Terms of one vocabulary as `pyoxigraph.NamedNode`s: `SKOS.altLabel`."""
+    """Terms of one vocabulary as `pyoxigraph.NamedNode`s: `SKOS.altLabel`. With `declared`
+    (a function giving the declared local names, called on first use) unknown terms fail."""
 
-    def __init__(self, iri: str, declared: frozenset[str] | None = None):
+    def __init__(self, iri: str, declared: Callable[[], frozenset[str]] | None = None):
         self.iri = iri
         self._declared = declared
 
@@ -29,7 +31,7 @@ class Namespace:
         return self.term(name)
 
     def term(self, name: str) -> ox.NamedNode:
-        if self._declared is not None and name not in self._declared:
+        if self._declared is not None and name not in self._declared():
             raise AttributeError(f"{self.iri}{name} is not declared in {ONTOLOGY_FILE.name}")
         return ox.NamedNode(self.iri + name)
 
@@ -51,17 +53,7 @@ def ontology_version() -> str:
     return "0"
 
 
-class _LazyKG(Namespace):
-    def __init__(self):
-        super().__init__(KG_IRI)
-
-    def term(self, name: str) -> ox.NamedNode:
-        if name not in ontology_terms():
-            raise AttributeError(f"kg:{name} is not declared in {ONTOLOGY_FILE.name}")
-        return ox.NamedNode(self.iri + name)
-
-
-KG = _LazyKG()
+KG = Namespace(KG_IRI, declared=ontology_terms)
 RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
 RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
 OWL = Namespace("http://www.w3.org/2002/07/owl#")

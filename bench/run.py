@@ -331,7 +331,8 @@ def child_query(store: str, text: str, runs: int) -> dict:
     return {"rows": rows, "times": times, "open_s": open_s}
 
 
-def child_rdflib(store: str, queries: list[dict], runs: int) -> dict:
+def child_rdflib(store: str, queries: list[dict], runs: int, partial: str | None = None
+                 ) -> dict:
     """Load the store's quads into an rdflib Dataset whose default graph is the union of the
     named graphs (the semantics Oxigraph gets with use_default_graph_as_union; the queries
     also use GRAPH patterns), then run each query in a forked process that shares the loaded
@@ -352,6 +353,8 @@ def child_rdflib(store: str, queries: list[dict], runs: int) -> dict:
     out = {"load_s": load_s, "triples": len(graph), "queries": {}}
     for q in queries:
         out["queries"][q["name"]] = _rdflib_query(graph, q["text"], ns, runs)
+        if partial:  # what a run killed for time still leaves behind
+            Path(partial).write_text(json.dumps(out))
     return out
 
 
@@ -686,9 +689,14 @@ class Bench:
         if not self.fits(f"rdflib at {_size(n)}", quads / 1e6 * 90 + 120):
             return
         self.log(f"rdflib {n} ...")
+        partial = self.work / f"rdflib-partial-{n}.json"
+        partial.unlink(missing_ok=True)
         res, seen = run_child("rdflib", {"store": str(self.store(n)), "queries": queries,
-                                         "runs": self.args.runs}, self.work,
-                              timeout=self.remaining(), mem_limit_mb=self.mem_limit_mb)
+                                         "runs": self.args.runs, "partial": str(partial)},
+                              self.work, timeout=self.remaining(),
+                              mem_limit_mb=self.mem_limit_mb)
+        if res is None and partial.exists():
+            res = json.loads(partial.read_text())
         self.results["rdflib"][str(n)] = {**(res or {}), **seen}
         self.save()
 
@@ -993,7 +1001,9 @@ def _rdflib_section(r: dict) -> list[str]:
         L.append(f"- {_size(n)}: the store's {res['triples']:,} quads loaded into an "
                  "`rdflib.Dataset(default_union=True)` (the queries use GRAPH patterns, and "
                  "their default graph is the union of the named graphs, as on Oxigraph) in "
-                 f"{res['load_s']:.0f} s, peak RSS {res['peak_rss_mb']:,.0f} MB.")
+                 f"{res['load_s']:.0f} s, peak RSS {res['peak_rss_mb']:,.0f} MB."
+                 + (f" Stopped ({res['killed']}) after {len(res['queries'])} queries."
+                    if res.get("killed") else ""))
     L += ["", f"p50 ms; an rdflib run is killed after {RDFLIB_CAP_S:.0f} s (then the speed-up "
           "shown is a lower bound, marked >), and a query gets no further runs once its runs "
           f"took {RDFLIB_QUERY_BUDGET_S:.0f} s.", "",

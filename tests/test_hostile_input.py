@@ -265,10 +265,6 @@ def test_cli_reports_broken_pages_without_a_traceback(broken_folder, tmp_path):
     assert "2 new" in proc.stdout
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a summary longer than spaCy's nlp.max_length (1,000,000 characters) crashes the ingest "
-    "with ValueError [E088]; see the proposed change to kg/sources/listing.py (MAX_SUMMARY) "
-    "and kg/extract/pipeline.py (split long texts)"))
 def test_ten_megabyte_summary_is_an_entry_error_not_a_crash(tmp_path):
     from kg.api import KnowledgeGraph
 
@@ -281,3 +277,19 @@ def test_ten_megabyte_summary_is_an_entry_error_not_a_crash(tmp_path):
     assert {VALID[0][1], VALID[4][1]} <= titles
     # the huge entry is either refused or kept and flagged, but named either way
     assert any("huge-summary.txt:" in m for m in report.errors + report.flags)
+
+
+def test_benchmark_generator_is_seeded_and_streams_pages(tmp_path):
+    from bench.generate import write_corpus
+
+    a = write_corpus(tmp_path / "a", 120, seed=5, low=10, high=50)
+    b = write_corpus(tmp_path / "b", 120, seed=5, low=10, high=50)
+    pages = sorted(p.name for p in (tmp_path / "a").glob("page-*.txt"))
+    assert a == b and a.entries == 120 and a.files == len(pages) >= 3
+    assert all((tmp_path / "a" / p).read_bytes() == (tmp_path / "b" / p).read_bytes()
+               for p in pages)
+    per_page = [read_listing((tmp_path / "a" / p).read_text(encoding="utf-8"), p).records
+                for p in pages]
+    records = [r for page in per_page for r in page]
+    assert len(records) == 120 == len({(r.date_text, r.title) for r in records})
+    assert all(10 <= len(page) <= 50 for page in per_page[:-1])

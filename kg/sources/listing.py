@@ -32,6 +32,7 @@ _SEPARATOR = re.compile(r"^\s*[-\u2013\u2014]\s*$")
 _SENTENCE_END = re.compile(r"[.!?\"'\u201d\u2019)\]]\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_TITLE = 500
+MAX_SUMMARY = 20_000  # catalogue summaries are a paragraph; longer is a broken copy
 
 
 @dataclass
@@ -224,6 +225,11 @@ def _record(block: _Block, path: str, last: bool) -> tuple[Record | None, ReadPr
             f"title line is {len(title)} characters long (at most {MAX_TITLE}): not an entry",
         )
     summary = _join_summary(ln.text for ln in lines)
+    if len(summary) > MAX_SUMMARY:
+        return None, ReadProblem(
+            path, title_line.number,
+            f"summary is {len(summary)} characters long (at most {MAX_SUMMARY}): not an entry",
+        )
     truncated = last and bool(summary) and not _SENTENCE_END.search(summary)
     record = Record(
         date_text=date_line.text if date_line else "",

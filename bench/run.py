@@ -170,7 +170,8 @@ def child_ingest(store: str, corpus: str, progress: str | None = None) -> dict:
     from kg.store import open_reader
 
     timers: dict[str, float] = {"read": 0.0, "model_load": 0.0, "extract": 0.0,
-                                "mapping": 0.0, "store_writes": 0.0, "authority": 0.0}
+                                "mapping": 0.0, "store_writes": 0.0, "authority": 0.0,
+                                "summary": 0.0}
 
     def timed(name: str, fn: Callable) -> Callable:
         def wrapper(*a, **k):
@@ -223,12 +224,19 @@ def child_ingest(store: str, corpus: str, progress: str | None = None) -> dict:
             timers["model_load"] += time.perf_counter() - t
             return TimedExtractor(ex)
 
-        def _write_authority(self, store, *a, **k):
+        def refresh_authority(self, store, *a, **k):
             t = time.perf_counter()
             try:
-                return super()._write_authority(store, *a, **k)
+                return super().refresh_authority(store, *a, **k)
             finally:
                 timers["authority"] += time.perf_counter() - t
+
+        def refresh_summary(self, store, *a, **k):
+            t = time.perf_counter()
+            try:
+                return super().refresh_summary(store, *a, **k)
+            finally:
+                timers["summary"] += time.perf_counter() - t
 
     original_read = api.read_inputs
     api.read_inputs = lambda paths: timed_iter("read", original_read(paths))
@@ -957,8 +965,11 @@ def _ingest_section(r: dict, mid: str) -> list[str]:
                           for n, i in ing.items() if i.get("timers")) + "), the authority "
           "graph refresh (" + ", ".join(f"{_size(n)}: {i['timers']['authority']:.0f} s"
                                         for n, i in ing.items() if i.get("timers"))
-          + ") and publishing the generation. Peak RSS is the ingest process's own "
-          "(`os.wait4`)."]
+          + "), the summary graph's recomputation (" + ", ".join(
+              f"{_size(n)}: {i['timers'].get('summary', 0):.0f} s"
+              for n, i in ing.items() if i.get("timers"))
+          + ", its write counted in both) and publishing the generation. Peak RSS is the "
+          "ingest process's own (`os.wait4`)."]
     re_ = r.get("reingest", {}).get(mid)
     if re_ and re_.get("total_s") and ing.get(mid, {}).get("wall_s"):
         t = re_["timers"]

@@ -24,6 +24,8 @@ from kg.rdf.mapping import (
     unresolved_quads,
 )
 from kg.rdf.namespace import KG, OWL, PREFIXES, SKOS
+from kg.rdf.summary import summary_quads
+from kg.resolve.authority import load_authority
 from kg.resolve.corrections import (
     Corrections,
     apply_to_entry,
@@ -68,6 +70,10 @@ class IngestAborted(Exception):
 
 class KnowledgeGraph:
     """A knowledge graph in a store folder (created on first ingest)."""
+
+    # the summary graph is recomputed only when a run changed something: a local run is one
+    # published generation, so an interrupted run left nothing stale
+    summary_every_run = False
 
     def __init__(self, store: str | Path = "kg-store", *, base: str | None = None,
                  model: str | None = None, data_dir: Path | None = None,
@@ -255,9 +261,17 @@ class KnowledgeGraph:
         for old in rekeyed:
             store.remove_graph(old)
         self._write_identity(store, identity)
-        self._write_authority(store, entity_keys)
+        self.refresh_authority(store, entity_keys)
         store_corrections(store, corrections, self.iris)
+        if todo or rekeyed or self.summary_every_run or not store.contains_named_graph(
+                self.iris.summary_graph()):
+            self.refresh_summary(store, bulk=bulk)
         report.written = True
+
+    def refresh_summary(self, store, *, bulk: bool = False) -> None:
+        """Recompute the summary graph (aggregates and month calendar) from the store."""
+        replace_graphs(store, {self.iris.summary_graph(): summary_quads(store, self.iris)},
+                       bulk=bulk)
 
     # -- identity of documents ---------------------------------------------------------------
 
@@ -304,14 +318,16 @@ class KnowledgeGraph:
                  for a, b in sorted(identity.items())]
         replace_graphs(store, {g: quads})
 
-    def _write_authority(self, store: ox.Store, new_keys: set[tuple[str, str]] | None = None
+    def refresh_authority(self, store: ox.Store, new_keys: set[tuple[str, str]] | None = None
                          ) -> None:
         """Describe the entities the graph refers to, in the authority graph: authority entries
         from the authority files, unresolved names with one label from their spellings.
 
         With `new_keys`, the entities already described plus the new ones (cheap, for ingest);
         without, every entity any graph refers to (a full scan, after removals)."""
-        authority = self.extractor().resolver.authority
+        # the extractor's copy when it is loaded; otherwise the files alone (no spaCy model)
+        authority = (self._extractor.resolver.authority if self._extractor is not None
+                     else load_authority(self.data_dir))
         g = self.iris.authority_graph()
         used: set[tuple[str, str]] = set()
         kinds = ("person", "place", "organization")
@@ -359,8 +375,9 @@ class KnowledgeGraph:
             for g in graphs:
                 store.remove_graph(g)
             if graphs:
-                self._write_authority(store)
+                self.refresh_authority(store)
                 store_corrections(store, self.corrections(), self.iris)
+                self.refresh_summary(store, bulk=True)
         return len(graphs)
 
 

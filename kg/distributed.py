@@ -264,8 +264,9 @@ def load_shards(store_path: str | Path, shard_paths: Iterable[str | Path], *,
         kg = KnowledgeGraph(path)
         # the ingest's own refresh (a full scan of what the store refers to), so that shards
         # and ingest can never describe entities differently
-        kg._write_authority(store)
+        kg.refresh_authority(store)
         store_corrections(store, kg.corrections(), kg.iris)
+        kg.refresh_summary(store, bulk=True)
         return len(store) - before
 
 

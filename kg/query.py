@@ -7,7 +7,8 @@ A named query starts with a comment header::
     # param: person  the person's label, e.g. "Nikolai Roshchin"
 
 A parameter is the variable of a `VALUES ?person { ... }` clause in the query; its default is
-what the file holds, `bind_parameters` replaces it.
+what the file holds, `bind_parameters` replaces it. The parameter `limit` is the number of the
+query's LIMIT clause (whole-graph listings keep their first rows: the strongest pairs, ...).
 """
 
 from __future__ import annotations
@@ -58,8 +59,19 @@ def _sparql_value(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+_LIMIT = re.compile(r"\bLIMIT\s+\d+")
+
+
 def bind_parameters(text: str, params: dict[str, str]) -> str:
+    """Replace each parameter's VALUES clause with the given value; the parameter `limit` sets
+    the number of the query's (last) LIMIT clause."""
     for name, value in params.items():
+        if name == "limit" and _LIMIT.search(text):
+            if not re.fullmatch(r"\d+", value.strip()) or int(value) < 1:
+                raise ValueError(f"limit must be a positive whole number, not {value!r}")
+            *_, last = _LIMIT.finditer(text)
+            text = text[:last.start()] + f"LIMIT {int(value)}" + text[last.end():]
+            continue
         pattern = re.compile(rf"VALUES\s+\?{re.escape(name)}\s*\{{[^}}]*\}}")
         if not pattern.search(text):
             raise ValueError(f"the query has no parameter ?{name} (no VALUES ?{name} clause)")

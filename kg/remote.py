@@ -224,11 +224,15 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
         self._write_records(self.remote, records, report, strict=strict, full_text=full_text,
                             progress=progress, force=force, batch_size=None)
 
-    def _write_authority(self, store, new_keys=None) -> None:
+    # writes to a remote store are not one transaction: a run interrupted before the summary
+    # was written would leave it stale for the next run that finds everything unchanged
+    summary_every_run = True
+
+    def refresh_authority(self, store, new_keys=None) -> None:
         # A full scan, not just the new entities: writes to a remote store are not one
         # transaction, so a run interrupted before this point left the authority graph stale,
         # and the next run (finding every graph unchanged) mends it.
-        super()._write_authority(store, None)
+        super().refresh_authority(store, None)
 
 
 def ingest_remote(paths: Iterable[str], endpoint: str, *, base: str | None = None,

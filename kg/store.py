@@ -164,9 +164,9 @@ def replace_graphs(store: ox.Store, graphs: dict[ox.NamedNode, list[ox.Quad]], *
                    bulk: bool = False) -> None:
     """Replace whole named graphs in one transaction: readers see all of them or none.
 
-    With `bulk`, graphs the store does not hold yet are written with `bulk_extend` (table files
-    written directly, far faster, but no transaction): only for a generation nobody reads yet,
-    whose publication is what makes the write atomic. A store object with its own
+    With `bulk`, the old graphs are dropped and the new ones written with `bulk_extend` (table
+    files written directly, far faster, but no transaction): only for a generation nobody reads
+    yet, whose publication is what makes the write atomic. A store object with its own
     `replace_graphs` (a remote SPARQL store) does it its way."""
     if not graphs:
         return
@@ -175,7 +175,10 @@ def replace_graphs(store: ox.Store, graphs: dict[ox.NamedNode, list[ox.Quad]], *
         own(graphs)
         return
     existing = [g for g in graphs if store.contains_named_graph(g)]
-    if not existing:
+    if bulk or not existing:
+        # a private generation needs no transaction: its publication is the atomic step
+        for g in existing:
+            store.remove_graph(g)
         quads = [q for quads in graphs.values() for q in quads]
         if bulk:
             store.bulk_extend(quads)

@@ -265,7 +265,7 @@ def test_prune_drops_rejected_and_overridden_same_as(extractor) -> None:
 # -- in the store, across re-ingest and rebuild -----------------------------------------------
 
 _MAP_ENTRY, _CONTENT_HASH = api.map_entry, api.content_hash
-_WRITE_AUTHORITY = api.KnowledgeGraph._write_authority
+_WRITE_AUTHORITY = api.KnowledgeGraph.refresh_authority
 
 
 def integrate(monkeypatch: pytest.MonkeyPatch, corrections: Corrections
@@ -299,7 +299,7 @@ def integrate(monkeypatch: pytest.MonkeyPatch, corrections: Corrections
 
     monkeypatch.setattr(api, "content_hash", content_hash)
     monkeypatch.setattr(api, "map_entry", map_entry)
-    monkeypatch.setattr(api.KnowledgeGraph, "_write_authority", write_authority)
+    monkeypatch.setattr(api.KnowledgeGraph, "refresh_authority", write_authority)
     return KnowledgeGraph
 
 

@@ -132,3 +132,33 @@ def test_fixture_pages_extract_cleanly():
     out = run_kg("extract", str(FIXTURES / "listings" / "bulleted.txt"), cwd=ROOT)
     assert out.returncode == 0
     assert len(out.stdout.decode().splitlines()) == 3
+
+
+def test_text_chunks_join_back_and_break_at_whitespace():
+    from kg.extract.pipeline import text_chunks
+
+    text = ("Zhou Enlai met Roshchin in Beijing. " * 40 + "\n\n") * 30
+    chunks = text_chunks(text, size=1000)
+    assert "".join(c for _, c in chunks) == text
+    assert all(len(c) <= 1000 for _, c in chunks) and len(chunks) > 20
+    assert all(text[o:o + len(c)] == c for o, c in chunks)
+    assert all(c.endswith((" ", "\n")) for _, c in chunks[:-1])
+    assert text_chunks("") == [] and text_chunks("one word", size=3) == [
+        (0, "one"), (3, " wo"), (6, "rd")]
+
+
+def test_a_full_text_longer_than_spacys_limit_is_read_in_chunks(extractor, monkeypatch):
+    # a lower limit stands for spaCy's million characters, so that the test stays quick
+    monkeypatch.setattr(extractor.nlp, "max_length", 5_000)
+    paragraph = ("The Soviet Ambassador Nikolai Roshchin met Zhou Enlai in Beijing to discuss "
+                 "the treaty and the Korean question at some length. ") * 5 + "\n\n"
+    full_text = paragraph * 40
+    rec = Record("March 3, 1953", "Memorandum", "Notes.", SourceRef("long.csv", 2, "record"),
+                 full_text=full_text)
+    entry = next(extractor.extract([rec]))
+    in_text = [lk.mention for lk in entry.links if lk.mention.field == "full_text"]
+    # every mention's offsets point at its text in the whole full text, chunks included
+    assert all(full_text[m.start:m.end] == m.text for m in in_text)
+    assert max(m.start for m in in_text) > len(full_text) - len(paragraph)
+    assert {"nikolai-roshchin", "zhou-enlai", "beijing"} <= {
+        lk.entity.key for lk in entry.links if lk.mention.field == "full_text"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +58,30 @@ _GROUP = re.compile(
 )
 CONFIDENCE = {"ruler": 0.95, "ner": 0.7, "title-grammar": 0.9, "demonym": 0.5, "role": 0.85}
 
+# Full texts are parsed in chunks of at most this many characters: spaCy refuses texts over
+# nlp.max_length (a million) and its models need about 1 GB per 100,000 characters.
+CHUNK_CHARS = 50_000
+_BREAKS = ("\n\n", "\n", ". ", " ")
+
+
+def text_chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
+    """Split `text` into (offset, chunk) pieces of at most `size` characters that join back into
+    it, breaking at a paragraph, a line, a sentence or a space when the chunk has one in its
+    second half (a name is rarely split that way)."""
+    chunks: list[tuple[int, str]] = []
+    start = 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            for mark in _BREAKS:
+                cut = text.rfind(mark, start + size // 2, end)
+                if cut >= 0:
+                    end = cut + len(mark)
+                    break
+        chunks.append((start, text[start:end]))
+        start = end
+    return chunks
+
 
 @dataclass(frozen=True)
 class ExtractorInfo:
@@ -94,13 +118,22 @@ class Extractor:
 
     def _batch(self, records: list[Record]) -> Iterator[Entry]:
         texts: list[str] = []
+        pieces: list[list[int]] = []  # per record: title, summary, then full-text chunk offsets
         for r in records:
-            texts += [r.title, r.summary, r.full_text if self.full_text else ""]
-        docs = list(self.nlp.pipe(texts, batch_size=self.batch_size))
-        for i, record in enumerate(records):
-            yield self.interpret(record, docs[3 * i], docs[3 * i + 1], docs[3 * i + 2])
+            chunks = text_chunks(r.full_text, min(CHUNK_CHARS, self.nlp.max_length)
+                                 ) if self.full_text else []
+            pieces.append([len(chunks)] + [offset for offset, _ in chunks])
+            texts += [r.title, r.summary] + [chunk for _, chunk in chunks]
+        docs = iter(self.nlp.pipe(texts, batch_size=self.batch_size))
+        for record, (n, *offsets) in zip(records, pieces):
+            title_doc, summary_doc = next(docs), next(docs)
+            text_docs = [(offset, next(docs)) for offset in offsets[:n]]
+            yield self.interpret(record, title_doc, summary_doc, text_docs)
 
-    def interpret(self, record: Record, title_doc: Doc, summary_doc: Doc, text_doc: Doc) -> Entry:
+    def interpret(self, record: Record, title_doc: Doc, summary_doc: Doc,
+                  text_docs: Sequence[tuple[int, Doc]] = ()) -> Entry:
+        """An entry from the record and its parsed fields; the full text comes as chunks, each
+        with its character offset in the text."""
         date = parse_date(record.date_text)
         title = parse_title(record.title)
         entry = Entry(record=record, date=date, title=title)
@@ -110,9 +143,10 @@ class Extractor:
             entry.flags.append("incomplete")
         ctx = DocContext()
         self._title_people(entry, ctx)
-        for doc, field_name in ((title_doc, "title"), (summary_doc, "summary"),
-                                (text_doc, "full_text")):
-            self._mentions(entry, doc, field_name, ctx)
+        self._mentions(entry, title_doc, "title", ctx)
+        self._mentions(entry, summary_doc, "summary", ctx)
+        for offset, doc in text_docs:
+            self._mentions(entry, doc, "full_text", ctx, offset)
         self._curated(entry, ctx)
         entry.topics = assign_topics(self.resolver.authority, record.title, record.summary)
         return entry
@@ -212,7 +246,10 @@ class Extractor:
 
     # -- NER mentions ----------------------------------------------------------------------
 
-    def _mentions(self, entry: Entry, doc: Doc, field_name: str, ctx: DocContext) -> None:
+    def _mentions(self, entry: Entry, doc: Doc, field_name: str, ctx: DocContext,
+                  offset: int = 0) -> None:
+        """Mentions of one field; `offset` is where `doc` starts in the field's text (a chunk
+        of a long full text)."""
         text = doc.text  # built from the tokens on each access: once per document
         if not text:
             return
@@ -265,7 +302,8 @@ class Extractor:
                 else:
                     continue
             mention = Mention(text=ent.text, kind=entity.kind, field=field_name,
-                              start=ent.start_char, end=ent.end_char, method=method,
+                              start=offset + ent.start_char, end=offset + ent.end_char,
+                              method=method,
                               confidence=CONFIDENCE[method])
             entry.links.append(Link(mention, entity, score, how, feats))
             if how == "pseudonym" and not any(w == ent.text and e.key == entity.key
@@ -278,7 +316,8 @@ class Extractor:
         for span in doc.spans.get("kg_implied_places", []):
             entity = r.entity(span.kb_id_)
             mention = Mention(text=span.text, kind="place", field=field_name,
-                              start=span.start_char, end=span.end_char, method="demonym",
+                              start=offset + span.start_char, end=offset + span.end_char,
+                              method="demonym",
                               confidence=CONFIDENCE["demonym"], implied=True)
             entry.links.append(Link(mention, entity, 0.5, "demonym", ()))
         for span in doc.spans.get("kg_roles", []):

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import PurePath
 
 import pyoxigraph as ox
@@ -76,6 +77,16 @@ class Iris:
         # keyed by the exact wording, so one role IRI always carries one label
         digest = hashlib.sha256(f"{person_key}|{label}".encode()).hexdigest()[:12]
         return self._n(f"role/{person_key}-{digest}")
+
+    def month(self, month: str) -> ox.NamedNode:
+        return self._n(f"month/{month}")
+
+    def summary_graph(self) -> ox.NamedNode:
+        return self._n("graph/summary")
+
+    def summary(self, kind: str, *keys: str) -> ox.NamedNode:
+        digest = hashlib.sha1("|".join(keys).encode()).hexdigest()[:16]
+        return self._n(f"summary/{kind}/{digest}")
 
     def doc_type(self, label: str) -> ox.NamedNode:
         return self._n(f"type/{slug(label)}")
@@ -147,7 +158,7 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
         add(doc, KG.recordId, lit(record.record_id))
     if record.url:
         add(doc, KG.url, ox.NamedNode(record.url) if _iri_ok(record.url) else lit(record.url))
-    _date(entry, doc, add)
+    _date(entry, doc, add, iris)
     t = entry.title
     if t.doc_type:
         add(doc, KG.documentType, iris.doc_type(t.doc_type))
@@ -322,7 +333,7 @@ def _date_literal(entry: Entry) -> ox.Literal | None:
     return lit(d.value, datatype) if datatype else None
 
 
-def _date(entry: Entry, doc: ox.NamedNode, add) -> None:
+def _date(entry: Entry, doc: ox.NamedNode, add, iris: Iris) -> None:
     d = entry.date
     if entry.record.date_text:
         add(doc, KG.dateText, lit(entry.record.date_text))
@@ -336,6 +347,18 @@ def _date(entry: Entry, doc: ox.NamedNode, add) -> None:
         add(doc, KG.earliestDate, lit(d.earliest.isoformat(), XSD.date))
     if d.latest:
         add(doc, KG.latestDate, lit(d.latest.isoformat(), XSD.date))
+    for month in months_spanned(d.earliest, d.latest):
+        add(doc, KG.inMonth, iris.month(month))
+
+
+def months_spanned(earliest: date | None, latest: date | None) -> list[str]:
+    """The months ("1950-02") a date's span touches: the month index that date-range queries
+    start from, since a store has no range index on literals. Every month of a long span is
+    listed (a century is 1,200): a document left out would be missing from date ranges."""
+    if earliest is None or latest is None or latest < earliest:
+        return []
+    first, last = earliest.year * 12 + earliest.month - 1, latest.year * 12 + latest.month - 1
+    return [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(first, last + 1)]
 
 
 def _event_date(entry: Entry, event: ox.NamedNode, add) -> None:

@@ -28,7 +28,10 @@ class Namespace:
     def __getattr__(self, name: str) -> ox.NamedNode:
         if name.startswith("_"):
             raise AttributeError(name)
-        return self.term(name)
+        node = self.term(name)
+        # kept as an attribute: the next `KG.name` is a plain look-up (mapping asks millions)
+        setattr(self, name, node)
+        return node
 
     def term(self, name: str) -> ox.NamedNode:
         if self._declared is not None and name not in self._declared():

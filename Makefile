@@ -40,14 +40,14 @@ demo: install
 	@echo "Exports written to exports/"
 
 test: install browser
-	$(VENV)/bin/ruff check kg tests
+	$(VENV)/bin/ruff check kg tests bench
 	$(VENV)/bin/pytest -q
 
 bench: install
 	$(PY) -m bench.run
 
 lint: install
-	$(VENV)/bin/ruff check kg tests
+	$(VENV)/bin/ruff check kg tests bench
 
 clean:
 	rm -rf $(VENV) $(STORE) exports

@@ -52,8 +52,6 @@ RDFLIB_CAP_S = 60.0  # one rdflib query run is killed after this long
 RDFLIB_QUERY_BUDGET_S = 15.0  # and no further runs of a query once its runs took this long
 OX_QUERY_CAP_S = 60.0  # a query's child process on Oxigraph is killed after this long
 OX_QUERY_BUDGET_S = 15.0  # no further runs of a query once its runs took this long
-_AGGREGATE = re.compile(r"\b(GROUP\s+BY|COUNT|SUM|AVG|MIN|MAX|GROUP_CONCAT|SAMPLE)\s*\(|"
-                        r"\bGROUP\s+BY\b", re.I)
 
 # Targets: (key, description, predicate over the measured value, how the value is shown)
 TARGETS = [
@@ -62,8 +60,10 @@ TARGETS = [
     ("workers_speedup", "2 workers >= 1.4x one ({mid})", lambda v: v >= 1.4, "{:.2f}x"),
     ("ingest_vs_bulk", "first ingest (store side) >= 35% of bulk_load (quads/s, {bulk})",
      lambda v: v >= 0.35, "{:.0%}"),
-    ("ingest_e2e_vs_bulk", "first ingest (end to end, extraction included) >= 35% of bulk_load ({bulk})",
-     lambda v: v >= 0.35, "{:.1%}"),
+    # not a target (the target is about loading; extraction is the NER of every entry), shown
+    # so that the store-side figure is not read as the whole ingest
+    ("ingest_e2e_vs_bulk", "for information: first ingest end to end, extraction included, "
+     "beside bulk_load ({bulk})", None, "{:.1%}"),
     ("peak_memory_large_mb", "{large} ingest peak memory < 2 GB", lambda v: v < 2048, "{:.0f} MB"),
     ("scaling_ratio", "ingest time {large} / {mid} <= 11", lambda v: v <= 11, "{:.1f}"),
     ("lookup_p95_large_ms", "{large}: every parameterised lookup query p95 < 500 ms",
@@ -496,12 +496,10 @@ def percentile(values: list[float], p: float) -> float | None:
     return s[max(0, math.ceil(p / 100 * len(s)) - 1)]
 
 
-def query_kind(text: str, params: tuple[str, ...]) -> str:
-    """"lookup" for a parameterised query without aggregation, else "aggregate"."""
-    body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
-    if params and not _AGGREGATE.search(body):
-        return "lookup"
-    return "aggregate"
+def query_kind(scope: str) -> str:
+    """The issue's two targets: "lookup" (one person, place, document or span of time: p95
+    under 500 ms) and "aggregate" (whole graph: under 3 s), from the query's `# scope:`."""
+    return "lookup" if scope == "lookup" else "aggregate"
 
 
 def bench_queries() -> list[dict]:
@@ -512,7 +510,8 @@ def bench_queries() -> list[dict]:
         body = "\n".join(ln for ln in q.text.splitlines() if not ln.lstrip().startswith("#"))
         if re.search(r"\bSERVICE\b", body, re.I):
             continue  # federated: needs the network
-        out.append({"name": q.name, "text": q.text, "kind": query_kind(q.text, q.params)})
+        out.append({"name": q.name, "text": q.text, "kind": query_kind(q.scope),
+                    "params": list(q.params)})
     return out
 
 
@@ -691,10 +690,26 @@ class Bench:
         self.results["bulk_load"][str(n)] = {**(res or {}), **seen}
         self.save()
 
+    def corpus_params(self, n: int) -> dict[str, dict[str, str]]:
+        """Parameters the query files' defaults cannot give for a generated corpus (they name
+        a document of the sample): document-sources asks for the corpus's first entry."""
+        from kg.sources.listing import read_listing
+
+        first = sorted(self.corpus(n).glob("page-*.txt"))[0]
+        title = read_listing(first.read_text(encoding="utf-8"), first.name).records[0].title
+        return {"document-sources": {"document": title}}
+
+    def bound(self, n: int) -> list[dict]:
+        from kg.query import bind_parameters
+
+        params = self.corpus_params(n)
+        return [{**q, "text": bind_parameters(q["text"], params.get(q["name"], {})),
+                 "bound": params.get(q["name"], {})} for q in bench_queries()]
+
     def queries(self, n: int) -> None:
         out = {}
         self.results["queries"][str(n)] = out
-        for q in bench_queries():
+        for q in self.bound(n):
             if not self.fits(f"query {q['name']} at {_size(n)}", 10):
                 continue
             res, seen = run_child("query", {"store": str(self.store(n)), "text": q["text"],
@@ -708,7 +723,7 @@ class Bench:
             self.save()
 
     def rdflib(self, n: int) -> None:
-        queries = bench_queries()
+        queries = self.bound(n)
         # loading costs about a minute per million quads; then at most the cap per query
         quads = self.results["ingest"].get(str(n), {}).get("quads") or 0
         if not self.fits(f"rdflib at {_size(n)}", quads / 1e6 * 90 + 120):
@@ -890,7 +905,7 @@ def render(r: dict) -> str:
                          + (f"; worst measured {worst:,.0f} ms" if worst else ""))
             if key == "peak_memory_large_mb" and killed:
                 shown = f"at least {shown} (killed: {killed})"
-            verdict = "met" if ok(v) else "**missed**"
+            verdict = "not a target" if ok is None else "met" if ok(v) else "**missed**"
             if key == "rdflib_min_speedup":
                 shown += f", {d['rdflib_min_query']}"
                 if d["rdflib_min_bound"]:
@@ -1013,9 +1028,12 @@ def _query_section(r: dict, mid: str, large: str | None) -> list[str]:
          "Up to 20 runs per query (fewer once a query's runs took "
          f"{OX_QUERY_BUDGET_S:.0f} s: the *runs* column), the first (cold) run included, each "
          "timed to its last row on a reader opened once; nearest-rank percentiles. *lookup* = "
-         "parameterised without aggregation (target p95 < 500 ms at the largest size); "
-         "*aggregate* = aggregation or whole-graph listing (target p95 < 3 s). Parameters keep "
-         "the defaults written in the query files.", "",
+         "a query about one person, place, document or span of time (`# scope: lookup` in "
+         "its file; target p95 < 500 ms at the largest size); *aggregate* = a query over the "
+         "whole graph (`# scope: whole graph`; target p95 < 3 s). Parameters keep the "
+         "defaults written in the query files (`limit` 1,000 where there is one), except "
+         "document-sources' `document`: the title of the corpus's first entry, since the "
+         "default names a document of the sample.", "",
          "| query | kind | " + " | ".join(f"{_size(n)} rows | {_size(n)} runs | {_size(n)} p50 "
                                           f"ms | {_size(n)} p95 ms" for n in sizes) + " |",
          "|---|---|" + "---|---|---|---|" * len(sizes)]

@@ -235,7 +235,8 @@ def queries() -> None:
     from kg.query import named_queries
 
     for q in named_queries():
-        click.echo(f"{q.name:28s} {q.description}")
+        params = f" (parameters: {', '.join(q.params)})" if q.params else ""
+        click.echo(f"{q.name:28s} [{q.scope}] {q.description}{params}")
 
 
 @main.command()

@@ -5,6 +5,7 @@ A named query starts with a comment header::
     # name: documents-by-person
     # description: Documents in which a person is author, recipient, intermediary or mentioned.
     # param: person  the person's label, e.g. "Nikolai Roshchin"
+    # scope: lookup
 
 A parameter is the variable of a `VALUES ?person { ... }` clause in the query; its default is
 what the file holds, `bind_parameters` replaces it. The parameter `limit` is the number of the
@@ -24,6 +25,9 @@ import pyoxigraph as ox
 QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
 
 
+SCOPES = ("lookup", "whole graph")
+
+
 @dataclass(frozen=True)
 class NamedQuery:
     name: str
@@ -31,6 +35,9 @@ class NamedQuery:
     params: tuple[str, ...]
     text: str
     path: Path
+    # "lookup": about one person, place, document or span of time; "whole graph": over every
+    # document (the two speed targets, and what `kg queries` shows)
+    scope: str = "whole graph"
 
 
 def _header(text: str, key: str) -> list[str]:
@@ -44,7 +51,8 @@ def named_queries(folder: Path = QUERIES_DIR) -> list[NamedQuery]:
         name = (_header(text, "name") or [path.stem])[0]
         desc = " ".join(_header(text, "description"))
         params = tuple(p.split()[0] for p in _header(text, "param"))
-        out.append(NamedQuery(name, desc, params, text, path))
+        scope = (_header(text, "scope") or ["whole graph"])[0]
+        out.append(NamedQuery(name, desc, params, text, path, scope))
     return out
 
 

@@ -186,6 +186,11 @@ def test_kill_near_the_end_leaves_the_old_or_the_whole_new_data(store, clean, co
 
 
 def test_clean_reference_is_sane(clean):
-    assert clean["before"] < clean["after"]
+    # the ingest adds to every graph but the summary graph, which it recomputes
+    def sources(quads):
+        return {q for q in quads if not q.graph_name.value.endswith("/graph/summary")}
+
+    assert sources(clean["before"]) < sources(clean["after"])
+    assert clean["before"] != clean["after"]
     assert len(clean["after_docs"] - clean["before_docs"]) == ENTRIES
     assert current_generation(clean["store"]).is_dir()

@@ -63,6 +63,7 @@ def test_the_required_queries_exist():
 def test_named_query_runs_on_the_seed_graph_and_returns_rows(kg, query: NamedQuery):
     assert query.description, f"{query.path.name}: no '# description:' header"
     assert query.name == query.path.stem
+    assert re.search(r"^# scope: (lookup|whole graph)$", query.text, re.M), "no '# scope:'"
     for param in query.params:
         # every declared parameter is a VALUES clause that bind_parameters can replace, or
         # `limit`, the number of a LIMIT clause

@@ -625,9 +625,9 @@ class Bench:
         self.log(f"done: {self.args.out}")
 
     def rerun(self, steps: list[str]) -> None:
-        """Re-measure some steps (extraction, export, rdflib) into an earlier run's results."""
+        """Re-measure some steps (extraction, export, rdflib, queries at the two smaller
+        sizes) into an earlier run's results."""
         from bench.generate import write_export_csv
-        from kg.store import current_generation
 
         self.rerunning = True
         self.results = json.loads((self.work / "results.json").read_text())
@@ -646,17 +646,28 @@ class Bench:
                     if self.results["rdflib"].get(str(n), {}).get("queries") and \
                             not self.results["rdflib"][str(n)].get("killed"):
                         continue  # measured in full already
-                    if current_generation(self.store(n)) is None:
-                        # the run removed its stores: build it again (same corpus, same code,
-                        # same quads), keeping the first run's ingest figures
-                        first = self.results["ingest"].get(str(n))
-                        self.ingest(n)
-                        if first:
-                            self.results["ingest"][str(n)] = first
+                    self.rebuild_store(n)
                     self.rdflib(n)
+            elif step == "queries":
+                for n in sorted({self.small, self.mid}):
+                    self.rebuild_store(n)
+                    self.queries(n)
             else:
-                raise SystemExit(f"--steps: unknown step {step!r} (extraction, export, rdflib)")
+                raise SystemExit(f"--steps: unknown step {step!r} (extraction, export, rdflib, "
+                                 "queries)")
         self.save()
+
+    def rebuild_store(self, n: int) -> None:
+        """The run removed its stores: build one again (same corpus, same code, same quads),
+        keeping the run's own ingest figures."""
+        from kg.store import current_generation
+
+        if current_generation(self.store(n)) is not None:
+            return
+        first = self.results["ingest"].get(str(n))
+        self.ingest(n)
+        if first:
+            self.results["ingest"][str(n)] = first
 
     def ingest(self, n: int, timeout: float | None = None) -> None:
         shutil.rmtree(self.store(n), ignore_errors=True)
@@ -1139,7 +1150,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bulk-large", action="store_true",
                     help="Also compare with bulk_load at the largest size (about 10 min).")
     ap.add_argument("--skip-rdflib", action="store_true")
-    ap.add_argument("--steps", help="Re-measure only these steps (extraction, export, rdflib) "
+    ap.add_argument("--steps", help="Re-measure only these steps (extraction, export, rdflib, queries) "
                                     "into WORK/results.json of an earlier run.")
     ap.add_argument("--keep", action="store_true", help="Keep the stores afterwards.")
     ap.add_argument("--render", action="store_true",

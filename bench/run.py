@@ -12,12 +12,15 @@ resident memory is its own and a runaway step can be killed):
   an in-memory rdflib Dataset holding the store's quads (its default graph the union of the
   named graphs, as on Oxigraph), each rdflib run capped at 60 s;
 * extraction with full text of an export table in the archive's CSV format, extrapolated to
-  the 16,000 records of a full export.
+  the 16,000 records of a full export;
+* the export round trip: the mid-size store written as Turtle, TriG, N-Quads and JSON-LD by
+  the export code, read back by pyoxigraph's parsers and compared with the store.
 
     python -m bench.run                       # make bench: 58-minute budget on 2 cores
     python -m bench.run --budget-min 0        # no budget: every step runs to its end
     python -m bench.run --sizes 1000,5000     # a quick run while developing
     python -m bench.run --steps rdflib        # re-measure a step into the last run's results
+    python -m bench.run --steps roundtrip     # (extraction, export, rdflib, queries, roundtrip)
 
 With the default budget, steps that do not fit are skipped and the largest ingest is stopped
 when the budget ends; the report says so either way.
@@ -74,6 +77,8 @@ TARGETS = [
      lambda v: v >= 10, "{:.1f}x (least)"),
     ("reingest_fraction", "unchanged re-ingest <= 5% of the first ingest ({mid})",
      lambda v: v <= 0.05, "{:.1%}"),
+    ("roundtrip_isomorphic", "{mid} export to Turtle, TriG, N-Quads and JSON-LD re-imports "
+     "isomorphic", lambda v: v == len(ROUNDTRIP_FORMATS), "{} of 4 formats"),
 ]
 
 
@@ -449,9 +454,86 @@ def child_export(csv_path: str, workers: int) -> dict:
             "workers": workers}
 
 
+ROUNDTRIP_FORMATS = ("turtle", "trig", "nquads", "jsonld")
+
+
+def child_roundtrip(store: str, scratch: str) -> dict:
+    """Write the store in each export format with the code `kg export` runs, read the file
+    back with pyoxigraph's own parser for that format and compare: the quad formats must give
+    every named graph as stored, Turtle the union of the graphs.
+
+    Without blank nodes in the store the comparison streams: every statement read back is
+    looked up in the store, and as many distinct statements are read as the store holds, so
+    the two sets are equal. With blank nodes both sides are canonicalised in memory
+    (relabelled) and compared as datasets. Either way, equal means isomorphic."""
+    import pyoxigraph as ox
+
+    from kg.export import write_export
+    from kg.store import open_reader
+
+    parsers = {"turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG,
+               "nquads": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}
+    reader = open_reader(store)
+    blank = bool(reader.query("ASK { GRAPH ?g { ?s ?p ?o } FILTER(isBlank(?s) || isBlank(?o)) }"))
+    union_count = next(iter(reader.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
+        use_default_graph_as_union=True)))[0]
+    out: dict = {"quads": len(reader), "union_triples": int(union_count.value),
+                 "blank_nodes": blank, "formats": {}}
+    scratch_p = Path(scratch)
+    scratch_p.mkdir(parents=True, exist_ok=True)
+    for fmt in ROUNDTRIP_FORMATS:
+        path = scratch_p / f"kg.{fmt}"
+        t = time.perf_counter()
+        written = write_export(reader, fmt, path)
+        export_s = time.perf_counter() - t
+        t = time.perf_counter()
+        parsed = ox.parse(path=str(path), format=parsers[fmt])
+        read, equal = (_same_as_canonical if blank else _same_as_store)(
+            parsed, reader, union=fmt == "turtle",
+            expected=out["union_triples"] if fmt == "turtle" else out["quads"])
+        out["formats"][fmt] = {"written": written, "read": read, "bytes": path.stat().st_size,
+                               "export_s": export_s, "read_s": time.perf_counter() - t,
+                               "isomorphic": equal}
+        path.unlink()
+    shutil.rmtree(scratch_p, ignore_errors=True)
+    return out
+
+
+def _same_as_store(parsed, reader, union: bool, expected: int) -> tuple[int, bool]:
+    """Distinct statements read, and whether they are exactly the store's (or, for `union`,
+    exactly the triples of its graphs)."""
+    import hashlib
+
+    seen: set[bytes] = set()
+    all_stored = True
+    for q in parsed:
+        seen.add(hashlib.blake2b(str(q).encode("utf-8"), digest_size=16).digest())
+        if union:
+            stored = next(iter(reader.quads_for_pattern(q.subject, q.predicate, q.object,
+                                                        None)), None) is not None
+        else:
+            stored = q in reader
+        all_stored = all_stored and stored
+    return len(seen), all_stored and len(seen) == expected
+
+
+def _same_as_canonical(parsed, reader, union: bool, expected: int) -> tuple[int, bool]:
+    import pyoxigraph as ox
+
+    stored = reader.quads_for_pattern(None, None, None, None)
+    want = ox.Dataset(ox.Quad(q.subject, q.predicate, q.object) for q in stored) if union \
+        else ox.Dataset(stored)
+    got = ox.Dataset(parsed)
+    for dataset in (want, got):
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return len(got), got == want and len(want) == expected
+
+
 CHILD_TASKS: dict[str, Callable[..., dict]] = {
     "ingest": child_ingest, "bulk_load": child_bulk_load, "extract": child_extract,
     "query": child_query, "rdflib": child_rdflib, "export": child_export,
+    "roundtrip": child_roundtrip,
 }
 
 
@@ -528,7 +610,8 @@ class Bench:
         self.budget_s = args.budget_min * 60 if args.budget_min else None
         self.results: dict = {"sizes": self.sizes, "started": _now(), "corpora": {},
                               "ingest": {}, "reingest": {}, "bulk_load": {}, "queries": {},
-                              "rdflib": {}, "extraction": {}, "export": {}, "notes": [],
+                              "rdflib": {}, "extraction": {}, "export": {}, "roundtrip": {},
+                              "notes": [],
                               "skipped": [], "budget_min": args.budget_min,
                               "command": " ".join(["python -m bench.run", *args.argv])}
         self.t0 = time.perf_counter()
@@ -612,6 +695,9 @@ class Bench:
             self.ingest(self.large, timeout=None if left is None else max(60, left - reserve))
             if self.results["ingest"][str(self.large)].get("total_s"):
                 self.queries(self.large)
+        # the round trip is checked in `make test` on a small graph: here it is the size
+        # figure, measured once the largest size's figures are in
+        self.roundtrip(self.mid)
         if self.large and self.args.bulk_large and \
                 self.results["ingest"][str(self.large)].get("total_s"):
             self.bulk_load(self.large)
@@ -626,11 +712,12 @@ class Bench:
 
     def rerun(self, steps: list[str]) -> None:
         """Re-measure some steps (extraction, export, rdflib, queries at the two smaller
-        sizes) into an earlier run's results."""
+        sizes, the export round trip) into an earlier run's results."""
         from bench.generate import write_export_csv
 
         self.rerunning = True
         self.results = json.loads((self.work / "results.json").read_text())
+        self.results.setdefault("roundtrip", {})
         self.results.setdefault("notes", []).append(
             f"Measured after the run, on {_now()}, with `python -m bench.run --steps "
             f"{','.join(steps)}`: the {', '.join(steps)} figures (not inside the run's time).")
@@ -643,18 +730,18 @@ class Bench:
                 self.export(csv)
             elif step == "rdflib":
                 for n in sorted({self.small, self.mid}):
-                    if self.results["rdflib"].get(str(n), {}).get("queries") and \
-                            not self.results["rdflib"][str(n)].get("killed"):
-                        continue  # measured in full already
                     self.rebuild_store(n)
                     self.rdflib(n)
             elif step == "queries":
                 for n in sorted({self.small, self.mid}):
                     self.rebuild_store(n)
                     self.queries(n)
+            elif step == "roundtrip":
+                self.rebuild_store(self.mid)
+                self.roundtrip(self.mid)
             else:
                 raise SystemExit(f"--steps: unknown step {step!r} (extraction, export, rdflib, "
-                                 "queries)")
+                                 "queries, roundtrip)")
         self.save()
 
     def rebuild_store(self, n: int) -> None:
@@ -751,6 +838,20 @@ class Bench:
         self.results["rdflib"][str(n)] = {**(res or {}), **seen}
         self.save()
 
+    def roundtrip(self, n: int) -> None:
+        quads = self.results["ingest"].get(str(n), {}).get("quads") or 0
+        if not self.fits(f"export round trip at {_size(n)}", quads / 1e6 * 90 + 30):
+            return
+        self.log(f"export round trip {n} ...")
+        res, seen = run_child("roundtrip", {"store": str(self.store(n)),
+                                            "scratch": str(self.work / "roundtrip-scratch")},
+                              self.work, mem_limit_mb=self.mem_limit_mb)
+        self.results["roundtrip"][str(n)] = {**(res or {}), **seen}
+        self.log(f"export round trip {n}: " + ", ".join(
+            f"{f} {'isomorphic' if x['isomorphic'] else 'DIFFERS'}"
+            for f, x in (res or {}).get("formats", {}).items()) or f"failed: {seen}")
+        self.save()
+
     def extraction(self, n: int) -> None:
         corpus = str(self.corpus(n))
         for mode, workers in (("ours", 1), ("bare", 1), ("parallel", 2)):
@@ -840,6 +941,10 @@ def derive(r: dict) -> dict:
     re_ = r.get("reingest", {}).get(mid)
     if re_ and re_.get("total_s") and mid in ing:
         d["reingest_fraction"] = re_["wall_s"] / ing[mid]["wall_s"]
+    rt = r.get("roundtrip", {}).get(mid, {}).get("formats")
+    if rt:
+        d["roundtrip_isomorphic"] = sum(1 for f in ROUNDTRIP_FORMATS
+                                        if rt.get(f, {}).get("isomorphic"))
     return d
 
 
@@ -934,6 +1039,7 @@ def render(r: dict) -> str:
     L += _query_section(r, mid, large)
     L += _rdflib_section(r)
     L += _export_section(r)
+    L += _roundtrip_section(r)
     if r.get("notes"):
         L += ["", "## Notes", ""] + [f"- {n}" for n in r["notes"]]
     return "\n".join(L) + "\n"
@@ -1131,6 +1237,34 @@ def _export_section(r: dict) -> list[str]:
     return L
 
 
+def _roundtrip_section(r: dict) -> list[str]:
+    rt = r.get("roundtrip", {})
+    if not rt:
+        return []
+    L = ["", "## Export round trip", "",
+         "| size | format | statements written | file | export s | read back and compared s "
+         "| distinct statements read | isomorphic |", "|" + "---|" * 8]
+    for n, res in rt.items():
+        if not res.get("formats"):
+            L.append(f"| {_size(n)} | failed or killed ({res.get('killed') or 'exit '}"
+                     f"{'' if res.get('killed') else res.get('status')}) |" + " |" * 6)
+            continue
+        for fmt, x in res["formats"].items():
+            L.append(f"| {_size(n)} | {fmt} | {x['written']:,} | {x['bytes'] / 2**20:,.0f} MB | "
+                     f"{x['export_s']:.1f} | {x['read_s']:.1f} | {x['read']:,} | "
+                     f"{'yes' if x['isomorphic'] else '**no**'} |")
+        how = ("both sides canonicalised (blank nodes relabelled) and compared as datasets"
+               if res.get("blank_nodes") else
+               "the store has no blank nodes, so each statement read is looked up in the "
+               "store and the distinct statements counted: the same set")
+        L += ["", f"The {_size(n)} store ({res['quads']:,} quads in named graphs; "
+              f"{res['union_triples']:,} distinct triples in their union) written by the code "
+              "of `kg export` and read back by pyoxigraph's parser of each format, then "
+              "compared with the store's named graphs (TriG, N-Quads, JSON-LD) or their union "
+              f"(Turtle): {how}. Peak RSS {res['peak_rss_mb']:,.0f} MB."]
+    return L
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split(
         "\n\n")[0])
@@ -1150,8 +1284,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bulk-large", action="store_true",
                     help="Also compare with bulk_load at the largest size (about 10 min).")
     ap.add_argument("--skip-rdflib", action="store_true")
-    ap.add_argument("--steps", help="Re-measure only these steps (extraction, export, rdflib, queries) "
-                                    "into WORK/results.json of an earlier run.")
+    ap.add_argument("--steps", help="Re-measure only these steps (extraction, export, rdflib, "
+                                    "queries, roundtrip) into WORK/results.json of an earlier "
+                                    "run.")
     ap.add_argument("--keep", action="store_true", help="Keep the stores afterwards.")
     ap.add_argument("--render", action="store_true",
                     help="Only re-render the Markdown from WORK/results.json.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,25 +30,80 @@ def _quads(store: ox.Store, graph: str | None):
     return store.quads_for_pattern(None, None, None, None)
 
 
+def _union_triples(store: ox.Store, graph: str | None) -> Iterator[ox.Triple]:
+    """The distinct triples of every graph (or of one). The store removes the duplicates, so
+    that the whole export is never held in Python."""
+    if graph:
+        for q in _quads(store, graph):
+            yield ox.Triple(q.subject, q.predicate, q.object)
+        return
+    for s, p, o in store.query("SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }",
+                               use_default_graph_as_union=True):
+        yield ox.Triple(s, p, o)
+
+
+class _Counted:
+    """Passes statements through, counting them."""
+
+    def __init__(self, statements: Iterable) -> None:
+        self.statements = statements
+        self.count = 0
+
+    def __iter__(self) -> Iterator:
+        for statement in self.statements:
+            self.count += 1
+            yield statement
+
+
 def export(store: ox.Store, fmt: str, out: IO[bytes], graph: str | None = None,
            prefixes: dict[str, str] | None = None) -> int:
-    """Write the store (or one graph) in a format; returns the number of statements written."""
+    """Write the store (or one graph) in a format, streaming; returns the number of statements
+    written."""
     prefixes = {**PREFIXES, **(prefixes or {})}
     if fmt == "jsonld":
-        quads = list(_quads(store, graph))
-        doc = to_jsonld(quads)
-        out.write(json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
-        return len(quads)
+        return _write_jsonld(store, out, graph)
     rdf_format = FORMATS[fmt]
     if fmt in ("turtle", "ntriples"):
         # triples of every graph, merged: the union the SPARQL endpoint answers over
-        triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object)
-                                     for q in _quads(store, graph)))
-        ox.serialize(triples, out, rdf_format, prefixes=prefixes if fmt == "turtle" else None)
-        return len(triples)
-    quads = list(_quads(store, graph))
-    ox.serialize(quads, out, rdf_format, prefixes=prefixes if fmt == "trig" else None)
-    return len(quads)
+        statements = _Counted(_union_triples(store, graph))
+    else:
+        statements = _Counted(_quads(store, graph))
+    ox.serialize(statements, out, rdf_format,
+                 prefixes=prefixes if fmt in ("turtle", "trig") else None)
+    return statements.count
+
+
+def _write_jsonld(store: ox.Store, out: IO[bytes], graph: str | None) -> int:
+    """The JSON-LD document of `to_jsonld`, written one named graph at a time (a graph holds
+    one document's source, so memory stays that of the largest graph)."""
+    if graph:
+        names = [ox.NamedNode(graph)]
+    else:
+        names = sorted(store.named_graphs(), key=lambda g: g.value)
+    out.write(b'{"@context": ' + _json(load_context()) + b', "@graph": [')
+    first = True
+    default = [] if graph else list(store.quads_for_pattern(None, None, None,
+                                                            ox.DefaultGraph()))
+    nodes = _nodes(default).get("@default", {})
+    for subject in sorted(nodes):
+        out.write((b"" if first else b",") + b"\n" + _json(nodes[subject]))
+        first = False
+    count = len(default)
+    for name in names:
+        quads = list(store.quads_for_pattern(None, None, None, name))
+        if not quads:
+            continue
+        nodes = _nodes(quads)[name.value]
+        item = {"@id": name.value, "@graph": [nodes[s] for s in sorted(nodes)]}
+        out.write((b"" if first else b",") + b"\n" + _json(item))
+        first = False
+        count += len(quads)
+    out.write(b"\n]}\n")
+    return count
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def _value(term) -> Any:
@@ -69,8 +125,8 @@ def _key(iri: str) -> str:
     return iri
 
 
-def to_jsonld(quads) -> dict[str, Any]:
-    """A JSON-LD 1.1 document: one object per named graph, nodes grouped by subject."""
+def _nodes(quads) -> dict[str, dict[str, dict[str, Any]]]:
+    """JSON-LD node objects per graph ("@default" for the default graph), keyed by subject."""
     graphs: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for q in quads:
         g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else "@default"
@@ -81,6 +137,12 @@ def to_jsonld(quads) -> dict[str, Any]:
             node.setdefault("@type", []).append(_key(q.object.value))
             continue
         node.setdefault(_key(q.predicate.value), []).append(_value(q.object))
+    return graphs
+
+
+def to_jsonld(quads) -> dict[str, Any]:
+    """A JSON-LD 1.1 document: one object per named graph, nodes grouped by subject."""
+    graphs = _nodes(quads)
     out: list[dict[str, Any]] = []
     for g in sorted(graphs):
         nodes = [graphs[g][s] for s in sorted(graphs[g])]

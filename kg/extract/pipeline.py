@@ -17,7 +17,8 @@ from spacy.tokens import Doc
 from kg.extract.dates import parse_date
 from kg.extract.nlp import KIND_OF_LABEL, build_nlp, resolver_for
 from kg.extract.roles import split_role
-from kg.extract.title import CLASSIFICATIONS, DOC_TYPES, parse_title
+from kg.extract.bodies import canonical_body
+from kg.extract.title import parse_title
 from kg.extract.topics import assign_topics
 from kg.model import (
     Entity,
@@ -29,17 +30,13 @@ from kg.model import (
     Record,
     RoleClaim,
 )
+from kg.lexicon import CLASSIFICATIONS, DOC_TYPES, GROUP_WORDS, NAME_PARTICLES, ORG_WORDS
 from kg.resolve.authority import DATA_DIR
 from kg.resolve.resolver import DocContext, Resolver
 from kg.sources.catalogue_names import parse_catalogue_name
 
 EXTRACTOR_VERSION = "0.3.0"
-_ORG_HINT = re.compile(
-    r"\b(Politburo|Presidium|Committee|CC|Ministry|Council|Bureau|Division|Department|"
-    r"Government|Embassy|Party|Secretariat|Office|Command|Headquarters|Administration|"
-    r"Commission|Assembly|Congress|Agency|Army|Navy|Front|League|Union|Organization|"
-    r"Organisation|Institute|Association|Federation|Delegation|Mission|Legation)\b"
-)
+_ORG_HINT = re.compile(r"\b(" + "|".join(map(re.escape, ORG_WORDS)) + r")\b")
 # Unresolved spans holding these words are document types, classifications or abstractions.
 _NOT_A_NAME = re.compile(
     r"\b(" + "|".join(re.escape(t) for t in DOC_TYPES + CLASSIFICATIONS) + r"|Assistance|"
@@ -52,10 +49,12 @@ _IN_NAMED_THING = re.compile(
     r"(?:of|on|for|between)\s+(?:[A-Z][\w'-]*,?\s+(?:and\s+)?)*$"
 )
 # "All Provincial Premiers", "Soviet Ambassadors": a group of people, not a person.
-_GROUP = re.compile(
-    r"^(?:All|Various|Several)\b|\b(?:Premiers|Ministers|Ambassadors|Leaders|Members|Secretaries|"
-    r"Chairmen|Governments|Delegates|Representatives|Comrades|Officials)$"
-)
+_GROUP = re.compile(r"^(?:All|Various|Several|Some|Certain)\b|\b(?:"
+                    + "|".join(map(re.escape, GROUP_WORDS)) + r")$")
+# "CC CPSU G.M. Malenkov", "the CC of the CP of Azerbaijan M.D. Bagirov": a body, then a person
+_BODY_THEN_PERSON = re.compile(
+    r"^(?P<body>.*\b(?:" + "|".join(map(re.escape, ORG_WORDS)) + r"|[A-Z]{2,}\w*))\s+"
+    r"(?P<person>(?:[A-Z][a-z]?\.\s*){1,3}\s*[A-Z][\w'’-]+)$")
 CONFIDENCE = {"ruler": 0.95, "ner": 0.7, "title-grammar": 0.9, "demonym": 0.5, "role": 0.85}
 
 # Full texts are parsed in chunks of at most this many characters: spaCy refuses texts over
@@ -142,7 +141,7 @@ class Extractor:
         if record.truncated:
             entry.flags.append("incomplete")
         ctx = DocContext()
-        self._title_people(entry, ctx)
+        self._title_people(entry, ctx, title_doc)
         self._mentions(entry, title_doc, "title", ctx)
         self._mentions(entry, summary_doc, "summary", ctx)
         for offset, doc in text_docs:
@@ -153,17 +152,38 @@ class Extractor:
 
     # -- title grammar ---------------------------------------------------------------------
 
-    def _title_people(self, entry: Entry, ctx: DocContext) -> None:
+    def _title_people(self, entry: Entry, ctx: DocContext, title_doc: Doc | None = None
+                      ) -> None:
+        places = [(e.start_char, e.end_char) for e in title_doc.ents
+                  if e.label_ in ("GPE", "LOC") and not e.ent_id_] if title_doc is not None else []
         for role_list, target in ((entry.title.authors, entry.authors),
                                   (entry.title.recipients, entry.recipients),
                                   (entry.title.intermediaries, entry.intermediaries),
                                   (entry.title.participants, entry.participants)):
             for ref in role_list:
-                entity = self._name_ref(entry, ref, ctx)
-                if entity and entity.key not in {e.key for e in target}:
-                    target.append(entity)
+                for entity in self._name_refs(entry, ref, ctx, places):
+                    if entity.key not in {e.key for e in target}:
+                        target.append(entity)
 
-    def _name_ref(self, entry: Entry, ref: NameRef, ctx: DocContext) -> Entity | None:
+    def _name_refs(self, entry: Entry, ref: NameRef, ctx: DocContext,
+                   places: Sequence[tuple[int, int]] = ()) -> list[Entity]:
+        """The entities a name reference denotes: "CC CPSU G.M. Malenkov" is a body and a
+        person; a place ("from Baku") is nobody."""
+        both = _BODY_THEN_PERSON.match(ref.name)
+        if both and not split_role(ref.name, self.resolver, require_modifiers_known=False):
+            out = []
+            for part in ("body", "person"):
+                sub = NameRef(written=ref.written, name=both.group(part), start=ref.start,
+                              end=ref.end)
+                entity = self._name_ref(entry, sub, ctx, places)
+                if entity is not None:
+                    out.append(entity)
+            return out
+        entity = self._name_ref(entry, ref, ctx, places)
+        return [entity] if entity is not None else []
+
+    def _name_ref(self, entry: Entry, ref: NameRef, ctx: DocContext,
+                  places: Sequence[tuple[int, int]] = ()) -> Entity | None:
         r = self.resolver
         phrase = ref.name
         role = split_role(phrase, r, require_modifiers_known=False)
@@ -172,9 +192,21 @@ class Extractor:
         elif role and not role.name:
             return None  # a bare role ("Soviet Ambassador"): nobody named
         kind: EntityKind | None = None
+        canonical = None
         if _ORG_HINT.search(phrase) or r.kind_of(phrase) == "organization" or _GROUP.search(phrase):
             kind = "organization"
-        real = r.resolve(phrase, kind, ctx, allow_pseudonym=ref.pseudonym is None)
+            canonical = canonical_body(phrase, r)
+            if _GROUP.search(phrase) and not _ORG_HINT.search(phrase):
+                return None  # "the Commanders and Soldiers", "Others": nobody in particular
+        elif r.kind_of(phrase) == "place":
+            return None
+        real = None
+        if canonical:
+            real = r.resolve(canonical, "organization")
+        if real is None:
+            real = r.resolve(phrase, kind, ctx, allow_pseudonym=ref.pseudonym is None)
+        if real is not None and real.entity.kind == "place":
+            return None  # "Telegram from Pyongyang to Bucharest": places send nothing
         alias_text = ref.pseudonym
         if ref.pseudonym:
             # "Stalin [Kuznetsov]": the bracket may hold the pseudonym rather than the real name
@@ -189,11 +221,12 @@ class Extractor:
             entity = real.entity
             method, score, feats = real.method, real.score, real.features
         else:
-            if kind is None and r.kind_of(phrase) == "place":
-                return None
+            at = ref.start + max(0, ref.written.find(phrase))
+            if kind is None and any(s <= at and at + len(phrase) <= e for s, e in places):
+                return None  # the model reads it as a place the authority does not know
             if kind is None and not _looks_like_personal_name(phrase):
                 return None
-            entity = r.unresolved(phrase, kind or "person")
+            entity = r.unresolved(canonical or phrase, kind or "person")
             method, score, feats = "unresolved", 0.5, ()
         start = ref.start + max(0, ref.written.find(phrase))
         mention = Mention(text=phrase, kind=entity.kind, field="title", start=start,
@@ -386,8 +419,7 @@ class Extractor:
         entry.curated_subjects = list(cur.get("subjects", []))
 
 
-_PARTICLES = {"de", "van", "von", "der", "den", "bin", "ibn", "al", "el", "la", "le", "du", "y",
-              "da", "di", "dos", "del"}
+_PARTICLES = NAME_PARTICLES
 
 
 def _looks_like_personal_name(phrase: str) -> bool:

@@ -1,170 +1,704 @@
 """Title grammar: what a catalogue title states before any statistical NLP.
 
 Titles are half structured: "Ciphered Telegram No. 3172, Stalin to Zhou Enlai via Roshchin",
-"Letter to Joseph V. Stalin from Andrey Vyshinsky", "From the Journal of Vyshinsky: Top Secret
-Memorandum of Conversation with Chinese Prime Minister Zhou Enlai". The grammar finds the
-document type, number, classification, the correspondents (both "X to Y" and "to Y from X"),
-intermediaries ("via", "[via ...]", "(via ...)"), conversation participants and pseudonym pairs
-("Filippov [Stalin]"). Name phrases keep their role words ("Soviet Ambassador to China Nikolai
-Roshchin"); separating role from name is the job of `kg.extract.roles`.
+"Letter to Joseph V. Stalin from Andrey Vyshinsky", "From the Journal of A. A. Gromyko,
+'Reception of the Ambassador of Iran'", "KGB Report on ...", "Hungarian Embassy in Havana
+(Beck), Report on ...". The grammar reads a title in three passes:
+
+1. **Masking**: quoted subtitles, editorial notes ("(excerpt)") and acronym glosses ("(CC)")
+   are blanked out (offsets are kept), so their words are never read as names or types.
+2. **Type**: the type phrase is the first type head in a position where a type can stand
+   (at the start, after an excerpt phrase, after an author), with its qualifiers
+   ("Ciphered Telegram", "Memo Report"); an unknown head in that position followed by "from"
+   or "No." is a type too (the list is open).
+3. **Roles by markers**: the words between the name spans assign them: "from" authors, "to"
+   recipients, "via"/"through" intermediaries, "for" a recipient right after the type,
+   "by"/"of" an author right after the type, "between"/"with" participants; a name before the
+   type is its author ("KGB Report"), and "X's Conversation with Y" makes both participants.
+   Within a role, items are split on commas and "and", and an item that is only a role, a
+   place after a mission ("Romanian Embassy, Beijing"), a date, a number or a classification
+   joins its neighbour or is dropped.
+
+Name phrases keep their post words ("Soviet Ambassador to China Nikolai Roshchin"); separating
+post from name is the job of `kg.extract.roles`, deciding what a name denotes that of the
+resolver. The word lists come from `kg.lexicon`.
 """
 
 from __future__ import annotations
 
 import re
 
+from kg.lexicon import (
+    CLASSIFICATIONS,
+    CONVERSATION_WORDS,
+    DOC_TYPES,
+    EVENT_OF_TYPE,
+    EXCERPT_WORDS,
+    GATHERING_WORDS,
+    HONORIFICS,
+    MISSION_WORDS,
+    ORG_CONNECTORS,
+    ORG_WORDS,
+    RANKS,
+    ROLE_HEADS,
+    ROLE_PREFIXES,
+    TYPE_MODIFIERS,
+    TYPE_PLURALS,
+    words_pattern,
+)
 from kg.model import NameRef, TitleParse
 
-# Longest first, so "Memorandum of Conversation" wins over "Memorandum".
-DOC_TYPES = [
-    "Memorandum of Conversation", "Record of Conversation", "Minutes of Conversation",
-    "Memorandum of a Conversation", "Record of a Conversation", "Minutes of a Conversation",
-    "Memorandum for the Record", "Record of a Meeting", "Record of Meeting", "Minutes of Meeting",
-    "Minutes of a Meeting", "Exchange of Notes", "Exchange of Letters", "Exchange of Messages",
-    "Ciphered Telegram", "Cipher Telegram", "Coded Telegram", "Ciphered Cable", "Cablegram",
-    "Telegram", "Cable", "Telex", "Letter", "Memorandum", "Memo", "Note", "Notes", "Protocol",
-    "Decision", "Resolution", "Directive", "Instructions", "Instruction", "Order", "Decree",
-    "Report", "Minutes", "Transcript", "Speech", "Statement", "Declaration", "Communique",
-    "Communiqué", "Agreement", "Treaty", "Message", "Appeal", "Draft", "Diary", "Journal",
-    "Information", "Record", "Summary", "Excerpt", "Excerpts", "Conversation", "Talk", "Interview",
-    "Address", "Proposal", "Remarks", "Briefing", "Study", "Analysis", "Assessment", "Estimate",
-    "Bulletin", "Announcement", "Circular", "Dispatch", "Despatch", "Aide-Memoire",
-    "Aide-Mémoire", "Editorial", "Article", "Notification", "Request", "Reply", "Response",
-    "Meeting", "Telephone Conversation", "Petition", "Testimony", "Memoir", "Memoirs",
-    "Chronology", "Biography", "Questionnaire",
-    "Inventory", "Outline", "Plan", "Program", "Programme", "Proclamation", "Manifesto", "Minute",
-]
+_MASK = "\x1f"  # stands for a blanked character; never in a title
+
+# -- pass 1: masking -------------------------------------------------------------------------
+_QUOTE = re.compile(
+    r"(?:(?<=^)|(?<=[\s,:;(\[\-–—]))(['‘“\"«])(?=\S)(.+?)(['’”\"»])(?=$|[\s,.;:)\]?!\-–—])"
+)
+_OPEN_QUOTE = re.compile(r"(?:(?<=^)|(?<=[\s,:;]))[‘“\"«](?=\S)(?!.*[’”\"»]).*$")
+_NOTE = re.compile(
+    r"[(\[]\s*(?:" + words_pattern(EXCERPT_WORDS) + r"|\d{1,3}|[ivx]+|sic|translation|"
+    r"draft|copy|unofficial translation)\s*[)\]]\.?", re.I)
+_ACRONYM_GLOSS = re.compile(r"\s\((?:[A-Z][A-Za-z]?){1,2}[A-Z]{0,6}\)")
+
+# -- pass 2: type ------------------------------------------------------------------------------
+_CLASS_RE = re.compile(r"\b(" + words_pattern(CLASSIFICATIONS) + r")\b[,:]?\s*", re.I)
+_HEADS = sorted(set(DOC_TYPES) | set(TYPE_PLURALS), key=len, reverse=True)
 _TYPE_RE = re.compile(
-    r"\b(" + "|".join(re.escape(t) for t in sorted(DOC_TYPES, key=len, reverse=True)) + r")s?\b",
-    re.I,
-)
-_CANON_TYPE = {t.lower(): t for t in DOC_TYPES}
-# A memorandum or record whose subject is a conversation is a memorandum of conversation.
-_OF_CONVERSATION = re.compile(r"^[,:]?\s*(?:of\s+(?:a\s+)?)?(conversation|meeting|talks?)\b", re.I)
-CLASSIFICATIONS = [
-    "Top Secret", "Strictly Secret", "Strictly Confidential", "Secret", "Confidential",
-    "Restricted", "Eyes Only", "For Official Use Only", "Special Importance", "Of Special Importance",
-]
-_CLASS_RE = re.compile(
-    r"\b(" + "|".join(re.escape(c) for c in CLASSIFICATIONS) + r")\b[,:]?\s*"
-)
+    r"\b(?P<mods>(?:(?:" + words_pattern(TYPE_MODIFIERS) + r")\s+){0,3})"
+    r"(?P<head>" + words_pattern(tuple(_HEADS)) + r")(?P<plural>s|es)?\b", re.I)
+_OF_CONVERSATION = re.compile(r"^\s*(?:,\s*|of\s+(?:a\s+|the\s+)?)(conversations?)\b", re.I)
+_EXCERPT_LEAD = re.compile(
+    r"^\s*(?:" + words_pattern(EXCERPT_WORDS) + r")\s+(?:from|of)\s+(?:the\s+|a\s+|an\s+)?",
+    re.I)
 _JOURNAL = re.compile(
-    r"^\s*(?:From|Excerpt from|Excerpts from)\s+the\s+(?:Journal|Diary|Notes|Notebook)\s+of\s+"
-    r"(?P<owner>[^:]+?)\s*[:,.]\s*",
-    re.I,
-)
-_NUMBER = re.compile(r"\b(?:No\.|Nr\.|Number|#)\s*(?P<num>[\w/\-.]*\d[\w/\-]*)", re.I)
-_TRAILING_DATE = re.compile(
-    r"[,;]?\s*(?:(?:on|dated|of)\s+)?(?:\d{1,2}\s+[A-Z][a-z]+\.?,?\s+\d{4}|[A-Z][a-z]+\.?\s+"
-    r"\d{1,2},?\s+\d{4}|[A-Z][a-z]+,?\s+\d{4}|\d{4})\s*$"
-)
-# "to" inside these phrases is part of a role, not a recipient marker.
-_ROLE_TO = re.compile(
-    r"\b(Ambassador|Envoy|Representative|Minister|Delegation|Mission|Adviser|Advisor|Delegate|"
-    r"Attaché|Attache|Charge d'Affaires|Chargé d'Affaires|Consul|Consul General|Emissary|"
-    r"Counselor|Counsellor|Secretary|Military Attache|Plenipotentiary)(s?)\s+to\b",
-    re.I,
-)
-_PLACEHOLDER = "\u2192"  # stands for a protected role "to" while splitting
+    r"^\s*(?:(?:" + words_pattern(EXCERPT_WORDS) + r")\s+(?:from|of)\s+|From\s+)?(?:the\s+)?"
+    r"(?P<type>Journal|Diary|Notebook|Diaries|Journals)\s+(?:of|by)\s+(?P<owner>.+?)"
+    r"(?=\s*[,:;]|\s+for\s+(?:\d|the\b|[A-Z][a-z]+\s+\d)|\s+on\s+(?:a|an|the|his|her)\b|"
+    r"\s+(?:from|dated)\s+\d|\s*$)", re.I)
+_OWN_DIARY = re.compile(
+    r"^\s*(?:(?:" + words_pattern(EXCERPT_WORDS) + r")\s+(?:from|of)\s+)?(?P<owner>[A-Z][^,:;]*?)"
+    r"['’]s\s+(?P<type>diary|journal|notes|notebook|memoirs?|recollections)\b", re.I)
+_UNKNOWN_TYPE = re.compile(
+    r"^(?P<head>[A-Z][a-z]{3,}(?:gram|graph|port|gramme|ment|tion|ance|ence|ary|ory|ogue|ique|"
+    r"sal|ings|ines|als|ums|ats|cast|note|brief))(?=\s+(?:from|No\.?|Nr\.?|Number|by)\s)")
+_NUMBER = re.compile(
+    r"\b(?:No\.?|Nr\.?|Number|#)\s*(?P<num>[\w/\-.]*\d[\w/\-]*)", re.I)
+_CODE_NUMBER = re.compile(r"^\s*(?P<num>(?:[A-Z]{1,4}[\s-]?)?\d[\w/\-.]*|[A-Z]{1,4}-\d[\w/\-]*)"
+                          r"(?=[\s,]|$)")
+
+# -- pass 3: roles -------------------------------------------------------------------------
+# Where the correspondents end and what the document is about begins.
+_TOPIC = re.compile(
+    r"(?:,\s*|\s+)(?:on|about|regarding|concerning|re:?|in\s+connection\s+with|"
+    r"in\s+regard\s+to|with\s+regard\s+to|with\s+respect\s+to|discussing|reporting|requesting|"
+    r"informing|advising|including|containing|conveying|transmitting|forwarding|relaying|"
+    r"enclosing|outlining|analy[sz]ing|describing|proposing|asking|expressing|announcing|"
+    r"concerning|following|after|during|before|upon)\b"
+    r"|,\s+[A-Z][a-z]+ing\b|\s+\u2013\s+(?=[a-z])", re.I)
 _EMBEDDED = re.compile(
-    r"\s*,?\s*\b(?:conveying|transmitting|forwarding|relaying|enclosing|containing|with)\s+"
-    r"(?:an?\s+|the\s+)?(?:text\s+of\s+)?(?:message|letter|telegram|note|reply|cable|request)s?\b",
-    re.I,
-)
-_STOP = re.compile(
-    r"\s*(?:,\s*|\s)(?:on|regarding|concerning|about|re:|re|in\s+connection|in\s+regard|"
-    r"with\s+regard|with\s+respect|on\s+the\s+subject|discussing|reporting|requesting|"
-    r"informing|advising|including|conveying|transmitting|forwarding|relaying|enclosing|"
-    r"with(?!\s+(?:the\s+)?(?:Ambassador|Chinese|Soviet|Prime|"
-    r"Premier|Chairman|President|Comrade|Minister|General|Marshal)))\b.*$",
-    re.I,
-)
-_PARTICIPLE_CLAUSE = re.compile(r",\s+[A-Z][a-z]+ing\b.*$")
-_SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and\s+|\s+or\s+|\s*&\s*|\s*,\s+)\s*")
+    r"(?:,\s*|\s+)(?:with|conveying|transmitting|forwarding|relaying|enclosing|containing)\s+"
+    r"(?:an?\s+|the\s+)?(?:(?:draft|approved|attached|enclosed|text\s+of\s+(?:the\s+|a\s+)?)\s*)*"
+    r"(?:message|letter|telegram|note|reply|cable|request|directive|order|instruction)s?\b",
+    re.I)
+_ROLE_WORD = words_pattern(tuple(ROLE_HEADS) + ("delegation", "mission", "trip", "visit",
+                                                "delegate", "plenipotentiary", "emissary",
+                                                "delegations", "visits", "ambassadors"))
+# "to" inside these phrases is part of a post or an event, not a recipient marker.
+_PROTECTED_TO = re.compile(r"\b(" + _ROLE_WORD + r")(\s+)to\b", re.I)
+_PROTECT = "\u2192"  # stands for a protected "to"
+_MARKER = re.compile(
+    r"(?:^|(?<=[\s,]))(?P<m>from|to|via|through|by\s+way\s+of|between|among)\s+", re.I)
 _VIA_BRACKET = re.compile(r"[\[(]\s*via\s+([^\])]+?)\s*[\])]", re.I)
-_VIA = re.compile(r"\s+(?:via|through|by way of)\s+(.+)$", re.I)
+_HONORIFIC = re.compile(r"^(?:" + words_pattern(HONORIFICS) + r")(?:\s+|(?<=\.)(?=[A-Z]))",
+                        re.I)
+_RANK = re.compile(r"^(?:" + words_pattern(RANKS) + r")\s+(?=\S)", re.I)
+_ITEM_SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and\s+|\s+or\s+|\s*&\s*|\s*,\s*|"
+                         r"\s+[\u2013\u2014]\s+|\s*;\s*)\s*")
+_INITIALS_ONLY = re.compile(r"^(?:[A-Z][a-z]?\.\s*){1,3}$")
 _PSEUDO = re.compile(r"^(?P<a>[^\[\(]+?)\s*[\[(](?P<b>[^\])]+)[\])]\s*$")
-_HONORIFIC = re.compile(
-    r"^(?:Comrades?|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Messrs\.?|Sir|Herr|Monsieur|Tovarishch)\s+", re.I
-)
-_EDITORIAL = re.compile(r"^(?:the|a|an|his|her|their)\b|'s$|\u2019s$", re.I)
-_PARTICIPANTS = re.compile(r"^[,:]?\s*(?:of|between|among)\s+(?P<list>.+)$", re.I)
-_WITH = re.compile(r"^(?P<pre>.*?)\bwith\s+(?P<list>.+)$", re.I)
-_DEMONYM_PREFIX = re.compile(
-    r"^(?:[A-Z][a-z]+-)*[A-Z][a-z]+(?:ese|ian|an|ish|ic|i|ch|Soviet)?$|^(?:Soviet|Sino-\w+)$"
-)
-_ORG_WORDS = re.compile(
-    r"\b(Politburo|Presidium|Committee|CC|Ministry|Council|Bureau|Division|Department|Government|"
-    r"Embassy|Party|Secretariat|Office|Command|Headquarters|Staff|Administration|Commission)\b"
-)
-_EVENT_OF_TYPE = {
-    "conversation": "conversation", "meeting": "conversation", "talk": "conversation",
-    "interview": "conversation", "protocol": "signing", "agreement": "signing",
-    "treaty": "signing", "exchange": "signing", "decision": "decision", "resolution": "decision",
-    "directive": "decision", "decree": "decision", "order": "decision",
-}
+_EDITORIAL = re.compile(r"^(?:the|a|an|his|her|their)\b|['\u2019]s$", re.I)
+_POSSESSIVE_EVENT = re.compile(
+    r"(?:^|\b(?:of|from|by)\s+)(?P<who>[\[A-Z][^,;:]*?)['’]s\]?\s+(?:\[[^\]]*\]\s+)?"
+    r"(?:(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))\s+){0,2}"
+    r"(?P<event>conversations?|meetings?|talks?|negotiations|reception|audience|visit|"
+    r"discussions?|interview|dinner|lunch)\b(?:\s+(?:with|and)\s+(?P<with>.+))?", re.I)
+_PARTICIPANT_LEAD = re.compile(r"^[,:]?\s*(?:of|between|among)\s+(?P<list>.+)$", re.I)
+_WITH = re.compile(r"(?:^|\s)with\s+(?P<list>.+)$", re.I)
+_RECEPTION = re.compile(
+    r"\b(?:reception|audience|visit)\s+by\s+(?P<host>.+?)\s+of\s+(?P<guest>.+)$", re.I)
+_AUTHOR_VERB = re.compile(r"^\s*(?:given|presented|delivered|written|signed|prepared|compiled|"
+                          r"sent|made|issued|drafted|held)?\s*by\s+", re.I)
+_OF_AUTHOR = re.compile(r"^\s*of\s+(?!(?:a|an)\s)(?=[A-Z]|the\s+[A-Z])", re.I)
+_FOR_RECIPIENT = re.compile(r"^\s*,?\s*for\s+(?!(?:the\s+)?(?:period|year|month|week|day|"
+                            r"first|second|third|fourth|record|files?)\b)(?!\d)", re.I)
+_GATHERING = re.compile(r"^(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}?(?:"
+                        + words_pattern(GATHERING_WORDS) + r")\b", re.I)
+_ORG_WORD = re.compile(r"\b(?:" + words_pattern(ORG_WORDS) + r")\b", re.I)
+_MISSION = re.compile(r"\b(?:" + words_pattern(MISSION_WORDS) + r")\b", re.I)
+_ROLE_HEAD = re.compile(r"\b(?:(?:" + words_pattern(ROLE_PREFIXES) + r")[\s-]+)?(?:"
+                        + words_pattern(tuple(ROLE_HEADS)) + r")\b", re.I)
+_TRAILING_DATE = re.compile(
+    r"[,;]?\s*(?:(?:on|dated|of|in)\s+)?(?:\d{1,2}(?:\s*[-–]\s*\d{1,2})?\s+[A-Z][a-z]+\.?,?\s+"
+    r"\d{4}|[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4}|[A-Z][a-z]+,?\s+\d{4}|\d{4}(?:\s*[-–]\s*\d{2,4})?)"
+    r"\s*$")
+_NOT_AN_ITEM = re.compile(
+    r"\d|^(?i:urgent|morning|evening|afternoon|night|excerpts?|fragments?|others|et al\.?|"
+    r"etc\.?|the|a|an)$|^[a-z]")
 
 
 def parse_title(title: str) -> TitleParse:
     """Read type, number, classification and correspondents from a title; never raises."""
     result = TitleParse()
-    text = " ".join((title or "").split())
-    if not text:
+    if not title or not title.strip():
         return result
+    masked = _mask(title)
+    body_start = 0
     owner: NameRef | None = None
-    m = _JOURNAL.match(text)
-    body_offset = 0
-    if m:
-        owner = _name_ref(title, m.group("owner"), m.start("owner"))
-        body_offset = m.end()
-    body = text[body_offset:]
-    cls = _CLASS_RE.search(body)
+    journal = _JOURNAL.match(masked)
+    own_diary = None if journal else _OWN_DIARY.match(masked)
+    cls = _CLASS_RE.search(masked)
+    if cls and not _CLASS_RE.match(masked[cls.start():]).group(1)[0].isupper():
+        cls = None
     if cls:
-        result.classification = cls.group(1)
-    type_match = _find_type(body)
-    if type_match is None:
-        _parse_correspondence(title, text, body_offset, body, result)
+        result.classification = _canon_class(cls.group(1))
+    if journal:
+        result.doc_type = journal.group("type").capitalize()
+        owner = _ref(title, journal.start("owner"), journal.end("owner"))
+        body_start = journal.end()
+    elif own_diary:
+        result.doc_type = own_diary.group("type").capitalize()
+        owner = _ref(title, own_diary.start("owner"), own_diary.end("owner"))
+        body_start = own_diary.end()
+    after = masked[body_start:].lstrip()[:1]
+    if journal and after == ":" and (inner := _find_type(masked[body_start:])) is not None:
+        # "From the Journal of Vyshinsky: Top Secret Memorandum of Conversation with ...": the
+        # record is the type; the journal's owner its author
+        result.doc_type = inner[2]
+    if journal or own_diary:
+        _parse_after_journal(title, masked, body_start, result, owner)
         _finish(result, owner)
         return result
-    t_start, t_end, doc_type = type_match
-    rest_start = t_end
-    conv = _OF_CONVERSATION.match(body[t_end:])
-    if conv and doc_type.lower() in {"memorandum", "record", "minutes", "notes", "memo"}:
-        doc_type = f"{doc_type} of Conversation"
-        rest_start = t_end + conv.end()
+    found = _find_type(masked)
+    if found is None:
+        _parse_untyped(title, masked, result)
+        _finish(result, None)
+        return result
+    t_start, t_end, doc_type, conversation = found
     result.doc_type = doc_type
-    prefix = body[:t_start].strip(" ,:")
+    prefix_end = t_start
     if cls and cls.start() < t_start:
-        prefix = body[: cls.start()].strip(" ,:")
-    rest = body[rest_start:]
-    num = _NUMBER.match(rest.lstrip(" ,"))
+        prefix_end = min(prefix_end, cls.start())
+    prefix_start = 0
+    lead = _EXCERPT_LEAD.match(masked)
+    if lead and lead.end() <= t_start:
+        prefix_start = lead.end()
+    # number right after the type ("Cable No. 121973", "Airgram A-20", "Cable 705")
+    rest_start = t_end
+    num = _NUMBER.match(masked[rest_start:].lstrip(" ,")) or (
+        _CODE_NUMBER.match(masked[rest_start:]) if masked[rest_start:rest_start + 1] == " "
+        else None)
     if num:
         result.number = num.group("num").rstrip(".")
-        rest = rest.lstrip(" ,")[num.end() :]
-    elif m2 := _NUMBER.search(body):
-        result.number = m2.group("num").rstrip(".")
-    rest_offset = len(text) - len(rest)
-    if prefix and _prefix_is_author(prefix, body[t_start:t_end]):
-        result.authors.append(_name_ref(title, prefix, body_offset + text[body_offset:].find(prefix)))
+        rest_start = len(masked) - len(masked[rest_start:].lstrip(" ,")) + num.end() \
+            if _NUMBER.match(masked[rest_start:].lstrip(" ,")) else rest_start + num.end()
+    elif m := _NUMBER.search(masked):
+        result.number = m.group("num").rstrip(".")
+    prefix = masked[prefix_start:prefix_end]
+    _prefix_authors(title, prefix, prefix_start, result)
     kind = doc_type.lower()
-    if conv or kind.endswith("conversation") or kind in {"conversation", "talk", "interview", "meeting"} or (
-        kind.startswith(("record of", "minutes of"))
-    ):
-        _parse_participants(title, rest, rest_offset, result, owner)
-        if re.search(r"['\u2019]s\]?$", prefix):  # "X's Conversation with Y": X took part
-            for author in reversed(result.authors):
-                if author.name not in {p.name for p in result.participants}:
-                    result.participants.insert(0, author)
-    elif kind.startswith("exchange of"):
-        _parse_exchange(title, rest, rest_offset, result)
+    head = kind.split()[-1]
+    is_conversation = conversation or head in CONVERSATION_WORDS or kind.startswith(
+        ("record of", "minutes of", "transcript of"))
+    rest = masked[rest_start:]
+    if kind.startswith("exchange of"):
+        _parse_list(title, rest, rest_start, result.participants, lead_only=True)
+    elif is_conversation or _is_record_of_gathering(kind, rest):
+        _parse_conversation(title, rest, rest_start, result)
     else:
-        _parse_correspondence(title, text, rest_offset, rest, result)
-    head = kind.split()[0]
-    result.event_kind = _EVENT_OF_TYPE.get(head) or _EVENT_OF_TYPE.get(kind.split()[-1])
+        _parse_correspondence(title, rest, rest_start, result, right_after_type=True)
+    result.event_kind = EVENT_OF_TYPE.get(head) or EVENT_OF_TYPE.get(kind.split()[0])
+    if conversation:
+        result.event_kind = "conversation"
     if result.event_kind is None and (result.authors or result.recipients):
         result.event_kind = "communication"
-    _finish(result, owner)
+    _finish(result, None)
     return result
+
+
+# -- pass 1 ----------------------------------------------------------------------------------
+
+def _mask(title: str) -> str:
+    """The title with quoted subtitles, editorial notes and acronym glosses blanked out."""
+    out = _QUOTE.sub(lambda m: _MASK * len(m.group(0)), title)
+    out = _OPEN_QUOTE.sub(lambda m: _MASK * len(m.group(0)), out)
+    out = _NOTE.sub(lambda m: _MASK * len(m.group(0)), out)
+    out = _ACRONYM_GLOSS.sub(lambda m: " " + _MASK * (len(m.group(0)) - 1), out)
+    return out
+
+
+def _canon_class(text: str) -> str:
+    words = " ".join(text.split()).lower()
+    return next((c for c in CLASSIFICATIONS if c.lower() == words), text)
+
+
+# -- pass 2 ----------------------------------------------------------------------------------
+
+def _find_type(masked: str) -> tuple[int, int, str, bool] | None:
+    """(start, end, type as written, records a conversation) of the title's type phrase."""
+    for m in _TYPE_RE.finditer(masked):
+        if not _type_position(masked, m.start()):
+            continue
+        head = m.group("head")
+        mods = m.group("mods")
+        plural = m.group("plural") or ""
+        if head.lower() in ("meeting", "minute") and not mods and m.start() > 0:
+            continue  # "Council Meeting after ...": an event named, not a type
+        if head.lower() == "information" and re.match(r"\s+(?:on|about)\b", masked[m.end():]) \
+                and m.start() > 0:
+            pass
+        end = m.end()
+        nxt = _TYPE_RE.match(masked, end + 1) if masked[end:end + 1] == " " else None
+        while nxt and not nxt.group("mods"):
+            m, end = nxt, nxt.end()  # "Agreement Protocol": the last head is the type
+            head, plural = m.group("head"), m.group("plural") or ""
+            nxt = _TYPE_RE.match(masked, end + 1) if masked[end:end + 1] == " " else None
+        words = (mods + head + plural).split()
+        text = " ".join(words)
+        conversation = False
+        conv = _OF_CONVERSATION.match(masked[end:])
+        if conv and head.lower() in ("memorandum", "memo", "record", "minutes", "notes",
+                                     "summary", "transcript", "report"):
+            conversation = True
+            text = f"{text} of Conversation"
+            end += conv.end()
+        return m.start(), end, _tidy_type(text), conversation
+    unknown = _UNKNOWN_TYPE.match(masked.lstrip())
+    if unknown:
+        offset = len(masked) - len(masked.lstrip())
+        return offset, offset + unknown.end(), unknown.group("head"), False
+    return None
+
+
+def _tidy_type(text: str) -> str:
+    """Capitalised as a heading ("Ciphered telegram" -> "Ciphered Telegram")."""
+    parts = []
+    for w in text.split():
+        lw = w.lower()
+        parts.append(lw if lw in ("of", "the", "a") else (w if w.isupper() and len(w) > 1
+                                                         else w[:1].upper() + w[1:].lower()))
+    return " ".join(parts)
+
+
+def _type_position(masked: str, start: int) -> bool:
+    """A type can stand here: nothing before it but an excerpt phrase, a classification, or a
+    name (a body or person, "KGB Report", "Anatoly Chernyaev, Notes")."""
+    before = masked[:start]
+    lead = _EXCERPT_LEAD.match(before)
+    if lead:
+        before = before[lead.end():]
+    before = _CLASS_RE.sub(" ", before).replace(_MASK, " ")
+    before = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", before).strip(" ,:;")
+    if not before:
+        return True
+    if re.search(r"\b(?:from|to|by|with|between|for|via)\s*$", before, re.I):
+        return False
+    for w in re.findall(r"[\w'’.\-/]+", before):
+        if w[:1].islower() and w.lower() not in ORG_CONNECTORS and not _ORG_WORD.fullmatch(w):
+            return False
+        if re.fullmatch(r"[A-Z][a-z]+ing", w):
+            return False  # "Saddam and Officials Discussing ... Decision": a clause, no type
+    return True
+
+
+# -- pass 3 ----------------------------------------------------------------------------------
+
+def _prefix_authors(title: str, prefix: str, offset: int, result: TitleParse) -> None:
+    """A name before the type is its author: "KGB Report", "Anatoly Chernyaev, Notes",
+    "Hungarian Embassy in Havana (Beck), Report"; adjectives alone are not ("Soviet Report")."""
+    text = prefix.rstrip(" ,:;")
+    if not text.strip():
+        return
+    stripped = re.sub(r"^(?:\W|the\b)+", "", text.replace(_MASK, " "), flags=re.I).strip()
+    if re.search(r"['’]s\]?$", stripped):
+        # "The Chancellor's [Helmut Kohl's] Meeting": the speaker
+        result.authors.extend(_items(title, text, offset))
+        return
+    words = stripped.split()
+    if not words:
+        return
+    if len(words) <= 2 and not _ORG_WORD.search(stripped) and not any(
+            w.isupper() and len(w) > 1 for w in words) and not re.search(r"[.,]", stripped) \
+            and not text.rstrip().endswith(","):
+        return  # "Soviet Report", "Polish Notes", "East German Record": an adjective
+    result.authors.extend(_items(title, text, offset))
+
+
+def _is_record_of_gathering(kind: str, rest: str) -> bool:
+    return kind.split()[-1] in ("record", "minutes", "transcript", "notes", "protocol",
+                                "memorandum", "memo", "summary", "report", "account") and bool(
+        re.match(r"^\s*(?:of|from|on)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}?(?:"
+                 + words_pattern(CONVERSATION_WORDS) + r"|reception|audience|dinner|"
+                 r"negotiations)\b", rest, re.I)
+        or _POSSESSIVE_EVENT.match(rest.strip()) or re.match(
+            r"^\s*(?:of|from)\s+[^,]*?['’]s\]?\s+(?:\w+\s+)?(?:"
+            + words_pattern(CONVERSATION_WORDS) + r")", rest, re.I))
+
+
+def _parse_after_journal(title: str, masked: str, start: int, result: TitleParse,
+                         owner: NameRef) -> None:
+    """After "From the Journal of X": a record of a conversation with someone, or nothing."""
+    rest = masked[start:]
+    rest_stripped = rest.lstrip(" ,:;.")
+    offset = start + len(rest) - len(rest_stripped)
+    m = re.match(r"(?:(?:Top\s+Secret|Secret)\s+)?(?:Memorandum|Record|Minutes|Notes|Summary)"
+                 r"(?:\s+of)?(?:\s+(?:a|the))?\s+(?:Conversation|Meeting|Talks?)s?\b", rest_stripped,
+                 re.I)
+    if m:
+        _parse_conversation(title, rest_stripped[m.end():], offset + m.end(), result)
+        return
+    if re.match(r"(?:on\s+)?(?:his|her|a|an|the)?\s*(?:conversation|meeting|talks?)", rest_stripped,
+                re.I):
+        _parse_conversation(title, rest_stripped, offset, result)
+
+
+def _parse_conversation(title: str, rest: str, offset: int, result: TitleParse) -> None:
+    """Participants: "between A and B", "with B", "of A and B", "A – B", "X's Talk with Y"."""
+    rest = _cut_topic(rest)
+    rec = _RECEPTION.search(rest)
+    if rec:
+        _parse_list(title, rec.group("host"), offset + rec.start("host"), result.participants)
+        _parse_list(title, rec.group("guest"), offset + rec.start("guest"), result.participants)
+        return
+    poss = _POSSESSIVE_EVENT.search(rest)
+    if poss and not re.search(r"\bbetween\b", rest[:poss.start()], re.I):
+        _parse_list(title, poss.group("who"), offset + poss.start("who"), result.participants)
+        if poss.group("with"):
+            _parse_list(title, poss.group("with"), offset + poss.start("with"), result.participants)
+        return
+    m = _PARTICIPANT_LEAD.search(rest)
+    if m and m.start() == len(rest[:m.start()]) and (
+            m.start() == 0 or re.match(r"^[\s,:]*(?:(?:of|from|on)\s+)?(?:the\s+|a\s+|an\s+)?"
+                                       r"(?:[\w-]+\s+){0,3}?(?:" + words_pattern(
+                                           CONVERSATION_WORDS + GATHERING_WORDS) + r")\s*$",
+                                       rest[:m.start()], re.I)):
+        body, start = m.group("list"), offset + m.start("list")
+        w = re.search(r"\s+with\s+", body)
+        if w:
+            _parse_list(title, body[:w.start()], start, result.participants)
+            _parse_list(title, body[w.end():], start + w.end(), result.participants)
+        else:
+            _parse_list(title, body, start, result.participants)
+        return
+    m = _WITH.search(rest)
+    if m:
+        before = rest[:m.start()]
+        lead = re.match(r"^[\s,:]*(?:of\s+|by\s+)?(?P<who>.+)$", before)
+        if lead and not _GATHERING.match(lead.group("who").strip()) and re.match(
+                r"^[\s,:]*(?:of|by)\s", before):
+            _parse_list(title, lead.group("who"), offset + lead.start("who"), result.participants)
+        _parse_list(title, m.group("list"), offset + m.start("list"), result.participants)
+        return
+    lead = rest.lstrip(" ,:")
+    if rest[:len(rest) - len(lead)].strip(" ") in (",", ":", ",:") or re.match(r"^\s*of\s", rest):
+        body = re.sub(r"^of\s+", "", lead)
+        if not _GATHERING.match(body):
+            _parse_list(title, body, offset + len(rest) - len(body), result.participants)
+
+
+def _parse_untyped(title: str, masked: str, result: TitleParse) -> None:
+    """No type stated: "Malik, 'On the Question...'", "L. Beria to Cde. V.M. Molotov",
+    "The Chancellor's [Helmut Kohl's] Meeting with ...", "From Gr. Shopov to T. Zhivkov"."""
+    poss = _POSSESSIVE_EVENT.match(masked.strip())
+    if poss:
+        shift = len(masked) - len(masked.lstrip())
+        _parse_list(title, poss.group("who"), shift + poss.start("who"), result.participants)
+        if poss.group("with"):
+            _parse_list(title, _cut_topic(poss.group("with")), shift + poss.start("with"),
+                        result.participants)
+        return
+    if re.search(r"(?:^|\s)(?:to|from)\s", masked.replace(_MASK, " ")):
+        _parse_correspondence(title, masked, 0, result, right_after_type=False)
+        return
+    # "Malik, 'On the Question ...'", "Central Intelligence Group, ORE 5/1, '...'": an author
+    # (a person or body) before a quoted subtitle
+    m = re.match(r"^(?P<who>[^,:;]+?),(?:\s*[A-Z]{2,}\s*[\d/\-]+,)?\s*" + _MASK, masked)
+    if m:
+        result.authors.extend(_items(title, m.group("who"), 0))
+        return
+    m = re.match(r"^(?P<who>[^,:;]+?),\s*(?P<who2>[^,:;" + _MASK + r"]+?),\s*" + _MASK, masked)
+    if m:
+        result.authors.extend(_items(title, m.group("who"), 0))
+        result.authors.extend(_items(title, m.group("who2"), m.start("who2")))
+
+
+def _parse_correspondence(title: str, rest: str, offset: int, result: TitleParse,
+                          right_after_type: bool) -> None:
+    """Authors, recipients and intermediaries from the words after the type."""
+    embedded = _EMBEDDED.search(rest)
+    inner: TitleParse | None = None
+    if embedded:
+        inner = TitleParse()
+        tail = rest[embedded.end():]
+        _parse_correspondence(title, tail, offset + embedded.end(), inner, right_after_type=False)
+        rest = rest[:embedded.start()]
+    rest = _cut_topic(rest)
+    for vm in _VIA_BRACKET.finditer(rest):
+        _parse_list(title, vm.group(1), offset + vm.start(1), result.intermediaries)
+    rest = _VIA_BRACKET.sub(lambda m: " " * len(m.group(0)), rest)
+    protected = _PROTECTED_TO.sub(lambda m: m.group(1) + m.group(2) + _PROTECT + "o", rest)
+    pos = 0
+    if right_after_type:
+        by = _AUTHOR_VERB.match(protected)
+        of = _OF_AUTHOR.match(protected)
+        for_ = _FOR_RECIPIENT.match(protected)
+        if by:
+            pos = by.end()
+            end = _next_marker(protected, pos)
+            _parse_list(title, rest[pos:end], offset + pos, result.authors)
+            pos = end
+        elif of and not _GATHERING.match(protected[of.end():]):
+            end = _next_marker(protected, of.end())
+            seg = rest[of.end():end]
+            if not re.search(r"\b(?:" + words_pattern(GATHERING_WORDS) + r")\b", seg, re.I):
+                _parse_list(title, seg, offset + of.end(), result.authors)
+            pos = end
+        elif for_:
+            end = _next_marker(protected, for_.end())
+            _parse_list(title, rest[for_.end():end], offset + for_.end(), result.recipients)
+            pos = end
+    markers = list(_MARKER.finditer(protected, pos))
+    lead = protected[pos:markers[0].start() if markers else len(protected)]
+    lead_text = lead.strip(" ,:;" + _MASK)
+    if lead_text and markers and markers[0].group("m").lower() == "to":
+        _parse_list(title, rest[pos:pos + len(lead)], offset + pos, result.authors)
+    elif lead_text and right_after_type and lead.lstrip(" ")[:1] == "," and not markers:
+        # "Resolution, USSR Council of Ministers": a name after the type is its author
+        _parse_list(title, rest[pos:pos + len(lead)], offset + pos, result.authors)
+    for i, m in enumerate(markers):
+        end = markers[i + 1].start() if i + 1 < len(markers) else len(protected)
+        seg = rest[m.end():end]
+        seg_offset = offset + m.end()
+        word = m.group("m").lower()
+        if word == "from":
+            if _GATHERING.match(seg.strip()) or _POSSESSIVE_EVENT.match(seg.strip()):
+                continue
+            _parse_list(title, seg, seg_offset, result.authors)
+        elif word == "to":
+            target = result.recipients
+            for_ = re.search(r",\s*for\s+", seg)
+            if for_:
+                # "to Krasovsky, for Cde. Mao Zedong": the first passes the message on
+                _parse_list(title, seg[:for_.start()], seg_offset, result.intermediaries)
+                _parse_list(title, seg[for_.end():], seg_offset + for_.end(), target)
+                continue
+            _parse_list(title, seg, seg_offset, target)
+        elif word in ("between", "among"):
+            _parse_list(title, seg, seg_offset, result.participants)
+        else:
+            _parse_list(title, seg, seg_offset, result.intermediaries)
+    if inner is not None and not result.recipients:
+        result.recipients.extend(inner.recipients)
+    if inner is not None and not result.authors and not result.recipients:
+        result.authors.extend(inner.authors)
+        result.recipients.extend(inner.recipients)
+
+
+def _next_marker(text: str, pos: int) -> int:
+    m = _MARKER.search(text, pos)
+    return m.start() if m else len(text)
+
+
+def _cut_topic(text: str) -> str:
+    """The text up to where the subject of the document begins."""
+    m = _TOPIC.search(text)
+    cut = m.start() if m else len(text)
+    q = text.find(_MASK)
+    if 0 <= q < cut:
+        cut = q
+    return text[:cut]
+
+
+def _parse_list(title: str, phrase: str, offset: int, target: list[NameRef],
+                lead_only: bool = False) -> None:
+    phrase = _cut_topic(phrase.replace(_PROTECT, "t"))
+    if lead_only:
+        phrase = re.sub(r"^\s*,?\s*(?:between\s+)?", lambda m: " " * len(m.group(0)), phrase,
+                        flags=re.I)
+    for ref in _items(title, phrase, offset):
+        if ref.name not in {r.name for r in target}:
+            target.append(ref)
+
+
+def _items(title: str, phrase: str, offset: int) -> list[NameRef]:
+    """The names in a list: split on commas and "and", joining what belongs together."""
+    phrase = phrase.replace(_PROTECT, "t").replace(_MASK, " ")
+    phrase = _TRAILING_DATE.sub(lambda m: " " * len(m.group(0)), phrase)
+    pieces: list[tuple[str, int]] = []
+    pos = 0
+    protected = _protect_brackets(phrase)
+    for part in _ITEM_SPLIT.split(protected):
+        idx = protected.find(part, pos)
+        if idx < 0:
+            continue
+        pos = idx + len(part)
+        text = phrase[idx:idx + len(part)]
+        lead = len(text) - len(text.lstrip(" ,.:;"))
+        text = _drop_whereabouts(text.strip(" ,:;"))
+        if text:
+            pieces.append((text, offset + idx + lead))
+    refs: list[NameRef] = []
+    previous_kind = ""
+    for text, start in pieces:
+        kind = _piece_kind(text)
+        if kind == "initials" and refs and previous_kind == "name" and " " not in refs[-1].name:
+            # "Yakubov, T.": the initials of the name before
+            last = refs.pop()
+            refs.append(NameRef(written=title[last.start:start + len(text)],
+                                name=f"{text} {last.name}", pseudonym=last.pseudonym,
+                                start=last.start, end=start + len(text)))
+            continue
+        if kind == "place-after-mission" and refs and _MISSION.search(refs[-1].name) \
+                and " in " not in refs[-1].name:
+            last = refs.pop()
+            refs.append(NameRef(written=title[last.start:start + len(text)],
+                                name=f"{last.name} in {text}", start=last.start,
+                                end=start + len(text)))
+            previous_kind = "name"
+            continue
+        if kind in ("skip", "role", "initials"):
+            previous_kind = kind
+            continue
+        for ref in _refs_of(title, text, start):
+            refs.append(ref)
+        previous_kind = "name"
+    return refs
+
+
+_WHEREABOUTS = re.compile(r"\s+(?:in|at)\s+(?:[A-Z][\w'’\-]+)(?:\s+[A-Z][\w'’\-]+)?$")
+
+
+def _drop_whereabouts(text: str) -> str:
+    """"Tarasov in Berlin" is Tarasov; "Ambassador in Beijing" and "Embassy in Cuba" keep
+    their place, which belongs to the post or the mission."""
+    m = _WHEREABOUTS.search(text)
+    if not m or _MISSION.search(text) or _ORG_WORD.search(text):
+        return text
+    before = text[:m.start()].split()
+    if not before or _ROLE_HEAD.fullmatch(before[-1]) or before[-1].lower() in ROLE_HEADS:
+        return text
+    return text[:m.start()]
+
+
+def _protect_brackets(phrase: str) -> str:
+    """Commas and "and" inside brackets do not split a list."""
+    out, depth = [], 0
+    for ch in phrase:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        out.append("\u00b7" if depth and ch in ",;&" else ch)
+    text = "".join(out)
+    return re.sub(r"[\[(][^\])]*[\])]", lambda m: m.group(0).replace(" and ", " \u00b7\u00b7\u00b7 "),
+                  text)
+
+
+def _piece_kind(text: str) -> str:
+    plain = _strip_address(text)
+    if not plain or _NOT_AN_ITEM.search(plain.split()[0] if plain.split() else plain) or re.search(
+            r"\d", plain):
+        return "skip"
+    if _CLASS_RE.fullmatch(plain + " ") or _CLASS_RE.fullmatch(plain):
+        return "skip"
+    if _INITIALS_ONLY.match(plain):
+        return "initials"
+    if _ROLE_HEAD.match(re.sub(r"^(?:the|an?|his|her)\s+", "", plain, flags=re.I)) and not \
+            _ORG_WORD.search(plain.split()[0]) and _name_after_role(plain) == "":
+        return "role"
+    words = plain.split()
+    if 1 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and not _ORG_WORD.search(
+            plain) and not _ROLE_HEAD.search(plain):
+        return "place-after-mission"
+    return "name"
+
+
+def _name_after_role(text: str) -> str:
+    """What follows a post phrase that could be a name: "" for "the Albanian ambassador to
+    the USSR" or "Charge d'Affaires"."""
+    words = text.split()
+    m = _ROLE_HEAD.search(text)
+    if not m:
+        return text
+    tail = text[m.end():].split()
+    # skip the post's complements ("to the USSR", "of the CC of the CP of Azerbaijan")
+    i = 0
+    while i < len(tail) and tail[i].lower() in ("to", "of", "in", "for", "at", "the", "and"):
+        i += 1
+        while i < len(tail) and (tail[i][:1].isupper() or tail[i].lower() in ORG_CONNECTORS):
+            i += 1
+    del words
+    return " ".join(tail[i:])
+
+
+def _strip_address(text: str) -> str:
+    prev = None
+    text = text.strip()
+    while prev != text:
+        prev = text
+        text = _HONORIFIC.sub("", text).strip()
+        text = _RANK.sub("", text).strip() if _RANK.match(text) and len(
+            _RANK.sub("", text).split()) >= 1 and not _ROLE_HEAD.match(text) else text
+    return text
+
+
+def _refs_of(title: str, text: str, start: int) -> list[NameRef]:
+    """One item as name references: "Hungarian Embassy in Havana (Beck)" is two."""
+    out = []
+    m = re.match(r"^(?P<a>.*?\b(?:" + words_pattern(MISSION_WORDS) + r")\b.*?)\s*\((?P<b>[^)]+)\)$",
+                 text)
+    if m:
+        out.append(_ref(title, start + m.start("a"), start + m.end("a")))
+        out.append(_ref(title, start + m.start("b"), start + m.end("b")))
+        return out
+    # "the President (Syngman Rhee)": the bracket names the post holder
+    m = re.match(r"^(?P<a>[^()\[\]]+?)\s*[(\[](?P<b>[^)\]]+)[)\]]$", text)
+    if m and _ROLE_HEAD.search(m.group("a")) and not _ROLE_HEAD.search(m.group("b")) and \
+            _name_after_role(m.group("a")) == "":
+        return [_ref(title, start + m.start("b"), start + m.end("b"))]
+    # "Secretary of State (First Deputy Foreign Minister) Otto Winzer": the bracket explains
+    text2 = re.sub(r"\s*\([^)]*\)\s*(?=\S)", " ", text) if re.search(r"\)\s*\S", text) else text
+    if text2 != text:
+        return [NameRef(written=text, name=_clean(text2), start=start, end=start + len(text))]
+    return [_ref(title, start, start + len(text))]
+
+
+def _clean(text: str) -> str:
+    return _strip_address(" ".join(text.split()))
+
+
+def _ref(title: str, start: int, end: int) -> NameRef:
+    written = title[start:end].strip(" ,:;")
+    start = title.find(written, start) if written else start
+    phrase = _clean(written)
+    m = _PSEUDO.match(phrase)
+    name, pseudonym = phrase, None
+    if m:
+        a, b = m.group("a").strip(), m.group("b").strip()
+        if _EDITORIAL.match(a) or _ROLE_HEAD.fullmatch(_strip_address(a)) or \
+                _EDITORIAL.search(a):
+            name = re.sub(r"['\u2019]s$", "", b)  # "The Chancellor's [Helmut Kohl's]"
+        elif len(b.split()) == 1 and re.fullmatch(r"[A-Z][a-z]+", b) and _ROLE_HEAD.match(a) \
+                and re.fullmatch(r"[A-Z][a-z]+", a.split()[-1]) and \
+                _name_after_role(a) == a.split()[-1]:
+            name = f"{a} {b}"  # "Chairman Mao [Zedong]": the bracket completes the name
+        elif not b.lower().startswith("via "):
+            # The archive writes "Filippov [Stalin]": the bracket holds the real name. Resolution
+            # may swap the two when the authority knows better ("Stalin [Kuznetsov]").
+            pseudonym, name = _clean(a), _clean(b)
+    name = re.sub(r"['\u2019]s$", "", name).strip(" ,.;:") if not re.search(
+        r"\b[A-Z]\.$|\bJr\.$|\bSr\.$", name) else name.strip(" ,;:")
+    return NameRef(written=written, name=name, pseudonym=pseudonym, start=max(start, 0),
+                   end=max(start, 0) + len(written))
 
 
 def _finish(result: TitleParse, owner: NameRef | None) -> None:
@@ -175,179 +709,6 @@ def _finish(result: TitleParse, owner: NameRef | None) -> None:
             result.participants.insert(0, owner)
     if result.event_kind is None and result.participants:
         result.event_kind = "conversation"
-
-
-def _find_type(body: str) -> tuple[int, int, str] | None:
-    """The document type: the first type word, or the head of a compound ("Agreement Protocol")."""
-    matches = list(_TYPE_RE.finditer(body))
-    if not matches:
-        return None
-    first = matches[0]
-    end = first
-    for nxt in matches[1:]:
-        between = body[end.end() : nxt.start()]
-        if between.strip() == "":
-            end = nxt
-        else:
-            break
-    word = end.group(1)
-    canon = _CANON_TYPE.get(word.lower(), word)
-    if word[:1].isupper() and not word.isupper():
-        canon = canon[:1].upper() + canon[1:]
-    return first.start(), end.end(), canon
-
-
-def _prefix_is_author(prefix: str, type_word: str) -> bool:
-    if re.search(r"['\u2019]s\]?$", prefix):
-        return True
-    if _ORG_WORDS.search(prefix):
-        return True
-    if any(_DEMONYM_PREFIX.match(w) for w in prefix.split()) and len(prefix.split()) <= 2:
-        return False
-    return type_word[:1].islower() and prefix[:1].isupper()
-
-
-def _parse_correspondence(
-    title: str, text: str, offset: int, rest: str, result: TitleParse
-) -> None:
-    """Senders, recipients and intermediaries from the text after the type."""
-    protected = _ROLE_TO.sub(lambda m: m.group(1) + m.group(2) + " " + _PLACEHOLDER, rest)
-    # an embedded message ("conveying message from A to B") is parsed on its own
-    embedded = _EMBEDDED.search(protected)
-    inner = None
-    if embedded:
-        inner = TitleParse()
-        _parse_simple(title, protected[embedded.end() :], offset + embedded.end(), inner)
-        protected = protected[: embedded.start()]
-    _parse_simple(title, protected, offset, result)
-    if inner is not None and not result.recipients:
-        result.recipients.extend(inner.recipients)
-        if not result.authors:
-            result.authors.extend(inner.authors)
-        else:
-            # the outer sender passes on someone else's message: that makes it a channel
-            pass
-
-
-def _parse_simple(title: str, text: str, offset: int, result: TitleParse) -> None:
-    of = re.match(r"^\s*,?\s*(?:of|by)\s+(?=[A-Z])", text)
-    if of and not re.search(r"(?:^|[\s,])from\s+", text):
-        # "Statement of Nakajima Kenzo, Chairman of the Board": the author, then apposition
-        head = _PARTICIPLE_CLAUSE.sub("", text[of.end():])
-        head = re.split(r"\s+(?:to|via)\s+", head)[0]
-        for part, start in _split(head.split(",")[0], offset + of.end()):
-            result.authors.append(_name_ref(title, part, start))
-        text = text[of.end() + len(head):]
-        if _PARTICIPLE_CLAUSE.match(text):
-            return
-    for vm in _VIA_BRACKET.finditer(text):
-        for part, start in _split(vm.group(1), offset + vm.start(1)):
-            result.intermediaries.append(_name_ref(title, part, start))
-    text = _VIA_BRACKET.sub(lambda m: " " * len(m.group(0)), text)
-    m_to = re.search(r"(?:^|[\s,])to\s+", text)
-    m_from = re.search(r"(?:^|[\s,])from\s+", text)
-    sender = recipient = None
-    if m_from and m_to:
-        if m_from.start() < m_to.start():
-            sender = (m_from.end(), m_to.start())
-            recipient = (m_to.end(), len(text))
-        else:
-            recipient = (m_to.end(), m_from.start())
-            sender = (m_from.end(), len(text))
-    elif m_to:
-        before = text[: m_to.start()].strip(" ,:")
-        if before:
-            lead = len(text[: m_to.start()]) - len(text[: m_to.start()].lstrip(" ,:"))
-            sender = (lead, m_to.start())
-        recipient = (m_to.end(), len(text))
-    elif m_from:
-        sender = (m_from.end(), len(text))
-    for span, target in ((sender, result.authors), (recipient, result.recipients)):
-        if span is None:
-            continue
-        phrase = text[span[0] : span[1]]
-        via = _VIA.search(phrase)
-        if via:
-            for part, start in _split(via.group(1), offset + span[0] + via.start(1)):
-                result.intermediaries.append(_name_ref(title, part, start))
-            phrase = phrase[: via.start()]
-        for part, start in _split(phrase, offset + span[0]):
-            target.append(_name_ref(title, part, start))
-
-
-def _parse_participants(
-    title: str, rest: str, offset: int, result: TitleParse, owner: NameRef | None
-) -> None:
-    protected = _ROLE_TO.sub(lambda m: m.group(1) + m.group(2) + " " + _PLACEHOLDER, rest)
-    m = _PARTICIPANTS.match(protected)
-    if m:
-        body = m.group("list")
-        start = offset + m.start("list")
-        w = re.search(r"\s+with\s+", body)
-        if w:
-            for part, s in _split(body[: w.start()], start):
-                result.participants.append(_name_ref(title, part, s))
-            for part, s in _split(body[w.end() :], start + w.end()):
-                result.participants.append(_name_ref(title, part, s))
-        else:
-            for part, s in _split(body, start):
-                result.participants.append(_name_ref(title, part, s))
-        return
-    m = _WITH.match(protected)
-    if m:
-        for part, s in _split(m.group("list"), offset + m.start("list")):
-            result.participants.append(_name_ref(title, part, s))
-        return
-    # "Record of Conversation, Mao Zedong and Stalin" and similar
-    for part, s in _split(protected.lstrip(" ,:"), offset + len(protected) - len(protected.lstrip(" ,:"))):
-        result.participants.append(_name_ref(title, part, s))
-
-
-def _parse_exchange(title: str, rest: str, offset: int, result: TitleParse) -> None:
-    body = rest.lstrip(" ,:")
-    start = offset + len(rest) - len(body)
-    m = re.match(r"(?:between\s+)?(.+)$", body, re.I)
-    if m:
-        for part, s in _split(m.group(1), start + m.start(1)):
-            result.participants.append(_name_ref(title, part, s))
-
-
-def _split(phrase: str, offset: int) -> list[tuple[str, int]]:
-    """Split a list of names ("Zhou Enlai or Mao Zedong"), trimming places, dates and clauses."""
-    phrase = _PARTICIPLE_CLAUSE.sub("", phrase)
-    phrase = _STOP.sub("", phrase)
-    phrase = _TRAILING_DATE.sub("", phrase)
-    out: list[tuple[str, int]] = []
-    pos = 0
-    parts = _SPLIT.split(phrase) if not _PSEUDO.match(phrase.strip()) else [phrase]
-    for part in parts:
-        idx = phrase.find(part, pos)
-        pos = idx + len(part) if idx >= 0 else pos
-        clean = re.sub(r"\s+(?:in|at)\s+[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)*\s*$", "", part)
-        clean = _TRAILING_DATE.sub("", clean).strip(" ,.:;")
-        clean = clean.replace(_PLACEHOLDER, "to")
-        lead = len(part) - len(part.lstrip(" ,.:;"))
-        if clean and re.search(r"[A-Z]", clean) and len(clean) <= 120:
-            out.append((clean, offset + max(idx, 0) + lead))
-    return out
-
-
-def _name_ref(title: str, phrase: str, start: int) -> NameRef:
-    phrase = phrase.replace(_PLACEHOLDER, "to").strip()
-    written = phrase
-    phrase = _HONORIFIC.sub("", phrase)
-    m = _PSEUDO.match(phrase)
-    name, pseudonym = phrase, None
-    if m and _EDITORIAL.match(m.group("a")):
-        # "The Chancellor's [Helmut Kohl's]": the bracket explains, it is no pseudonym
-        name = m.group("b").strip()
-    elif m and not m.group("b").lower().startswith("via "):
-        # The archive writes "Filippov [Stalin]": the bracket holds the real name. Resolution may
-        # swap the two when the authority knows better ("Stalin [Kuznetsov]").
-        pseudonym, name = m.group("a").strip(), m.group("b").strip()
-    at = title.find(written, max(0, start - 2))
-    if at < 0:
-        at = title.find(written)
-    start = at if at >= 0 else start
-    return NameRef(written=written, name=name, pseudonym=pseudonym, start=start,
-                   end=start + len(written))
+    for refs in (result.authors, result.recipients, result.intermediaries, result.participants):
+        refs[:] = [r for r in refs if r.name and re.search(r"[A-Z]", r.name)
+                   and len(r.name) <= 120]

@@ -1,0 +1,150 @@
+"""Canonical names of bodies written in the catalogue's many ways.
+
+- Diplomatic missions are named by sending and host country: "Polish Embassy in Bucharest",
+  "Romanian Embassy, Beijing" and "Embassy of the Polish Republic in Korea" are "Embassy of
+  Poland in Romania", "Embassy of Romania in China", "Embassy of Poland in Korea"; the host
+  country is found from the city through the place authority (`within`). Consulates keep
+  their city ("Consulate of the United States in Calcutta").
+- Foreign ministries are named by their country: "the Hungarian Foreign Ministry", "USSR
+  Foreign Ministry", "Romanian Ministry of Foreign Affairs" -> "Ministry of Foreign Affairs of
+  Hungary"; other ministries likewise ("Ministry of the Interior of Cuba").
+- Party organs named by a country ("Bulgarian Politburo") are the organs of that country's
+  ruling party as the authority knows it ("Politburo of the Bulgarian Communist Party").
+
+Everything is derived from the authority files: countries, demonyms, cities and parties; no
+body is listed here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.lexicon import FOREIGN_MINISTRY_FORMS, MISSION_WORDS, PARTY_ORGANS, words_pattern
+from kg.resolve.resolver import Resolver
+
+_COUNTRY_TYPES = ("country", "historical-country")
+# Country names read with the definite article ("Embassy of the Netherlands in Cuba").
+_ARTICLE_FIRST_WORDS = ("United", "Soviet", "Netherlands", "Philippines", "Democratic",
+                        "People's", "Republic", "Holy", "Vatican", "Czech", "Gambia",
+                        "Bahamas", "Maldives")
+_MISSION = words_pattern(MISSION_WORDS)
+_STATE_WORDS = re.compile(
+    r"^(?:the\s+)?(?:(?:Democratic|People['’]s|Socialist|Federal|Popular|Polish|Islamic|Arab|"
+    r"Hungarian|Czechoslovak|Romanian|Bulgarian|Mongolian|Korean)\s+)*Republic\s+of\s+", re.I)
+
+
+def country_label(resolver: Resolver, key: str) -> str:
+    label = resolver.authority.entries[key].name
+    return f"the {label}" if label.split()[0] in _ARTICLE_FIRST_WORDS else label
+
+
+def country_of(resolver: Resolver, words: str) -> str | None:
+    """The key of the country that a demonym, country name or city names, or None."""
+    text = " ".join(words.replace("’", "'").split()).strip(" ,.")
+    text = re.sub(r"^the\s+", "", text, flags=re.I)
+    if not text:
+        return None
+    for candidate in _country_forms(text):
+        key = resolver.demonym(candidate)
+        if key is None:
+            res = resolver.resolve(candidate, "place")
+            key = res.entity.key if res else None
+        key = _up_to_country(resolver, key)
+        if key:
+            return key
+    return None
+
+
+def _country_forms(text: str) -> list[str]:
+    forms = [text]
+    stripped = _STATE_WORDS.sub("", text)
+    if stripped != text:
+        forms.append(stripped)
+    m = re.match(r"^(?P<adj>[A-Z][\w'-]+)\s+(?:People's\s+|Socialist\s+|Popular\s+|Democratic\s+)*"
+                 r"Republic$", text)
+    if m:
+        forms.append(m.group("adj"))
+    return forms
+
+
+def _up_to_country(resolver: Resolver, key: str | None) -> str | None:
+    seen = set()
+    while key and key not in seen:
+        seen.add(key)
+        e = resolver.authority.entries.get(key)
+        if e is None or e.kind != "place":
+            return None
+        if e.type in _COUNTRY_TYPES:
+            return key
+        key = e.within
+    return None
+
+
+def canonical_body(phrase: str, resolver: Resolver) -> str | None:
+    """The canonical name of a mission, ministry or party organ, or None if `phrase` is none
+    of these (or its country cannot be told)."""
+    text = " ".join(phrase.replace("’", "'").split()).strip(" ,.")
+    text = re.sub(r"^the\s+", "", text, flags=re.I)
+    return _mission(text, resolver) or _ministry(text, resolver) or _party_organ(text, resolver)
+
+
+def _mission(text: str, resolver: Resolver) -> str | None:
+    m = re.match(rf"^(?:(?P<adj>.+?)\s+)?(?P<kind>{_MISSION})(?:\s+of\s+(?P<of>.+?))?"
+                 rf"(?:\s*(?:,|\bin\b|\bat\b|\bto\b)\s*(?P<host>.+?))?$", text, re.I)
+    if not m:
+        return None
+    kind = " ".join(w.capitalize() for w in m.group("kind").split())
+    sender_words = m.group("of") or m.group("adj") or ""
+    sender = country_of(resolver, sender_words) if sender_words else None
+    if sender is None:
+        return None
+    host_text = (m.group("host") or "").split(",")[0].strip()
+    name = f"{kind} of {country_label(resolver, sender)}"
+    if not host_text:
+        return name
+    if kind.startswith("Consulate"):
+        return f"{name} in {host_text}"
+    host = country_of(resolver, host_text)
+    return f"{name} in {country_label(resolver, host)}" if host else f"{name} in {host_text}"
+
+
+def _ministry(text: str, resolver: Resolver) -> str | None:
+    forms = words_pattern(FOREIGN_MINISTRY_FORMS)
+    m = re.match(rf"^(?:(?P<adj>.+?)\s+)?(?P<min>{forms})(?:\s+of\s+(?P<of>.+))?$", text)
+    if m:
+        who = m.group("of") or m.group("adj")
+        key = country_of(resolver, who) if who else None
+        return f"Ministry of Foreign Affairs of {country_label(resolver, key)}" if key else None
+    m = re.match(r"^(?P<adj>.+?)\s+Ministry\s+of\s+(?P<what>(?:the\s+)?[A-Z][\w\s]+)$", text)
+    if m:
+        key = country_of(resolver, m.group("adj"))
+        if key:
+            what = m.group("what").strip()
+            return f"Ministry of {what} of {country_label(resolver, key)}"
+    return None
+
+
+def _party_organ(text: str, resolver: Resolver) -> str | None:
+    organs = words_pattern(PARTY_ORGANS)
+    m = re.match(rf"^(?P<adj>.+?)\s+(?P<organ>{organs})$", text)
+    if not m or re.search(r"\b(?:Party|CC|Committee|CP\w*)\b", m.group("adj")):
+        return None
+    key = country_of(resolver, m.group("adj"))
+    party = ruling_party(resolver, key) if key else None
+    if party is None:
+        return None
+    organ = " ".join(m.group("organ").split())
+    party_name = resolver.authority.entries[party].name
+    return f"{organ} of the {party_name}"
+
+
+def ruling_party(resolver: Resolver, country: str) -> str | None:
+    """The country's top-level party when the authority knows exactly one communist or
+    workers' party there (the party whose organs the catalogue names by the country)."""
+    parties = [e for e in resolver.authority.entries.values()
+               if e.kind == "organization" and e.type == "party" and e.country == country
+               and not e.parent]
+    ruling = [e for e in parties if re.search(r"Communist|Workers|Socialist Unity|Labour|"
+                                              r"Revolutionary", e.name)]
+    chosen = ruling if ruling else parties
+    return chosen[0].key if len(chosen) == 1 else None

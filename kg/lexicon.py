@@ -162,6 +162,14 @@ GROUP_WORDS: tuple[str, ...] = ("Premiers", "Ministers", "Ambassadors", "Leaders
                                 "Soldiers", "Workers", "Heads", "Holders", "Advisers",
                                 "Officers", "Authorities", "Others")
 
+# Words of places: a phrase ending in one names a place, not a person ("Kiev Oblast").
+PLACE_WORDS: frozenset[str] = frozenset({
+    "Oblast", "Province", "Provinces", "Region", "Regions", "District", "Krai", "Republic",
+    "Republics", "States", "Island", "Islands", "City", "County", "Territory", "Territories",
+    "Kingdom", "Peninsula", "Sea", "River", "Mountains", "Airport", "Residence", "Building",
+    "Square", "Street", "Palace", "Hall", "Front", "Line", "Zone", "Coast", "Strait",
+})
+
 # -- names ---------------------------------------------------------------------------------
 # Lower-case words inside personal names.
 NAME_PARTICLES: frozenset[str] = frozenset({

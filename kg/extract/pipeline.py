@@ -30,7 +30,15 @@ from kg.model import (
     Record,
     RoleClaim,
 )
-from kg.lexicon import CLASSIFICATIONS, DOC_TYPES, GROUP_WORDS, NAME_PARTICLES, ORG_WORDS
+from kg.lexicon import (
+    CLASSIFICATIONS,
+    DOC_TYPES,
+    FOREIGN_MINISTRY_FORMS,
+    GROUP_WORDS,
+    NAME_PARTICLES,
+    ORG_WORDS,
+    PARTY_ORGANS,
+)
 from kg.resolve.authority import DATA_DIR
 from kg.resolve.resolver import DocContext, Resolver
 from kg.sources.catalogue_names import parse_catalogue_name
@@ -55,6 +63,10 @@ _GROUP = re.compile(r"^(?:All|Various|Several|Some|Certain)\b|\b(?:"
 _BODY_THEN_PERSON = re.compile(
     r"^(?P<body>.*\b(?:" + "|".join(map(re.escape, ORG_WORDS)) + r"|[A-Z]{2,}\w*))\s+"
     r"(?P<person>(?:[A-Z][a-z]?\.\s*){1,3}\s*[A-Z][\w'’-]+)$")
+# A body named without its country ("the Foreign Ministry", "the Central Committee").
+_GENERIC_BODY = re.compile(
+    r"^(?:the\s+)?(?P<body>(?:" + "|".join(map(re.escape, FOREIGN_MINISTRY_FORMS + PARTY_ORGANS))
+    + r"|Government|Party Leadership|Leadership|National Security Council))$", re.I)
 CONFIDENCE = {"ruler": 0.95, "ner": 0.7, "title-grammar": 0.9, "demonym": 0.5, "role": 0.85}
 
 # Full texts are parsed in chunks of at most this many characters: spaCy refuses texts over
@@ -202,7 +214,23 @@ class Extractor:
             return None
         real = None
         if canonical:
-            real = r.resolve(canonical, "organization")
+            real = _exactly(r.resolve(canonical, "organization"))
+            if real is None:
+                # a canonical name the authority lacks is its own body: "Ministry of Foreign
+                # Affairs of Albania" is never Japan's by a near spelling
+                entity = r.unresolved(canonical, "organization")
+                self._link_title(entry, phrase, ref, entity, 0.5, "unresolved", ())
+                return entity
+        elif kind == "organization" and _GENERIC_BODY.match(phrase):
+            # "the Foreign Ministry": the sender's own, when the title says whose the sender is
+            country = self._sender_country(entry)
+            canonical = canonical_body(f"{country} {phrase}", r) if country else None
+            real = _exactly(r.resolve(canonical, "organization")) if canonical else None
+            if real is None:
+                entity = r.unresolved(canonical or _GENERIC_BODY.match(phrase).group("body"),
+                                      "organization")
+                self._link_title(entry, phrase, ref, entity, 0.5, "unresolved", ())
+                return entity
         if real is None:
             real = r.resolve(phrase, kind, ctx, allow_pseudonym=ref.pseudonym is None)
         if real is not None and real.entity.kind == "place":
@@ -221,9 +249,6 @@ class Extractor:
             entity = real.entity
             method, score, feats = real.method, real.score, real.features
         else:
-            at = ref.start + max(0, ref.written.find(phrase))
-            if kind is None and any(s <= at and at + len(phrase) <= e for s, e in places):
-                return None  # the model reads it as a place the authority does not know
             if kind is None and not _looks_like_personal_name(phrase):
                 return None
             entity = r.unresolved(canonical or phrase, kind or "person")
@@ -242,6 +267,24 @@ class Extractor:
             if e:
                 ctx.add(e)
         return entity
+
+    def _sender_country(self, entry: Entry) -> str | None:
+        """The country a title's first author speaks for ("the Albanian Ambassador in Iraq
+        Ulvi Lulo", "Polish Embassy in Havana"), as written."""
+        for ref in entry.title.authors[:1]:
+            for word in re.findall(r"[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?", ref.written):
+                first = word.split()[0]
+                if self.resolver.demonym(word) or self.resolver.demonym(first):
+                    return word if self.resolver.demonym(word) else first
+        return None
+
+    def _link_title(self, entry: Entry, phrase: str, ref: NameRef, entity: Entity,
+                    score: float, method: str, feats) -> None:
+        start = ref.start + max(0, ref.written.find(phrase))
+        mention = Mention(text=phrase, kind=entity.kind, field="title", start=start,
+                          end=start + len(phrase), method="title-grammar",
+                          confidence=CONFIDENCE["title-grammar"])
+        entry.links.append(Link(mention, entity, score, method, feats))
 
     @staticmethod
     def _add_role(entry: Entry, claim: RoleClaim) -> None:
@@ -420,6 +463,12 @@ class Extractor:
 
 
 _PARTICLES = NAME_PARTICLES
+
+
+def _exactly(res):
+    """A resolution by name or variant, not by a near spelling."""
+    return res if res is not None and res.method in ("exact", "alias", "romanisation",
+                                                       "native-name") else None
 
 
 def _looks_like_personal_name(phrase: str) -> bool:

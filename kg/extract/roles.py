@@ -11,31 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kg.lexicon import NAME_PARTICLES, ORG_WORDS, PLACE_WORDS, ROLE_HEADS, ROLE_PREFIXES
 from kg.resolve.resolver import Resolver
 
-# Role heads, longest first; the value is the head word used to compare roles.
-ROLE_HEADS: dict[str, str] = {
-    "prime minister": "premier", "pm": "premier", "vice premier": "premier", "premier": "premier",
-    "foreign minister": "minister", "minister of foreign affairs": "minister",
-    "deputy foreign minister": "minister", "deputy minister": "minister",
-    "defense minister": "minister", "defence minister": "minister", "minister": "minister",
-    "ambassador extraordinary and plenipotentiary": "ambassador", "ambassador": "ambassador",
-    "charge d'affaires": "charge d'affaires", "chargé d'affaires": "charge d'affaires",
-    "consul general": "consul", "consul": "consul", "envoy": "envoy",
-    "general secretary": "secretary", "first secretary": "secretary",
-    "secretary general": "secretary", "secretary of state": "secretary", "secretary": "secretary",
-    "vice chairman": "chairman", "chairman": "chairman", "vice president": "president",
-    "president": "president", "chief of staff": "chief", "chief of the general staff": "chief",
-    "chief": "chief", "head": "chief", "director": "chief", "commander-in-chief": "commander",
-    "commander in chief": "commander", "commander": "commander", "marshal": "marshal",
-    "military attache": "attache", "military attaché": "attache", "attache": "attache",
-    "attaché": "attache", "counsellor": "counsellor", "counselor": "counsellor",
-    "representative": "representative", "adviser": "adviser", "advisor": "adviser",
-    "chancellor": "chancellor", "king": "king", "emperor": "emperor", "leader": "leader",
-}
+_ORG_WORD = re.compile(r"^(?:" + "|".join(map(re.escape, ORG_WORDS)) + r")$")
+
 _HEAD_RE = re.compile(
-    r"(?:(?:Deputy|Vice|First|Acting|Chief|Senior|Permanent|Former)\s+)?(?:"
-    + "|".join(re.escape(h).replace(r"\ ", r"\s+") for h in sorted(ROLE_HEADS, key=len, reverse=True))
+    r"(?:(?:" + "|".join(ROLE_PREFIXES) + r")[\s-]+)?(?:"
+    + "|".join(re.escape(h).replace(r"\ ", r"[\s-]+") for h in sorted(ROLE_HEADS, key=len,
+                                                                      reverse=True))
     + r")\b",
     re.I,
 )
@@ -60,7 +44,7 @@ def _match_head(tokens: list[str], i: int) -> tuple[int, str] | None:
         return None
     matched = m.group(0)
     n = len(matched.split())
-    core = re.sub(r"^(deputy|vice|first|acting|chief|senior|permanent|former)\s+", "",
+    core = re.sub(r"^(?:" + "|".join(ROLE_PREFIXES) + r")[\s-]+", "",
                   " ".join(matched.lower().split()))
     head = ROLE_HEADS.get(core) or ROLE_HEADS.get(" ".join(matched.lower().split()), "chief")
     return n, head
@@ -96,6 +80,23 @@ def split_role(phrase: str, resolver: Resolver | None, require_modifiers_known: 
                 break
             complements.append(" ".join(tokens[j + 1 : k + span]))
             j = k + span
+        if not _name_shaped(tokens[j:], resolver):
+            # "Secretary of the CC of the People's Party of Iran Radmanesh": the name is the
+            # longest run at the end that is shaped like one
+            k = len(tokens)
+            while k > i + n and _name_shaped(tokens[k - 1:], resolver) and len(tokens) - k < 4:
+                k -= 1
+            if k < len(tokens) and _name_shaped(tokens[k:], resolver):
+                j = k
+            elif len(modifiers) >= 2 and _name_shaped(modifiers[:2], resolver):
+                # "Mir Bagirov CC Secretary of the Communist Party of Azerbaijan": the name
+                # stands before its post
+                run = 2
+                while run < len(modifiers) and _name_shaped(modifiers[:run + 1], resolver):
+                    run += 1
+                return RoleParse(label=" ".join(tokens[run:]), head=head,
+                                 modifiers=tuple(modifiers[run:]), complements=(),
+                                 name=" ".join(modifiers[:run]))
         label = " ".join(tokens[(1 if tokens[:1] and tokens[0].lower() == "the" else 0) : j])
         name = " ".join(tokens[j:]).strip(" ,")
         return RoleParse(label=label, head=head, modifiers=tuple(modifiers),
@@ -113,3 +114,28 @@ def _complement(tokens: list[str], k: int, resolver: Resolver | None) -> int:
             if resolver.kind_of(cand) in ("place", "organization") or resolver.demonym(cand):
                 return n
     return 1
+
+
+def _name_shaped(tokens: list[str], resolver: Resolver | None) -> bool:
+    """Whether the tokens can be a personal name: capitalised words or initials, no body
+    words, no acronyms, nothing the authority knows as a place or body."""
+    if not tokens or len(tokens) > 5:
+        return False
+    for t in tokens:
+        bare = t.strip(",")
+        if re.fullmatch(r"(?:[A-Z][a-z]?\.)+", bare):
+            continue
+        if bare.lower() in NAME_PARTICLES:
+            continue
+        if not bare[:1].isupper() or _ORG_WORD.match(bare) or (bare.isupper() and len(bare) > 1) \
+                or bare in PLACE_WORDS:
+            return False
+        if bare.lower() in ("the", "of", "to", "in", "for", "at"):
+            return False
+    text = " ".join(tokens).strip(",")
+    if tokens[0].strip(",").lower() in NAME_PARTICLES:
+        return False
+    if resolver is not None and (resolver.kind_of(text) in ("place", "organization")
+                                 or resolver.demonym(text)):
+        return False
+    return True

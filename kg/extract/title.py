@@ -37,8 +37,10 @@ from kg.lexicon import (
     GATHERING_WORDS,
     HONORIFICS,
     MISSION_WORDS,
+    NAME_PARTICLES,
     ORG_CONNECTORS,
     ORG_WORDS,
+    PLACE_WORDS,
     RANKS,
     ROLE_HEADS,
     ROLE_PREFIXES,
@@ -94,7 +96,7 @@ _TOPIC = re.compile(
     r"informing|advising|including|containing|conveying|transmitting|forwarding|relaying|"
     r"enclosing|outlining|analy[sz]ing|describing|proposing|asking|expressing|announcing|"
     r"concerning|following|after|during|before|upon)\b"
-    r"|,\s+[A-Z][a-z]+ing\b|\s+\u2013\s+(?=[a-z])", re.I)
+    r"|,\s+[A-Z][a-z]+ing\s+(?=[a-z])|\s+\u2013\s+(?=[a-z])", re.I)
 _EMBEDDED = re.compile(
     r"(?:,\s*|\s+)(?:with|conveying|transmitting|forwarding|relaying|enclosing|containing)\s+"
     r"(?:an?\s+|the\s+)?(?:(?:draft|approved|attached|enclosed|text\s+of\s+(?:the\s+|a\s+)?)\s*)*"
@@ -143,7 +145,7 @@ _TRAILING_DATE = re.compile(
     r"\s*$")
 _NOT_AN_ITEM = re.compile(
     r"\d|^(?i:urgent|morning|evening|afternoon|night|excerpts?|fragments?|others|et al\.?|"
-    r"etc\.?|the|a|an)$|^[a-z]")
+    r"etc\.?|the|a|an|dc|d\.c\.)$|^[a-z]")
 
 
 def parse_title(title: str) -> TitleParse:
@@ -189,6 +191,8 @@ def parse_title(title: str) -> TitleParse:
     if cls and cls.start() < t_start:
         prefix_end = min(prefix_end, cls.start())
     prefix_start = 0
+    if cls and cls.start() < t_start and not masked[:cls.start()].strip():
+        prefix_start, prefix_end = cls.end(), t_start  # "Secret Bulgarian Politburo Resolution"
     lead = _EXCERPT_LEAD.match(masked)
     if lead and lead.end() <= t_start:
         prefix_start = lead.end()
@@ -314,7 +318,12 @@ def _type_position(masked: str, start: int) -> bool:
 
 def _prefix_authors(title: str, prefix: str, offset: int, result: TitleParse) -> None:
     """A name before the type is its author: "KGB Report", "Anatoly Chernyaev, Notes",
-    "Hungarian Embassy in Havana (Beck), Report"; adjectives alone are not ("Soviet Report")."""
+    "Hungarian Embassy in Havana (Beck), Report"; adjectives alone are not ("Soviet Report").
+    "T. Shtykov to V.M. Molotov, Report": correspondents before the type."""
+    if re.search(r"(?:^|\s)(?:to|from)\s", prefix.replace(_MASK, " ")):
+        _parse_correspondence(title, prefix, offset, result, right_after_type=False)
+        return
+    ends_with_comma = prefix.rstrip().endswith(",")
     text = prefix.rstrip(" ,:;")
     if not text.strip():
         return
@@ -328,7 +337,7 @@ def _prefix_authors(title: str, prefix: str, offset: int, result: TitleParse) ->
         return
     if len(words) <= 2 and not _ORG_WORD.search(stripped) and not any(
             w.isupper() and len(w) > 1 for w in words) and not re.search(r"[.,]", stripped) \
-            and not text.rstrip().endswith(","):
+            and not ends_with_comma:
         return  # "Soviet Report", "Polish Notes", "East German Record": an adjective
     result.authors.extend(_items(title, text, offset))
 
@@ -448,6 +457,11 @@ def _parse_correspondence(title: str, rest: str, offset: int, result: TitleParse
     protected = _PROTECTED_TO.sub(lambda m: m.group(1) + m.group(2) + _PROTECT + "o", rest)
     pos = 0
     if right_after_type:
+        speech = re.match(r"^\s*of\s+(?:a|an|the)\s+(?:\w+\s+){0,2}?(?:speech|statement|address|"
+                          r"report|lecture|letter|talk|remarks)\s+", protected, re.I)
+        if speech and _AUTHOR_VERB.match(protected[speech.end() - 1:]):
+            protected = " " * speech.end() + protected[speech.end():]
+            rest = " " * speech.end() + rest[speech.end():]
         by = _AUTHOR_VERB.match(protected)
         of = _OF_AUTHOR.match(protected)
         for_ = _FOR_RECIPIENT.match(protected)
@@ -490,6 +504,14 @@ def _parse_correspondence(title: str, rest: str, offset: int, result: TitleParse
                 # "to Krasovsky, for Cde. Mao Zedong": the first passes the message on
                 _parse_list(title, seg[:for_.start()], seg_offset, result.intermediaries)
                 _parse_list(title, seg[for_.end():], seg_offset + for_.end(), target)
+                continue
+            nxt = markers[i + 1].group("m").lower() if i + 1 < len(markers) else ""
+            comma = seg.find(",")
+            if nxt == "to" and comma > 0:
+                # "Telegram from Baku to Moscow, Bagirov and Maslennikov to Stalin": places
+                # first, then the people who wrote
+                _parse_list(title, seg[:comma], seg_offset, target)
+                _parse_list(title, seg[comma + 1:], seg_offset + comma + 1, result.authors)
                 continue
             _parse_list(title, seg, seg_offset, target)
         elif word in ("between", "among"):
@@ -604,9 +626,8 @@ def _protect_brackets(phrase: str) -> str:
 
 
 def _piece_kind(text: str) -> str:
-    plain = _strip_address(text)
-    if not plain or _NOT_AN_ITEM.search(plain.split()[0] if plain.split() else plain) or re.search(
-            r"\d", plain):
+    plain = re.sub(r"^(?:the|an?|his|her|their|our)\s+", "", _strip_address(text), flags=re.I)
+    if not plain or _NOT_AN_ITEM.search(plain):
         return "skip"
     if _CLASS_RE.fullmatch(plain + " ") or _CLASS_RE.fullmatch(plain):
         return "skip"
@@ -623,21 +644,29 @@ def _piece_kind(text: str) -> str:
 
 
 def _name_after_role(text: str) -> str:
-    """What follows a post phrase that could be a name: "" for "the Albanian ambassador to
-    the USSR" or "Charge d'Affaires"."""
-    words = text.split()
+    """What may be a name after a post phrase: the name-shaped words at its end ("Secretary of
+    the CC of the Azerbaijan CP M.D. Bagirov" -> "M.D. Bagirov"); "" for "the Albanian
+    ambassador to the USSR" or "Charge d'Affaires"."""
     m = _ROLE_HEAD.search(text)
     if not m:
         return text
     tail = text[m.end():].split()
-    # skip the post's complements ("to the USSR", "of the CC of the CP of Azerbaijan")
-    i = 0
-    while i < len(tail) and tail[i].lower() in ("to", "of", "in", "for", "at", "the", "and"):
-        i += 1
-        while i < len(tail) and (tail[i][:1].isupper() or tail[i].lower() in ORG_CONNECTORS):
-            i += 1
-    del words
-    return " ".join(tail[i:])
+    k = len(tail)
+    while k > 0 and len(tail) - k < 4 and _name_word(tail[k - 1]):
+        k -= 1
+    if k < len(tail) and tail[k].lower() in NAME_PARTICLES:
+        k += 1
+    return " ".join(tail[k:])
+
+
+def _name_word(word: str) -> bool:
+    bare = word.strip(",;")
+    if re.fullmatch(r"(?:[A-Z][a-z]?\.)+", bare):
+        return True
+    if bare.lower() in NAME_PARTICLES:
+        return True
+    return bool(re.fullmatch(r"[A-Z][a-z][\w'’\-]*", bare)) and not _ORG_WORD.fullmatch(bare) \
+        and bare not in PLACE_WORDS and not _ROLE_HEAD.fullmatch(bare)
 
 
 def _strip_address(text: str) -> str:
@@ -666,7 +695,8 @@ def _refs_of(title: str, text: str, start: int) -> list[NameRef]:
             _name_after_role(m.group("a")) == "":
         return [_ref(title, start + m.start("b"), start + m.end("b"))]
     # "Secretary of State (First Deputy Foreign Minister) Otto Winzer": the bracket explains
-    text2 = re.sub(r"\s*\([^)]*\)\s*(?=\S)", " ", text) if re.search(r"\)\s*\S", text) else text
+    text2 = re.sub(r"\s+\([^)]*\)\s*(?=\S)", " ", text) if re.search(r"\s\([^)]*\)\s*\S", text) \
+        else text
     if text2 != text:
         return [NameRef(written=text, name=_clean(text2), start=start, end=start + len(text))]
     return [_ref(title, start, start + len(text))]

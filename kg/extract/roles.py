@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.lexicon import NAME_PARTICLES, ORG_WORDS, PLACE_WORDS, ROLE_HEADS, ROLE_PREFIXES
+from kg.lexicon import NAME_PARTICLES, ORG_CONNECTORS, ORG_WORDS, PLACE_WORDS, ROLE_HEADS, ROLE_PREFIXES
 from kg.resolve.resolver import Resolver
 
 _ORG_WORD = re.compile(r"^(?:" + "|".join(map(re.escape, ORG_WORDS)) + r")$")
@@ -86,7 +86,9 @@ def split_role(phrase: str, resolver: Resolver | None, require_modifiers_known: 
             k = len(tokens)
             while k > i + n and _name_shaped(tokens[k - 1:], resolver) and len(tokens) - k < 4:
                 k -= 1
-            if k < len(tokens) and _name_shaped(tokens[k:], resolver):
+            between = tokens[j:k]
+            if k < len(tokens) and _name_shaped(tokens[k:], resolver) and all(
+                    t[:1].isupper() or t.lower() in ORG_CONNECTORS for t in between):
                 j = k
             elif len(modifiers) >= 2 and _name_shaped(modifiers[:2], resolver):
                 # "Mir Bagirov CC Secretary of the Communist Party of Azerbaijan": the name

@@ -138,6 +138,21 @@ ORG_WORDS: tuple[str, ...] = (
     "Service", "Services", "Group", "Center", "Centre", "Chiefs", "Staff", "Parliament",
     "Senate", "Cabinet", "Leadership", "Radio", "Agency", "Station", "Society", "Plenum",
     "Academy", "Court", "Bank", "Company", "Corporation", "Trust", "Board", "Section",
+    "Parties", "Committees", "Councils", "Departments", "Offices", "Bureaus", "Branches",
+    "Agencies", "Organizations", "Organisations", "Movements", "Countries", "Governments",
+)
+# Adjectives of bodies' names: never part of a personal name ("Foreign Communist Parties").
+ORG_ADJECTIVES: frozenset[str] = frozenset({
+    "Communist", "Socialist", "Workers", "Workers'", "Democratic", "People's", "People’s",
+    "Popular", "National", "Revolutionary", "Central", "Foreign", "International", "Federal",
+    "Republican", "Liberal", "Labour", "Labor", "Fraternal", "Regional", "Provincial",
+    "Municipal", "Public", "State", "Joint", "Military", "Economic", "Political",
+})
+# Participles that tell who made a document ("Speech Given by", "Report Presented to").
+AUTHOR_VERBS: tuple[str, ...] = (
+    "given", "presented", "delivered", "written", "signed", "prepared", "compiled", "sent",
+    "made", "issued", "drafted", "held", "submitted", "addressed", "approved", "adopted",
+    "received", "transmitted", "forwarded", "read", "published",
 )
 # Diplomatic missions: named by sending and host country ("Embassy of Poland in Romania").
 MISSION_WORDS: tuple[str, ...] = ("Embassy", "Consulate General", "Consulate", "Legation",
@@ -160,7 +175,10 @@ GROUP_WORDS: tuple[str, ...] = ("Premiers", "Ministers", "Ambassadors", "Leaders
                                 "Secretaries", "Chairmen", "Governments", "Delegates",
                                 "Representatives", "Comrades", "Officials", "Commanders",
                                 "Soldiers", "Workers", "Heads", "Holders", "Advisers",
-                                "Officers", "Authorities", "Others")
+                                "Officers", "Authorities", "Others", "Branches", "Countries",
+                                "Movements", "Parties", "Offices", "Bureaus", "Departments",
+                                "Leadership", "Organizations", "Organisations", "Embassies",
+                                "Ministries", "Missions", "States", "Republics")
 
 # Words of places: a phrase ending in one names a place, not a person ("Kiev Oblast").
 PLACE_WORDS: frozenset[str] = frozenset({

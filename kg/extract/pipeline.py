@@ -61,7 +61,7 @@ _GROUP = re.compile(r"^(?:All|Various|Several|Some|Certain)\b|\b(?:"
                     + "|".join(map(re.escape, GROUP_WORDS)) + r")$")
 # "CC CPSU G.M. Malenkov", "the CC of the CP of Azerbaijan M.D. Bagirov": a body, then a person
 _BODY_THEN_PERSON = re.compile(
-    r"^(?P<body>.*\b(?:" + "|".join(map(re.escape, ORG_WORDS)) + r"|[A-Z]{2,}\w*))\s+"
+    r"^(?P<body>.*\b(?:" + "|".join(map(re.escape, ORG_WORDS)) + r"|[A-Z]{2,}\w*)\b.*?)\s+"
     r"(?P<person>(?:[A-Z][a-z]?\.\s*){1,3}\s*[A-Z][\w'’-]+)$")
 # A body named without its country ("the Foreign Ministry", "the Central Committee").
 _GENERIC_BODY = re.compile(
@@ -208,7 +208,7 @@ class Extractor:
         if _ORG_HINT.search(phrase) or r.kind_of(phrase) == "organization" or _GROUP.search(phrase):
             kind = "organization"
             canonical = canonical_body(phrase, r)
-            if _GROUP.search(phrase) and not _ORG_HINT.search(phrase):
+            if _GROUP.search(phrase) and _exactly(r.resolve(phrase, "organization")) is None:
                 return None  # "the Commanders and Soldiers", "Others": nobody in particular
         elif r.kind_of(phrase) == "place":
             return None

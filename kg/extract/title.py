@@ -36,8 +36,11 @@ from kg.lexicon import (
     EXCERPT_WORDS,
     GATHERING_WORDS,
     HONORIFICS,
+    AUTHOR_VERBS,
+    GROUP_WORDS,
     MISSION_WORDS,
     NAME_PARTICLES,
+    ORG_ADJECTIVES,
     ORG_CONNECTORS,
     ORG_WORDS,
     PLACE_WORDS,
@@ -88,6 +91,11 @@ _NUMBER = re.compile(
 _CODE_NUMBER = re.compile(r"^\s*(?P<num>(?:[A-Z]{1,4}[\s-]?)?\d[\w/\-.]*|[A-Z]{1,4}-\d[\w/\-]*)"
                           r"(?=[\s,]|$)")
 
+# Lower-case words that may stand in a name before the type ("Embassy of Hungary in Romania,
+# Report", "Brazil-Argentina Foz do Iguaçu Joint Declaration", "T. Shtykov to V. Molotov,
+# Report"); a topic word ("on", "about") means the type word is part of the subject instead.
+_TYPE_PREFIX_WORDS = (ORG_CONNECTORS - {"on", "with"}) | NAME_PARTICLES
+
 # -- pass 3: roles -------------------------------------------------------------------------
 # Where the correspondents end and what the document is about begins.
 _TOPIC = re.compile(
@@ -96,7 +104,9 @@ _TOPIC = re.compile(
     r"informing|advising|including|containing|conveying|transmitting|forwarding|relaying|"
     r"enclosing|outlining|analy[sz]ing|describing|proposing|asking|expressing|announcing|"
     r"concerning|following|after|during|before|upon)\b"
-    r"|,\s+[A-Z][a-z]+ing\s+(?=[a-z])|\s+\u2013\s+(?=[a-z])", re.I)
+    r"|,\s+[A-Z][a-z]+ing\s+(?=[a-z])|\s+\u2013\s+(?=[a-z])"
+    r"|\s+of\s+(?=(?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*['’]s\s)"
+    r"|,?\s+for\s+the\s+(?:period|year|month|week|months|years)\b", re.I)
 _EMBEDDED = re.compile(
     r"(?:,\s*|\s+)(?:with|conveying|transmitting|forwarding|relaying|enclosing|containing)\s+"
     r"(?:an?\s+|the\s+)?(?:(?:draft|approved|attached|enclosed|text\s+of\s+(?:the\s+|a\s+)?)\s*)*"
@@ -128,8 +138,8 @@ _PARTICIPANT_LEAD = re.compile(r"^[,:]?\s*(?:of|between|among)\s+(?P<list>.+)$",
 _WITH = re.compile(r"(?:^|\s)with\s+(?P<list>.+)$", re.I)
 _RECEPTION = re.compile(
     r"\b(?:reception|audience|visit)\s+by\s+(?P<host>.+?)\s+of\s+(?P<guest>.+)$", re.I)
-_AUTHOR_VERB = re.compile(r"^\s*(?:given|presented|delivered|written|signed|prepared|compiled|"
-                          r"sent|made|issued|drafted|held)?\s*by\s+", re.I)
+_AUTHOR_VERB = re.compile(r"^\s*(?:" + words_pattern(AUTHOR_VERBS) + r")?\s*by\s+", re.I)
+_LEADING_VERB = re.compile(r"^\s*(?:" + words_pattern(AUTHOR_VERBS) + r")\b", re.I)
 _OF_AUTHOR = re.compile(r"^\s*of\s+(?!(?:a|an)\s)(?=[A-Z]|the\s+[A-Z])", re.I)
 _FOR_RECIPIENT = re.compile(r"^\s*,?\s*for\s+(?!(?:the\s+)?(?:period|year|month|week|day|"
                             r"first|second|third|fourth|record|files?)\b)(?!\d)", re.I)
@@ -182,6 +192,11 @@ def parse_title(title: str) -> TitleParse:
         return result
     found = _find_type(masked)
     if found is None:
+        quoted = _QUOTE.search(title)
+        inner = _find_type(quoted.group(2)) if quoted else None
+        if inner is not None and inner[0] == 0:
+            # "SED CC Department of International Relations, 'Note on a Conversation ...'"
+            result.doc_type = inner[2]
         _parse_untyped(title, masked, result)
         _finish(result, None)
         return result
@@ -208,7 +223,6 @@ def parse_title(title: str) -> TitleParse:
     elif m := _NUMBER.search(masked):
         result.number = m.group("num").rstrip(".")
     prefix = masked[prefix_start:prefix_end]
-    _prefix_authors(title, prefix, prefix_start, result)
     kind = doc_type.lower()
     head = kind.split()[-1]
     is_conversation = conversation or head in CONVERSATION_WORDS or kind.startswith(
@@ -220,6 +234,14 @@ def parse_title(title: str) -> TitleParse:
         _parse_conversation(title, rest, rest_start, result)
     else:
         _parse_correspondence(title, rest, rest_start, result, right_after_type=True)
+    if not result.authors:
+        _prefix_authors(title, prefix, prefix_start, result)
+    else:
+        # "CDS Report No. 62 from Choi Duk Shin": the office before the type is the writer's;
+        # a mission before it still names itself ("Polish Embassy in Havana (Jelen), Report")
+        extra = TitleParse()
+        _prefix_authors(title, prefix, prefix_start, extra)
+        result.authors[:0] = [r for r in extra.authors if _MISSION.search(r.name)]
     result.event_kind = EVENT_OF_TYPE.get(head) or EVENT_OF_TYPE.get(kind.split()[0])
     if conversation:
         result.event_kind = "conversation"
@@ -307,7 +329,7 @@ def _type_position(masked: str, start: int) -> bool:
     if re.search(r"\b(?:from|to|by|with|between|for|via)\s*$", before, re.I):
         return False
     for w in re.findall(r"[\w'’.\-/]+", before):
-        if w[:1].islower() and w.lower() not in ORG_CONNECTORS and not _ORG_WORD.fullmatch(w):
+        if w[:1].islower() and (w.lower() not in _TYPE_PREFIX_WORDS) and not _ORG_WORD.fullmatch(w):
             return False
         if re.fullmatch(r"[A-Z][a-z]+ing", w):
             return False  # "Saddam and Officials Discussing ... Decision": a clause, no type
@@ -343,6 +365,8 @@ def _prefix_authors(title: str, prefix: str, offset: int, result: TitleParse) ->
 
 
 def _is_record_of_gathering(kind: str, rest: str) -> bool:
+    if re.match(r"^\s*of\s+[^,]+?\s(?:" + words_pattern(CONVERSATION_WORDS) + r")\b", rest, re.I):
+        return True
     return kind.split()[-1] in ("record", "minutes", "transcript", "notes", "protocol",
                                 "memorandum", "memo", "summary", "report", "account") and bool(
         re.match(r"^\s*(?:of|from|on)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}?(?:"
@@ -373,6 +397,12 @@ def _parse_after_journal(title: str, masked: str, start: int, result: TitleParse
 def _parse_conversation(title: str, rest: str, offset: int, result: TitleParse) -> None:
     """Participants: "between A and B", "with B", "of A and B", "A – B", "X's Talk with Y"."""
     rest = _cut_topic(rest)
+    joined = re.match(r"^\s*of\s+(?P<list>[^,]+?)\s+(?:" + words_pattern(CONVERSATION_WORDS)
+                      + r")\b", rest, re.I)
+    if joined and re.search(r"\s[\u2013\u2014-]\s|\sand\s", joined.group("list")):
+        # "Minutes of Todor Zhivkov – Robert Mugabe Conversation"
+        _parse_list(title, joined.group("list"), offset + joined.start("list"), result.participants)
+        return
     rec = _RECEPTION.search(rest)
     if rec:
         _parse_list(title, rec.group("host"), offset + rec.start("host"), result.participants)
@@ -473,16 +503,17 @@ def _parse_correspondence(title: str, rest: str, offset: int, result: TitleParse
         elif of and not _GATHERING.match(protected[of.end():]):
             end = _next_marker(protected, of.end())
             seg = rest[of.end():end]
-            if not re.search(r"\b(?:" + words_pattern(GATHERING_WORDS) + r")\b", seg, re.I):
-                _parse_list(title, seg, offset + of.end(), result.authors)
+            _parse_list(title, seg, offset + of.end(), result.authors)
             pos = end
-        elif for_:
+        elif for_ and _addressee_shaped(protected[for_.end():]):
             end = _next_marker(protected, for_.end())
             _parse_list(title, rest[for_.end():end], offset + for_.end(), result.recipients)
             pos = end
     markers = list(_MARKER.finditer(protected, pos))
     lead = protected[pos:markers[0].start() if markers else len(protected)]
     lead_text = lead.strip(" ,:;" + _MASK)
+    if _LEADING_VERB.match(lead_text):
+        lead_text = ""  # "Report Presented to the Plenum": nobody named before "to"
     if lead_text and markers and markers[0].group("m").lower() == "to":
         _parse_list(title, rest[pos:pos + len(lead)], offset + pos, result.authors)
     elif lead_text and right_after_type and lead.lstrip(" ")[:1] == "," and not markers:
@@ -523,6 +554,14 @@ def _parse_correspondence(title: str, rest: str, offset: int, result: TitleParse
     if inner is not None and not result.authors and not result.recipients:
         result.authors.extend(inner.authors)
         result.recipients.extend(inner.recipients)
+
+
+def _addressee_shaped(text: str) -> bool:
+    """"for General Scowcroft", "for the Prime Minister Georgi Dimitrov", "for Cde. Mao": a
+    person or body is addressed; "for Collaboration between ..." is a purpose."""
+    head = re.sub(r"^(?:the|an?)\s+", "", text.strip(), flags=re.I)
+    return bool(_ROLE_HEAD.match(head) or _RANK.match(head) or _HONORIFIC.match(head)
+                or _ORG_WORD.search(" ".join(head.split()[:4])))
 
 
 def _next_marker(text: str, pos: int) -> int:
@@ -582,9 +621,14 @@ def _items(title: str, phrase: str, offset: int) -> list[NameRef]:
         if kind == "place-after-mission" and refs and _MISSION.search(refs[-1].name) \
                 and " in " not in refs[-1].name:
             last = refs.pop()
-            refs.append(NameRef(written=title[last.start:start + len(text)],
-                                name=f"{last.name} in {text}", start=last.start,
-                                end=start + len(text)))
+            place, _, who = text.partition("(")
+            place = place.strip()
+            refs.append(NameRef(written=title[last.start:start + len(place)],
+                                name=f"{last.name} in {place}", start=last.start,
+                                end=start + len(place)))
+            if who.strip(" )"):  # "Dutch Embassy, Havana (Boissevain)"
+                at = start + text.index("(") + 1
+                refs.append(_ref(title, at, at + len(who.strip(" )"))))
             previous_kind = "name"
             continue
         if kind in ("skip", "role", "initials"):
@@ -625,10 +669,18 @@ def _protect_brackets(phrase: str) -> str:
                   text)
 
 
+_GROUP_HEAD = re.compile(r"^(?:[A-Z][\w'’-]*\s+){0,3}?(?:" + words_pattern(GROUP_WORDS)
+                         + r")\b(?!\s+(?:of\s+Staff))")
+
+
 def _piece_kind(text: str) -> str:
-    plain = re.sub(r"^(?:the|an?|his|her|their|our)\s+", "", _strip_address(text), flags=re.I)
+    plain = re.sub(r"^(?:(?:the|an?|his|her|their|our)\s+)+", "", _strip_address(text),
+                   flags=re.I)
     if not plain or _NOT_AN_ITEM.search(plain):
         return "skip"
+    if _GROUP_HEAD.match(plain) or plain in PLACE_WORDS:
+        return "skip"  # "Regional Branches", "the Leaders of ...", "City"
+    plain = re.sub(r"[()\[\]]", " ", plain)
     if _CLASS_RE.fullmatch(plain + " ") or _CLASS_RE.fullmatch(plain):
         return "skip"
     if _INITIALS_ONLY.match(plain):
@@ -636,7 +688,7 @@ def _piece_kind(text: str) -> str:
     if _ROLE_HEAD.match(re.sub(r"^(?:the|an?|his|her)\s+", "", plain, flags=re.I)) and not \
             _ORG_WORD.search(plain.split()[0]) and _name_after_role(plain) == "":
         return "role"
-    words = plain.split()
+    words = re.sub(r"\([^)]*\)", "", plain).split()
     if 1 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and not _ORG_WORD.search(
             plain) and not _ROLE_HEAD.search(plain):
         return "place-after-mission"
@@ -656,6 +708,10 @@ def _name_after_role(text: str) -> str:
         k -= 1
     if k < len(tail) and tail[k].lower() in NAME_PARTICLES:
         k += 1
+    if 0 < k < len(tail) and tail[k - 1].lower() in ("of", "to", "in", "for", "at", "the"):
+        # "Minister of Holland": the complement's object; "to China Nikolai Roshchin": a place,
+        # then the name
+        k = k + 1 if len(tail) - k >= 2 else len(tail)
     return " ".join(tail[k:])
 
 
@@ -665,8 +721,9 @@ def _name_word(word: str) -> bool:
         return True
     if bare.lower() in NAME_PARTICLES:
         return True
-    return bool(re.fullmatch(r"[A-Z][a-z][\w'’\-]*", bare)) and not _ORG_WORD.fullmatch(bare) \
-        and bare not in PLACE_WORDS and not _ROLE_HEAD.fullmatch(bare)
+    return len(bare) > 1 and bare[0].isupper() and bare[1].islower() and \
+        not _ORG_WORD.fullmatch(bare) and bare not in PLACE_WORDS and bare not in ORG_ADJECTIVES \
+        and not _ROLE_HEAD.fullmatch(bare) and not bare.endswith(")")
 
 
 def _strip_address(text: str) -> str:
@@ -703,7 +760,8 @@ def _refs_of(title: str, text: str, start: int) -> list[NameRef]:
 
 
 def _clean(text: str) -> str:
-    return _strip_address(" ".join(text.split()))
+    text = re.sub(r"^(?:the\s+)+(?=the\s)", "", " ".join(text.split()), flags=re.I)
+    return _strip_address(text)
 
 
 def _ref(title: str, start: int, end: int) -> NameRef:

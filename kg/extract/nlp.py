@@ -28,6 +28,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.extract.roles import _HEAD_RE, split_role
+from kg.lexicon import GATHERING_WORDS, GROUP_WORDS
 from kg.resolve.authority import DATA_DIR, load_authority
 from kg.resolve.resolver import Resolver, short_names
 
@@ -100,6 +101,10 @@ class EntityRepair:
     def _repair(self, doc: Doc, ent: Span) -> list[Span]:
         if ent.ent_id_:  # from the authority ruler: already right
             return [ent]
+        if ent.label_ == "ORG":
+            ent = self._trim_body(doc, ent)
+            if ent is None:
+                return []
         # role words at the start of a name belong to the role, not the name
         start = ent.start
         while start < ent.end - 1 and _HEAD_RE.fullmatch(doc[start].text):
@@ -124,6 +129,43 @@ class EntityRepair:
         if res is not None and ent.label_ in KIND_OF_LABEL:
             return [Span(doc, ent.start, ent.end, label=LABEL_OF_KIND[res.entity.kind])]
         return [ent]
+
+
+    def _trim_body(self, doc: Doc, ent: Span) -> Span | None:
+        """A body's name without what the model glued to it: an event or delegation before it
+        ("Meeting of the Political Consultative Committee", "Delegations of the Romanian
+        Workers Party"), a place after it ("Chinese Communist Party in Beijing"); a group of
+        bodies or an event is no body ("European Socialist Countries", "Delegation Visit")."""
+        start, end = ent.start, ent.end
+        while start < end - 1:
+            m = _BODY_LEAD.match(doc[start:end].text)
+            if not m:
+                break
+            cut = doc.char_span(ent.start_char + (doc[start].idx - ent.start_char) + m.end(),
+                                doc[end - 1].idx + len(doc[end - 1].text), alignment_mode="expand")
+            if cut is None or cut.start <= start:
+                break
+            start = cut.start
+        for i in range(start + 1, end - 1):
+            if doc[i].lower_ in ("in", "at") and doc[i + 1].text[:1].isupper():
+                tail = doc[i + 1:end].text
+                if self.resolver.kind_of(tail) == "place" or doc[i + 1].ent_type_ == "GPE":
+                    end = i
+                    break
+        span = Span(doc, start, end, label="ORG")
+        last = span[-1].text
+        if _GROUP_OR_EVENT.search(last) or _GROUP_HEAD.match(span.text):
+            return None
+        return span
+
+
+# An event, gathering or delegation named before a body.
+_BODY_LEAD = re.compile(
+    r"^(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}?(?:" + "|".join(GATHERING_WORDS) +
+    r"|delegations?|members?|representatives?|leaders?)\s+(?:of|from|with)\s+(?:the\s+)?", re.I)
+_GROUP_OR_EVENT = re.compile(r"^(?:" + "|".join(GROUP_WORDS) + r"|Visit|Visits|Question|Issue|"
+                             r"Problem|Relations|Discussion|Meeting)$")
+_GROUP_HEAD = re.compile(r"^(?:the\s+)?(?:All|Various|Several|Some|Certain)\b")
 
 
 @Language.factory("kg_implied_places", default_config={"data_dir": str(DATA_DIR)})

@@ -63,6 +63,10 @@ _GROUP = re.compile(r"^(?:All|Various|Several|Some|Certain)\b|\b(?:"
 _BODY_THEN_PERSON = re.compile(
     r"^(?P<body>.*\b(?:" + "|".join(map(re.escape, ORG_WORDS)) + r"|[A-Z]{2,}\w*)\b.*?)\s+"
     r"(?P<person>(?:[A-Z][a-z]?\.\s*){1,3}\s*[A-Z][\w'’-]+)$")
+# "Durcak of the Czech Embassy in the DPRK": a person, then the body they belong to
+_PERSON_OF_BODY = re.compile(
+    r"^(?P<person>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})\s+of\s+(?P<body>(?:the\s+)?.*\b(?:"
+    + "|".join(map(re.escape, ORG_WORDS)) + r")\b.*)$")
 # A body named without its country ("the Foreign Ministry", "the Central Committee").
 _GENERIC_BODY = re.compile(
     r"^(?:the\s+)?(?P<body>(?:" + "|".join(map(re.escape, FOREIGN_MINISTRY_FORMS + PARTY_ORGANS))
@@ -181,6 +185,19 @@ class Extractor:
                    places: Sequence[tuple[int, int]] = ()) -> list[Entity]:
         """The entities a name reference denotes: "CC CPSU G.M. Malenkov" is a body and a
         person; a place ("from Baku") is nobody."""
+        member = _PERSON_OF_BODY.match(ref.name)
+        if member and _looks_like_personal_name(member.group("person")) and not \
+                _ORG_HINT.search(member.group("person")) and not split_role(
+                    member.group("person"), self.resolver, require_modifiers_known=False):
+            # "Comrade Durcak of the Czech Embassy in the DPRK": a person and their body
+            out = []
+            for part in ("person", "body"):
+                sub = NameRef(written=ref.written, name=member.group(part), start=ref.start,
+                              end=ref.end)
+                entity = self._name_ref(entry, sub, ctx, places)
+                if entity is not None:
+                    out.append(entity)
+            return out
         both = _BODY_THEN_PERSON.match(ref.name)
         if both and not split_role(ref.name, self.resolver, require_modifiers_known=False):
             out = []

@@ -40,8 +40,8 @@ def _match_head(tokens: list[str], i: int) -> tuple[int, str] | None:
     """Length in tokens and head word of a role head starting at token i."""
     text = " ".join(tokens[i : i + 6])
     m = _HEAD_RE.match(text)
-    if not m or not tokens[i][:1].isupper():
-        return None
+    if not m or not (tokens[i][:1].isupper() or (i > 0 and tokens[i - 1][:1].isupper())):
+        return None  # "Soviet leader Anastas Mikoyan": a lower-case post after its country
     matched = m.group(0)
     n = len(matched.split())
     core = re.sub(r"^(?:" + "|".join(ROLE_PREFIXES) + r")[\s-]+", "",

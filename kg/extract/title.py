@@ -414,6 +414,18 @@ def _parse_conversation(title: str, rest: str, offset: int, result: TitleParse) 
         if poss.group("with"):
             _parse_list(title, poss.group("with"), offset + poss.start("with"), result.participants)
         return
+    between = re.search(r"\b(?:between|among)\s+(?P<list>.+)$", rest, re.I)
+    if between and re.match(r"^[\s,:]*(?:(?:of|from|on)\s+)?(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,3}?"
+                            r"(?:" + words_pattern(CONVERSATION_WORDS + GATHERING_WORDS) +
+                            r")?\s*$", rest[:between.start()], re.I):
+        body, start = between.group("list"), offset + between.start("list")
+        w = re.search(r"\s+with\s+", body)
+        if w:
+            _parse_list(title, body[:w.start()], start, result.participants)
+            _parse_list(title, body[w.end():], start + w.end(), result.participants)
+        else:
+            _parse_list(title, body, start, result.participants)
+        return
     m = _PARTICIPANT_LEAD.search(rest)
     if m and m.start() == len(rest[:m.start()]) and (
             m.start() == 0 or re.match(r"^[\s,:]*(?:(?:of|from|on)\s+)?(?:the\s+|a\s+|an\s+)?"
@@ -685,9 +697,10 @@ def _piece_kind(text: str) -> str:
         return "skip"
     if _INITIALS_ONLY.match(plain):
         return "initials"
-    if _ROLE_HEAD.match(re.sub(r"^(?:the|an?|his|her)\s+", "", plain, flags=re.I)) and not \
-            _ORG_WORD.search(plain.split()[0]) and _name_after_role(plain) == "":
-        return "role"
+    head = _ROLE_HEAD.search(plain)
+    if head and all(w[:1].isupper() and not _ORG_WORD.fullmatch(w)
+                    for w in plain[:head.start()].split()) and _name_after_role(plain) == "":
+        return "role"  # "the Soviet Ambassador", "Charge d'Affaires"
     words = re.sub(r"\([^)]*\)", "", plain).split()
     if 1 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and not _ORG_WORD.search(
             plain) and not _ROLE_HEAD.search(plain):
@@ -740,6 +753,10 @@ def _strip_address(text: str) -> str:
 def _refs_of(title: str, text: str, start: int) -> list[NameRef]:
     """One item as name references: "Hungarian Embassy in Havana (Beck)" is two."""
     out = []
+    m = re.match(r"^(?P<a>[^\[(]+?)\s*[\[(]\s*and\s+(?P<b>[^\])]+)[\])]$", text)
+    if m:  # "Comrade Mao Zedong [and Beqir Balluku]": the editor adds a participant
+        return [_ref(title, start + m.start("a"), start + m.end("a")),
+                _ref(title, start + m.start("b"), start + m.end("b"))]
     m = re.match(r"^(?P<a>.*?\b(?:" + words_pattern(MISSION_WORDS) + r")\b.*?)\s*\((?P<b>[^)]+)\)$",
                  text)
     if m:

@@ -147,7 +147,13 @@ ORG_ADJECTIVES: frozenset[str] = frozenset({
     "Popular", "National", "Revolutionary", "Central", "Foreign", "International", "Federal",
     "Republican", "Liberal", "Labour", "Labor", "Fraternal", "Regional", "Provincial",
     "Municipal", "Public", "State", "Joint", "Military", "Economic", "Political",
+    # nouns of what a body deals with ("Director of Central Intelligence")
+    "Intelligence", "Security", "Affairs", "Defense", "Defence", "Policy", "Planning",
+    "Operations", "Research", "Relations", "Trade", "Finance", "Justice", "Information",
 })
+# After a comma, these words begin a note on the document, not a name ("Marked 'Final'").
+NOTE_WORDS: tuple[str, ...] = ("marked", "annotated", "dated", "attached", "enclosed",
+                               "entitled", "titled", "undated", "unsigned", "untitled")
 # Participles that tell who made a document ("Speech Given by", "Report Presented to").
 AUTHOR_VERBS: tuple[str, ...] = (
     "given", "presented", "delivered", "written", "signed", "prepared", "compiled", "sent",

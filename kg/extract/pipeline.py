@@ -14,12 +14,21 @@ from pathlib import Path
 
 from spacy.tokens import Doc
 
+from kg.extract.bodies import canonical_body
 from kg.extract.dates import parse_date
 from kg.extract.nlp import KIND_OF_LABEL, build_nlp, resolver_for
 from kg.extract.roles import split_role
-from kg.extract.bodies import canonical_body
 from kg.extract.title import parse_title
 from kg.extract.topics import assign_topics
+from kg.lexicon import (
+    CLASSIFICATIONS,
+    DOC_TYPES,
+    FOREIGN_MINISTRY_FORMS,
+    GROUP_WORDS,
+    NAME_PARTICLES,
+    ORG_WORDS,
+    PARTY_ORGANS,
+)
 from kg.model import (
     Entity,
     EntityKind,
@@ -29,15 +38,6 @@ from kg.model import (
     NameRef,
     Record,
     RoleClaim,
-)
-from kg.lexicon import (
-    CLASSIFICATIONS,
-    DOC_TYPES,
-    FOREIGN_MINISTRY_FORMS,
-    GROUP_WORDS,
-    NAME_PARTICLES,
-    ORG_WORDS,
-    PARTY_ORGANS,
 )
 from kg.resolve.authority import DATA_DIR
 from kg.resolve.resolver import DocContext, Resolver
@@ -214,6 +214,9 @@ class Extractor:
     def _name_ref(self, entry: Entry, ref: NameRef, ctx: DocContext,
                   places: Sequence[tuple[int, int]] = ()) -> Entity | None:
         r = self.resolver
+        if ref.pseudonym and r.kind_of(ref.name) == "place":
+            # "Conant (Bonn)": the bracket says where the writer was
+            ref = NameRef(written=ref.written, name=ref.pseudonym, start=ref.start, end=ref.end)
         phrase = ref.name
         role = split_role(phrase, r, require_modifiers_known=False)
         if role and role.name:

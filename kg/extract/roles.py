@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.lexicon import NAME_PARTICLES, ORG_CONNECTORS, ORG_WORDS, PLACE_WORDS, ROLE_HEADS, ROLE_PREFIXES
+from kg.lexicon import (
+    NAME_PARTICLES,
+    ORG_ADJECTIVES,
+    ORG_CONNECTORS,
+    ORG_WORDS,
+    PLACE_WORDS,
+    ROLE_HEADS,
+    ROLE_PREFIXES,
+)
 from kg.resolve.resolver import Resolver
 
 _ORG_WORD = re.compile(r"^(?:" + "|".join(map(re.escape, ORG_WORDS)) + r")$")
@@ -99,6 +107,16 @@ def split_role(phrase: str, resolver: Resolver | None, require_modifiers_known: 
                 return RoleParse(label=" ".join(tokens[run:]), head=head,
                                  modifiers=tuple(modifiers[run:]), complements=(),
                                  name=" ".join(modifiers[:run]))
+        of_place = re.match(r"^(?P<name>.+?)\s+of\s+(?P<where>(?:the\s+)?[A-Z].*)$",
+                            " ".join(tokens[j:]))
+        if of_place and resolver is not None and _name_shaped(of_place.group("name").split(),
+                                                              resolver) and (
+                resolver.kind_of(of_place.group("where")) in ("place", "organization")):
+            # "Prime Minister Khan of Afghanistan": the post's country after the name
+            complements.append(of_place.group("where"))
+            return RoleParse(label=" ".join(tokens[:j] + ["of", of_place.group("where")]),
+                             head=head, modifiers=tuple(modifiers),
+                             complements=tuple(complements), name=of_place.group("name"))
         label = " ".join(tokens[(1 if tokens[:1] and tokens[0].lower() == "the" else 0) : j])
         name = " ".join(tokens[j:]).strip(" ,")
         return RoleParse(label=label, head=head, modifiers=tuple(modifiers),
@@ -132,7 +150,7 @@ def _name_shaped(tokens: list[str], resolver: Resolver | None) -> bool:
         if not bare[:1].isupper() or _ORG_WORD.match(bare) or (bare.isupper() and len(bare) > 1) \
                 or bare in PLACE_WORDS:
             return False
-        if bare.lower() in ("the", "of", "to", "in", "for", "at"):
+        if bare.lower() in ("the", "of", "to", "in", "for", "at") or bare in ORG_ADJECTIVES:
             return False
     text = " ".join(tokens).strip(",")
     if tokens[0].strip(",").lower() in NAME_PARTICLES:

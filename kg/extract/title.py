@@ -29,17 +29,18 @@ from __future__ import annotations
 import re
 
 from kg.lexicon import (
+    AUTHOR_VERBS,
     CLASSIFICATIONS,
     CONVERSATION_WORDS,
     DOC_TYPES,
     EVENT_OF_TYPE,
     EXCERPT_WORDS,
     GATHERING_WORDS,
-    HONORIFICS,
-    AUTHOR_VERBS,
     GROUP_WORDS,
+    HONORIFICS,
     MISSION_WORDS,
     NAME_PARTICLES,
+    NOTE_WORDS,
     ORG_ADJECTIVES,
     ORG_CONNECTORS,
     ORG_WORDS,
@@ -77,7 +78,8 @@ _EXCERPT_LEAD = re.compile(
     re.I)
 _JOURNAL = re.compile(
     r"^\s*(?:(?:" + words_pattern(EXCERPT_WORDS) + r")\s+(?:from|of)\s+|From\s+)?(?:the\s+)?"
-    r"(?P<type>Journal|Diary|Notebook|Diaries|Journals)\s+(?:of|by)\s+(?P<owner>.+?)"
+    r"(?P<type>Journal|Diary|Notebook|Diaries|Journals)(?:\s+Entry|\s+Entries)?\s+(?:of|by)\s+"
+    r"(?P<owner>.+?)"
     r"(?=\s*[,:;]|\s+for\s+(?:\d|the\b|[A-Z][a-z]+\s+\d)|\s+on\s+(?:a|an|the|his|her)\b|"
     r"\s+(?:from|dated)\s+\d|\s*$)", re.I)
 _OWN_DIARY = re.compile(
@@ -103,9 +105,14 @@ _TOPIC = re.compile(
     r"in\s+regard\s+to|with\s+regard\s+to|with\s+respect\s+to|discussing|reporting|requesting|"
     r"informing|advising|including|containing|conveying|transmitting|forwarding|relaying|"
     r"enclosing|outlining|analy[sz]ing|describing|proposing|asking|expressing|announcing|"
-    r"concerning|following|after|during|before|upon)\b"
+    r"concerning|following|after|during|before|upon|while|when|whereby)\b"
+    r"|,\s*(?:" + words_pattern(AUTHOR_VERBS + NOTE_WORDS) + r")\b"
+    r"|\s+at\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:" + words_pattern(GATHERING_WORDS) +
+    r"|ceremony|rally|university|airport|residence|building)\b"
     r"|,\s+[A-Z][a-z]+ing\s+(?=[a-z])|\s+\u2013\s+(?=[a-z])"
-    r"|\s+of\s+(?=(?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*['’]s\s)"
+    r"|\s+of\s+(?=(?-i:[A-Z][\w.\-]*\s+){0,3}(?-i:[A-Z])[\w.\-]*['’]s\s+(?:\w+\s+)?"
+    r"(?:visits?|meetings?|talks?|trip|arrival|departure|conversations?|speech|letter|"
+    r"message|proposals?|statements?|policy|position|views?|decision|report)\b)"
     r"|,?\s+for\s+the\s+(?:period|year|month|week|months|years)\b", re.I)
 _EMBEDDED = re.compile(
     r"(?:,\s*|\s+)(?:with|conveying|transmitting|forwarding|relaying|enclosing|containing)\s+"
@@ -262,6 +269,11 @@ def _mask(title: str) -> str:
     return out
 
 
+def _mask_notes(text: str) -> str:
+    out = _NOTE.sub(lambda m: _MASK * len(m.group(0)), text)
+    return _ACRONYM_GLOSS.sub(lambda m: " " + _MASK * (len(m.group(0)) - 1), out)
+
+
 def _canon_class(text: str) -> str:
     words = " ".join(text.split()).lower()
     return next((c for c in CLASSIFICATIONS if c.lower() == words), text)
@@ -383,6 +395,14 @@ def _parse_after_journal(title: str, masked: str, start: int, result: TitleParse
     rest = masked[start:]
     rest_stripped = rest.lstrip(" ,:;.")
     offset = start + len(rest) - len(rest_stripped)
+    if rest_stripped.startswith(_MASK):
+        # "From the Journal of A.I. Alekseyev, 'Record of a Conversation with Raul Castro'":
+        # the subtitle is the record
+        quoted = _QUOTE.match(title, offset)
+        if quoted:
+            rest_stripped = " " * (quoted.start(2) - offset) + _mask_notes(quoted.group(2))
+            rest_stripped = rest_stripped[quoted.start(2) - offset:]
+            offset = quoted.start(2)
     m = re.match(r"(?:(?:Top\s+Secret|Secret)\s+)?(?:Memorandum|Record|Minutes|Notes|Summary)"
                  r"(?:\s+of)?(?:\s+(?:a|the))?\s+(?:Conversation|Meeting|Talks?)s?\b", rest_stripped,
                  re.I)
@@ -493,6 +513,9 @@ def _parse_correspondence(title: str, rest: str, offset: int, result: TitleParse
         _parse_correspondence(title, tail, offset + embedded.end(), inner, right_after_type=False)
         rest = rest[:embedded.start()]
     rest = _cut_topic(rest)
+    dash = re.search(r"\s+[-\u2013\u2014]\s+", rest)
+    if dash:  # "Telegram from Nikishov to Beria - Henry A. Wallace's visit": the subject
+        rest = rest[:dash.start()]
     for vm in _VIA_BRACKET.finditer(rest):
         _parse_list(title, vm.group(1), offset + vm.start(1), result.intermediaries)
     rest = _VIA_BRACKET.sub(lambda m: " " * len(m.group(0)), rest)
@@ -583,6 +606,10 @@ def _next_marker(text: str, pos: int) -> int:
 
 def _cut_topic(text: str) -> str:
     """The text up to where the subject of the document begins."""
+    lead = len(text) - len(text.lstrip(" ,:;" + _MASK))
+    if _MASK in text[:lead]:
+        # "Report, 'My Observations ...', Zhou Enlai to Mao Zedong": the subtitle comes first
+        text = " " * lead + text[lead:]
     m = _TOPIC.search(text)
     cut = m.start() if m else len(text)
     q = text.find(_MASK)
@@ -646,6 +673,14 @@ def _items(title: str, phrase: str, offset: int) -> list[NameRef]:
         if kind in ("skip", "role", "initials"):
             previous_kind = kind
             continue
+        if refs and previous_kind == "name" and _continues_body(refs[-1].name, text) and \
+                re.match(r"\s+and\s+$", phrase[refs[-1].end - offset:start - offset] or ""):
+            # "Directorate General for Political Affairs and Security": one body
+            last = refs.pop()
+            refs.append(NameRef(written=title[last.start:start + len(text)],
+                                name=f"{last.name} and {text}", start=last.start,
+                                end=start + len(text)))
+            continue
         for ref in _refs_of(title, text, start):
             refs.append(ref)
         previous_kind = "name"
@@ -665,6 +700,16 @@ def _drop_whereabouts(text: str) -> str:
     if not before or _ROLE_HEAD.fullmatch(before[-1]) or before[-1].lower() in ROLE_HEADS:
         return text
     return text[:m.start()]
+
+
+def _continues_body(left: str, right: str) -> bool:
+    """Whether "and RIGHT" completes the complement of a body's name on the left."""
+    words = re.sub(r"\([^)]*\)", "", right).split()
+    return bool(re.search(r"\b(?:" + words_pattern(ORG_WORDS) + r")\b(?:\s+\w+)?\s+(?:for|of|on)\s",
+                          left)) and not _ORG_WORD.search(right) and 1 <= len(words) <= 2 \
+        and all(w in ORG_ADJECTIVES or w.lower() in ("security", "disarmament", "culture",
+                                                    "information", "development")
+                for w in words)
 
 
 def _protect_brackets(phrase: str) -> str:
@@ -716,6 +761,12 @@ def _name_after_role(text: str) -> str:
     if not m:
         return text
     tail = text[m.end():].split()
+    if tail and _name_word(tail[0]) and tail[0].lower() not in NAME_PARTICLES:
+        # "Prime Minister Khan of Afghanistan": the name right after the post
+        run = 0
+        while run < len(tail) and run < 4 and _name_word(tail[run]):
+            run += 1
+        return " ".join(tail[:run])
     k = len(tail)
     while k > 0 and len(tail) - k < 4 and _name_word(tail[k - 1]):
         k -= 1

@@ -194,6 +194,21 @@ PLACE_WORDS: frozenset[str] = frozenset({
     "Square", "Street", "Palace", "Hall", "Front", "Line", "Zone", "Coast", "Strait",
 })
 
+# Abstract and event nouns the statistical model takes for names ("Kim Philbey Visit",
+# "Strikes", "US-Greek Relations"): never the last word of a personal name.
+ABSTRACT_NOUNS: frozenset[str] = frozenset({
+    "Visit", "Visits", "Relations", "Situation", "Question", "Questions", "Strikes", "Strike",
+    "Problem", "Problems", "Issue", "Issues", "Crisis", "Talks", "Meeting", "Meetings",
+    "Agreement", "Policy", "War", "Treaty", "Assistance", "Friendship", "Alliance",
+    "Cooperation", "Affairs", "Revolution", "Uprising", "Plan", "Program", "Programme",
+    "Conference", "Summit", "Negotiations", "Elections", "Election", "Referendum", "Reform",
+    "Reforms", "Events", "Incident", "Declaration", "Doctrine", "Proposal", "Proposals",
+})
+ORDINALS: frozenset[str] = frozenset({
+    "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth",
+    "Tenth", "Last", "Final",
+})
+
 # -- names ---------------------------------------------------------------------------------
 # Lower-case words inside personal names.
 NAME_PARTICLES: frozenset[str] = frozenset({

@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.extract.roles import _HEAD_RE, split_role
-from kg.lexicon import GATHERING_WORDS, GROUP_WORDS
+from kg.lexicon import ABSTRACT_NOUNS, GATHERING_WORDS, GROUP_WORDS, ORDINALS
 from kg.resolve.authority import DATA_DIR, load_authority
 from kg.resolve.resolver import Resolver, short_names
 
@@ -90,6 +90,7 @@ class EntityRepair:
         ents: list[Span] = []
         for ent in doc.ents:
             ents.extend(self._repair(doc, ent))
+        ents = self._join_people(doc, [e for e in (self._trim_person(doc, x) for x in ents) if e])
         for _, start, end in self.matcher(doc):
             span = Span(doc, start, end, label="PERSON")
             if not any(e.start < end and start < e.end and e.label_ == "PERSON" and
@@ -130,6 +131,36 @@ class EntityRepair:
             return [Span(doc, ent.start, ent.end, label=LABEL_OF_KIND[res.entity.kind])]
         return [ent]
 
+
+    @staticmethod
+    def _trim_person(doc: Doc, ent: Span) -> Span | None:
+        """A person's name without an ordinal or event noun the model ran on into ("Enlai's
+        Fourth", "Kim Philbey Visit"); a lone such word is no name at all."""
+        if ent.label_ != "PERSON" or ent.ent_id_:
+            return ent
+        end = ent.end
+        while end > ent.start and (doc[end - 1].text in ORDINALS
+                                   or doc[end - 1].text in ABSTRACT_NOUNS):
+            end -= 1
+        if end == ent.start:
+            return None
+        return ent if end == ent.end else Span(doc, ent.start, end, label="PERSON")
+
+    @staticmethod
+    def _join_people(doc: Doc, ents: list[Span]) -> list[Span]:
+        """Two unknown PERSON spans side by side are one name the model cut in two ("Leonid
+        I." + "Brezhnev", "Premier Zhou" + "Enlai's")."""
+        ents = sorted(ents, key=lambda e: e.start)
+        out: list[Span] = []
+        for ent in ents:
+            prev = out[-1] if out else None
+            if prev is not None and prev.label_ == ent.label_ == "PERSON" and \
+                    prev.end == ent.start and not prev.ent_id_ and not ent.ent_id_ and \
+                    not re.search(r"['’]s$", prev.text):
+                out[-1] = Span(doc, prev.start, ent.end, label="PERSON")
+                continue
+            out.append(ent)
+        return out
 
     def _trim_body(self, doc: Doc, ent: Span) -> Span | None:
         """A body's name without what the model glued to it: an event or delegation before it

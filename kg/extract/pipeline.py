@@ -21,6 +21,7 @@ from kg.extract.roles import split_role
 from kg.extract.title import parse_title
 from kg.extract.topics import assign_topics
 from kg.lexicon import (
+    ABSTRACT_NOUNS,
     CLASSIFICATIONS,
     DOC_TYPES,
     FOREIGN_MINISTRY_FORMS,
@@ -47,10 +48,8 @@ EXTRACTOR_VERSION = "0.3.0"
 _ORG_HINT = re.compile(r"\b(" + "|".join(map(re.escape, ORG_WORDS)) + r")\b")
 # Unresolved spans holding these words are document types, classifications or abstractions.
 _NOT_A_NAME = re.compile(
-    r"\b(" + "|".join(re.escape(t) for t in DOC_TYPES + CLASSIFICATIONS) + r"|Assistance|"
-    r"Friendship|Alliance|Cooperation|Treaty|Affairs|Question|Issue|Problem|War|Revolution)s?\b",
-    re.I,
-)
+    r"\b(" + "|".join(re.escape(t) for t in DOC_TYPES + CLASSIFICATIONS
+                      + tuple(sorted(ABSTRACT_NOUNS))) + r")s?\b", re.I)
 # A span inside the name of a treaty or agreement ("Treaty of Friendship, Alliance, and ...").
 _IN_NAMED_THING = re.compile(
     r"\b(?:Treaty|Agreement|Pact|Convention|Accord|Declaration|Charter|Conference)\s+"

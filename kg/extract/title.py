@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 
 from kg.lexicon import (
+    ABSTRACT_NOUNS,
     AUTHOR_VERBS,
     CLASSIFICATIONS,
     CONVERSATION_WORDS,
@@ -487,6 +488,14 @@ def _parse_untyped(title: str, masked: str, result: TitleParse) -> None:
             _parse_list(title, _cut_topic(poss.group("with")), shift + poss.start("with"),
                         result.participants)
         return
+    talk = re.match(r"^(?P<list>[A-Z][^,:;]*?)\s+(?:Discussing|Discuss|Talking|Conversing|"
+                    r"Meeting)\b", masked)
+    if talk:  # "Saddam Hussein and His Advisers Discussing ...": who took part
+        _parse_list(title, talk.group("list"), 0, result.participants)
+        return
+    lead = re.match(r"^\s*(?P<word>[A-Z][a-z]+)\s+of\s", masked)
+    if lead and lead.group("word") in ABSTRACT_NOUNS:
+        return  # "Relations of the Chinese Communist Party to ...": a subject, no sender
     if re.search(r"(?:^|\s)(?:to|from)\s", masked.replace(_MASK, " ")):
         _parse_correspondence(title, masked, 0, result, right_after_type=False)
         return
@@ -559,6 +568,16 @@ def _parse_correspondence(title: str, rest: str, offset: int, result: TitleParse
         seg = rest[m.end():end]
         seg_offset = offset + m.end()
         word = m.group("m").lower()
+        poss = _POSSESSIVE_EVENT.search(seg)
+        if poss and poss.start() > 0 and word in ("from", "to"):
+            # "from Polish Embassy in Bucharest, Ambassador Ochęduszko's Meeting with the Soviet
+            # Ambassador": who met whom is no correspondent
+            _parse_list(title, poss.group("who"), seg_offset + poss.start("who"),
+                        result.participants)
+            if poss.group("with"):
+                _parse_list(title, poss.group("with"), seg_offset + poss.start("with"),
+                            result.participants)
+            seg = seg[:poss.start()]
         if word == "from":
             if _GATHERING.match(seg.strip()) or _POSSESSIVE_EVENT.match(seg.strip()):
                 continue
@@ -687,7 +706,8 @@ def _items(title: str, phrase: str, offset: int) -> list[NameRef]:
     return refs
 
 
-_WHEREABOUTS = re.compile(r"\s+(?:in|at)\s+(?:[A-Z][\w'’\-]+)(?:\s+[A-Z][\w'’\-]+)?$")
+_WHEREABOUTS = re.compile(r"\s+(?:in|at)\s+(?:the\s+)?(?:[A-Z][\w'’\-]+)"
+                          r"(?:\s+(?:of\s+the\s+|of\s+)?[A-Z][\w'’\-]+){0,5}$")
 
 
 def _drop_whereabouts(text: str) -> str:
@@ -735,6 +755,8 @@ def _piece_kind(text: str) -> str:
                    flags=re.I)
     if not plain or _NOT_AN_ITEM.search(plain):
         return "skip"
+    if _TYPE_RE.fullmatch(plain):
+        return "skip"  # "Resolution and Letter to ...": a second type, nobody
     if _GROUP_HEAD.match(plain) or plain in PLACE_WORDS:
         return "skip"  # "Regional Branches", "the Leaders of ...", "City"
     plain = re.sub(r"[()\[\]]", " ", plain)

@@ -59,6 +59,8 @@ def authority_patterns(resolver: Resolver) -> list[dict]:
         if e.kind == "person":
             forms += [s.title() for s in short_names(e)
                       if len(s) >= 4 and len(resolver.short.get(s, [])) == 1]
+        # catalogues write apostrophes both ways ("People's", "People’s")
+        forms += [f.replace("'", "\u2019") for f in forms if "'" in f]
         for form in forms:
             if not form or (form, label) in seen or not form[:1].isupper():
                 continue

@@ -349,7 +349,9 @@ class Extractor:
         if not text:
             return
         r = self.resolver
-        title_spans = [(lk.mention.start, lk.mention.end) for lk in entry.links
+        # a place named inside a body's name ("Embassy of Hungary in Romania") is a place the
+        # title names; inside a person's phrase it is the post's, found with the role
+        title_spans = [(lk.mention.start, lk.mention.end, lk.entity.kind) for lk in entry.links
                        if lk.mention.field == "title"] if field_name == "title" else []
         title_refs = [(ref.start, ref.end) for refs in (entry.title.authors, entry.title.recipients,
                       entry.title.intermediaries, entry.title.participants) for ref in refs
@@ -360,9 +362,12 @@ class Extractor:
             kind = KIND_OF_LABEL.get(ent.label_)
             if kind is None:
                 continue
-            if any(s < ent.end_char and ent.start_char < e for s, e in title_spans + title_refs):
-                if kind == "person" or any(s <= ent.start_char and ent.end_char <= e
-                                           for s, e in title_spans):
+            if any(s < ent.end_char and ent.start_char < e for s, e, _ in title_spans) or any(
+                    s < ent.end_char and ent.start_char < e for s, e in title_refs):
+                if kind == "person" or any(
+                        s <= ent.start_char and ent.end_char <= e and (
+                            k == kind or k == "person" or kind != "place")
+                        for s, e, k in title_spans):
                     continue
             pending.append((ent, kind))
         # full names first, so that surnames can resolve against them in this document
@@ -453,6 +458,10 @@ class Extractor:
             return False
         if kind == "organization":
             return bool(_ORG_HINT.search(text)) or text.isupper() and 2 <= len(text) <= 6
+        if kind == "place" and (re.fullmatch(r"[A-Z][a-z]+(?:ing|ed)", text)
+                                or re.search(r"\b(?:of|the|and)$", text)
+                                or re.match(r"^(?:State|City|Province)\s+of\b", text)):
+            return False  # "Conveying", "City of", "State of Soviet Foreign": no place
         if kind == "person":
             return len(text) > 2 and not text.isupper()
         return True

@@ -88,6 +88,7 @@ class NameRef:
     pseudonym: str | None = None  # "Filippov"
     start: int = 0
     end: int = 0
+    post: str | None = None  # a post written beside the name: "Joseph Luns" <- "Foreign Minister"
 
 
 @dataclass

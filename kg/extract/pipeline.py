@@ -281,6 +281,11 @@ class Extractor:
             entry.aliases.append((alias_text, entity))
         if role and role.name and entity.kind == "person":
             self._add_role(entry, self._role(role, entity, role.label, "title-grammar"))
+        if ref.post and entity.kind == "person":
+            apposed = split_role(ref.post + " X", r, require_modifiers_known=False)
+            if apposed is not None:
+                self._add_role(entry, self._role(apposed, entity, apposed.label,
+                                                 "title-grammar"))
         if entity.resolved:
             e = r.authority.get(entity.key)
             if e:

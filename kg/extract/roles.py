@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 
 from kg.lexicon import (
+    ABSTRACT_NOUNS,
     NAME_PARTICLES,
+    ORDINALS,
     ORG_ADJECTIVES,
-    ORG_CONNECTORS,
     ORG_WORDS,
     PLACE_WORDS,
     ROLE_HEADS,
@@ -96,7 +97,9 @@ def split_role(phrase: str, resolver: Resolver | None, require_modifiers_known: 
                 k -= 1
             between = tokens[j:k]
             if k < len(tokens) and _name_shaped(tokens[k:], resolver) and all(
-                    t[:1].isupper() or t.lower() in ORG_CONNECTORS for t in between):
+                    (t[:1].isupper() or t.lower() in ("of", "the", "for"))
+                    and not re.search(r"['’]s$", t) and t not in ABSTRACT_NOUNS
+                    and t not in ORDINALS for t in between):
                 j = k
             elif len(modifiers) >= 2 and _name_shaped(modifiers[:2], resolver):
                 # "Mir Bagirov CC Secretary of the Communist Party of Azerbaijan": the name

@@ -27,6 +27,7 @@ resolver. The word lists come from `kg.lexicon`.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from kg.lexicon import (
     ABSTRACT_NOUNS,
@@ -667,8 +668,19 @@ def _items(title: str, phrase: str, offset: int) -> list[NameRef]:
             pieces.append((text, offset + idx + lead))
     refs: list[NameRef] = []
     previous_kind = ""
+    pending_post: str | None = None
     for text, start in pieces:
         kind = _piece_kind(text)
+        if kind == "role":
+            post = re.sub(r"^(?:the|an?)\s+", "", text, flags=re.I)
+            if refs and previous_kind == "name" and refs[-1].post is None and \
+                    _separated_by_comma(phrase, refs[-1].end - offset, start - offset):
+                # "Nesti Nase, the Albanian ambassador to the USSR": the post of the name before
+                refs[-1] = replace(refs[-1], post=post)
+            else:
+                pending_post = post  # "the Foreign Minister of Holland, Joseph Luns"
+            previous_kind = kind
+            continue
         if kind == "initials" and refs and previous_kind == "name" and " " not in refs[-1].name:
             # "Yakubov, T.": the initials of the name before
             last = refs.pop()
@@ -701,9 +713,16 @@ def _items(title: str, phrase: str, offset: int) -> list[NameRef]:
                                 end=start + len(text)))
             continue
         for ref in _refs_of(title, text, start):
+            if pending_post and previous_kind == "role":
+                ref = replace(ref, post=pending_post)
             refs.append(ref)
+            pending_post = None
         previous_kind = "name"
     return refs
+
+
+def _separated_by_comma(phrase: str, end: int, start: int) -> bool:
+    return "," in phrase[max(0, end):max(0, start)]
 
 
 _WHEREABOUTS = re.compile(r"\s+(?:in|at)\s+(?:the\s+)?(?:[A-Z][\w'’\-]+)"

@@ -97,7 +97,7 @@ def split_role(phrase: str, resolver: Resolver | None, require_modifiers_known: 
                 k -= 1
             between = tokens[j:k]
             if k < len(tokens) and _name_shaped(tokens[k:], resolver) and all(
-                    (t[:1].isupper() or t.lower() in ("of", "the", "for"))
+                    (t[:1].isupper() or t.lower() in ("of", "the", "for", "with", "and", "on"))
                     and not re.search(r"['’]s$", t) and t not in ABSTRACT_NOUNS
                     and t not in ORDINALS for t in between):
                 j = k

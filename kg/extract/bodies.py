@@ -19,7 +19,13 @@ from __future__ import annotations
 
 import re
 
-from kg.lexicon import FOREIGN_MINISTRY_FORMS, MISSION_WORDS, PARTY_ORGANS, words_pattern
+from kg.lexicon import (
+    FOREIGN_MINISTRY_FORMS,
+    GATHERING_WORDS,
+    MISSION_WORDS,
+    PARTY_ORGANS,
+    words_pattern,
+)
 from kg.resolve.resolver import Resolver
 
 _COUNTRY_TYPES = ("country", "historical-country")
@@ -78,6 +84,39 @@ def _up_to_country(resolver: Resolver, key: str | None) -> str | None:
             return key
         key = e.within
     return None
+
+
+# The catalogue's abbreviations of party organs, spelt out as the authority writes them.
+_ABBREVIATIONS = (
+    (re.compile(r"\bCC\b(?!\s+(?:CPSU|CCP|BCP|SED|KWP|RWP|PUWP|CPCz|HSWP|LCY|PLA|MPRP)\b)"),
+     "Central Committee"),
+    (re.compile(r"\bCP\b"), "Communist Party"),
+    (re.compile(r"\bMFA\b"), "Ministry of Foreign Affairs"),
+)
+_EVENT_LEAD = re.compile(
+    r"^(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}?(?:" + words_pattern(GATHERING_WORDS) +
+    r"|delegations?|members?|representatives?|leaders?)\s+(?:of|from|with)\s+(?:the\s+)?", re.I)
+
+
+def trim_body(phrase: str, resolver: Resolver) -> str:
+    """A body's name without what was written around it: an event or delegation before it
+    ("Delegations of the Romanian Workers Party"), a place after it ("Chinese Communist Party
+    in Beijing"); party abbreviations spelt out ("the CC of the CP of Azerbaijan" -> "Central
+    Committee of the Communist Party of Azerbaijan", "Azerbaijan CP" -> "Communist Party of
+    Azerbaijan")."""
+    text = " ".join(phrase.split())
+    while (m := _EVENT_LEAD.match(text)) and len(text[m.end():].split()) >= 1:
+        text = text[m.end():]
+    where = re.search(r"\s+(?:in|at)\s+(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)$", text)
+    if where and resolver.kind_of(where.group("place")) == "place" and not re.search(
+            rf"\b{_MISSION}\b", text, re.I):
+        text = text[:where.start()]
+    m = re.match(r"^(?:the\s+)?(?P<country>[A-Z][\w'-]+)\s+CP$", text)
+    if m and country_of(resolver, m.group("country")):
+        text = f"Communist Party of {m.group('country')}"
+    for pattern, full in _ABBREVIATIONS:
+        text = pattern.sub(full, text)
+    return re.sub(r"^(?:the\s+)+", "", text)
 
 
 def canonical_body(phrase: str, resolver: Resolver) -> str | None:

@@ -98,7 +98,12 @@ class EntityRepair:
             if not any(e.start < end and start < e.end and e.label_ == "PERSON" and
                        e.ent_id_ for e in ents):
                 ents = [e for e in ents if not (e.start < end and start < e.end)] + [span]
+        places = [e for e in doc.ents if e.label_ in ("GPE", "LOC")]
         doc.ents = filter_spans(ents)
+        # a place the repair folded into a body's name is still a place the text names
+        doc.spans["kg_places_in_bodies"] = [
+            p for p in places if any(e.label_ == "ORG" and e.start <= p.start and p.end <= e.end
+                                     for e in doc.ents)]
         return doc
 
     def _repair(self, doc: Doc, ent: Span) -> list[Span]:
@@ -185,6 +190,14 @@ class EntityRepair:
                 if self.resolver.kind_of(tail) == "place" or doc[i + 1].ent_type_ == "GPE":
                     end = i
                     break
+        # "CC of the CP" + "of Azerbaijan": the body's country belongs to its name
+        if end + 1 < len(doc) and doc[end].lower_ == "of":
+            k = end + 1 + (doc[end + 1].lower_ == "the")
+            place = next((e for e in doc.ents if e.start == k and e.label_ in ("GPE", "ORG")),
+                         None)
+            if place is not None and not any(e.start < place.start < e.end for e in doc.ents
+                                             if e.label_ == "ORG" and e.start != ent.start):
+                end = place.end
         span = Span(doc, start, end, label="ORG")
         last = span[-1].text
         if _GROUP_OR_EVENT.search(last) or _GROUP_HEAD.match(span.text):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc
 
-from kg.extract.bodies import canonical_body
+from kg.extract.bodies import canonical_body, trim_body
 from kg.extract.dates import parse_date
 from kg.extract.nlp import KIND_OF_LABEL, build_nlp, resolver_for
 from kg.extract.roles import split_role
@@ -226,6 +226,8 @@ class Extractor:
         canonical = None
         if _ORG_HINT.search(phrase) or r.kind_of(phrase) == "organization" or _GROUP.search(phrase):
             kind = "organization"
+            if r.kind_of(phrase) != "organization":
+                phrase = trim_body(phrase, r)
             canonical = canonical_body(phrase, r)
             if _GROUP.search(phrase) and _exactly(r.resolve(phrase, "organization")) is None:
                 return None  # "the Commanders and Soldiers", "Others": nobody in particular
@@ -363,7 +365,7 @@ class Extractor:
                       ] if field_name == "title" else []
         person_at: dict[tuple[int, int], Entity] = {}
         pending = []
-        for ent in doc.ents:
+        for ent in [*doc.ents, *doc.spans.get("kg_places_in_bodies", [])]:
             kind = KIND_OF_LABEL.get(ent.label_)
             if kind is None:
                 continue
@@ -393,16 +395,27 @@ class Extractor:
                     how = "pseudonym"
             else:
                 entity = None
+            label = ent.text
+            if entity is None and kind == "organization":
+                # bodies under their canonical names ("Polish Embassy in Havana" -> "Embassy
+                # of Poland in Cuba", "CC of the CP of Azerbaijan" spelt out)
+                trimmed = trim_body(ent.text, r)
+                label = canonical_body(trimmed, r) or trimmed
+                res = _exactly(r.resolve(label, "organization"))
+                if res is None and label != ent.text:
+                    res = _exactly(r.resolve(ent.text, "organization"))
+                if res:
+                    entity, score, how, feats = res.entity, res.score, res.method, res.features
             if entity is None:
-                res = r.resolve(ent.text, kind, ctx)
-                if res is None and kind != "person":
+                res = r.resolve(ent.text, kind, ctx) if label == ent.text else None
+                if res is None and kind != "person" and label == ent.text:
                     res = r.resolve(ent.text, None, ctx)
                 if res:
                     entity, score, how, feats = res.entity, res.score, res.method, res.features
                 elif self._plausible(ent.text, kind, text[max(0, ent.start_char - 80):
                                                               ent.start_char]) and not (
                         len(ent.text.split()) == 1 and _sentence_initial(text, ent.start_char)):
-                    entity = r.unresolved(ent.text, kind)
+                    entity = r.unresolved(label, kind)
                     score, how, feats = 0.5, "unresolved", ()
                 else:
                     continue

@@ -65,6 +65,13 @@ EVENT_OF_TYPE: dict[str, str] = {
 EXCERPT_WORDS: tuple[str, ...] = ("excerpts", "excerpt", "extracts", "extract", "fragments",
                                   "fragment", "selections", "copy", "translation")
 
+# Qualifiers that say what state a document is in, not what kind it is: a draft letter is a
+# letter, an excerpt of a diary a diary.
+STATE_QUALIFIERS: frozenset[str] = frozenset({
+    "draft", "excerpt", "excerpts", "extract", "extracts", "fragment", "fragments", "copy",
+    "translation", "handwritten", "typed", "unofficial", "untitled", "final", "preliminary",
+})
+
 CLASSIFICATIONS: tuple[str, ...] = (
     "Top Secret", "Strictly Secret", "Strictly Confidential", "Secret", "Confidential",
     "Restricted", "Eyes Only", "For Official Use Only", "Special Importance",

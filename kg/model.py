@@ -95,7 +95,10 @@ class NameRef:
 class TitleParse:
     """What the title grammar reads from a title."""
 
-    doc_type: str | None = None
+    doc_type: str | None = None  # the type phrase as written: "Ciphered Telegrams"
+    type_head: str | None = None  # its head, singular: "Telegram"
+    type_known: bool = True  # the head is in the lexicon's list (else a new concept)
+    type_qualifiers: list[str] = field(default_factory=list)  # "draft", "excerpt", "copy"
     number: str | None = None
     classification: str | None = None
     authors: list[NameRef] = field(default_factory=list)

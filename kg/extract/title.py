@@ -48,6 +48,7 @@ from kg.lexicon import (
     ORG_WORDS,
     PLACE_WORDS,
     RANKS,
+    STATE_QUALIFIERS,
     ROLE_HEADS,
     ROLE_PREFIXES,
     TYPE_MODIFIERS,
@@ -173,6 +174,9 @@ def parse_title(title: str) -> TitleParse:
     if not title or not title.strip():
         return result
     masked = _mask(title)
+    if _EXCERPT_LEAD.match(masked) or re.search(r"[(\[]\s*(?:excerpts?|fragments?|extracts?)\s*[)\]]",
+                                               title, re.I):
+        result.type_qualifiers.append("excerpt")
     body_start = 0
     owner: NameRef | None = None
     journal = _JOURNAL.match(masked)
@@ -898,7 +902,30 @@ def _ref(title: str, start: int, end: int) -> NameRef:
                    end=max(start, 0) + len(written))
 
 
+_DOC_TYPE_OF = {t.lower(): t for t in DOC_TYPES}
+
+
+def type_head(written: str) -> tuple[str, bool, list[str]]:
+    """The head of a type phrase (singular, capitalised as in the lexicon), whether the
+    lexicon knows it, and its state qualifiers: "Draft Letters" -> ("Letter", True, ["draft"])."""
+    words = written.split()
+    qualifiers = [w.lower() for w in words if w.lower() in STATE_QUALIFIERS]
+    lower = written.lower()
+    for head in sorted(_DOC_TYPE_OF, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(head)}(?:s|es)?$", lower):
+            return _DOC_TYPE_OF[head], True, qualifiers
+    last = words[-1].lower() if words else ""
+    if last in TYPE_PLURALS:
+        return TYPE_PLURALS[last], True, qualifiers
+    singular = re.sub(r"(?<=[^s])s$", "", words[-1]) if words else written
+    return singular[:1].upper() + singular[1:], False, qualifiers
+
+
 def _finish(result: TitleParse, owner: NameRef | None) -> None:
+    if result.doc_type:
+        head, known, qualifiers = type_head(result.doc_type)
+        result.type_head, result.type_known = head, known
+        result.type_qualifiers = list(dict.fromkeys(result.type_qualifiers + qualifiers))
     if owner is not None:
         if not any(a.name == owner.name for a in result.authors):
             result.authors.insert(0, owner)

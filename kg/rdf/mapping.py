@@ -161,9 +161,7 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
     _date(entry, doc, add, iris)
     t = entry.title
     if t.doc_type:
-        add(doc, KG.documentType, iris.doc_type(t.doc_type))
-        add(iris.doc_type(t.doc_type), RDF.type, KG.DocumentType)
-        add(iris.doc_type(t.doc_type), SKOS.prefLabel, lit(t.doc_type, language="en"))
+        _document_type(t, doc, add, iris)
     if t.number:
         add(doc, KG.documentNumber, lit(t.number))
     if t.classification:
@@ -315,6 +313,29 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
     out.quads = _dedupe(out.quads)
     out.curated_quads = _dedupe(out.curated_quads)
     return out
+
+
+def _document_type(t, doc: ox.NamedNode, add, iris: Iris) -> None:
+    """The type as written is a concept under its head ("Ciphered Telegram" under
+    "Telegram"), both in the scheme of document types; a head the lexicon does not list is a
+    new concept, noted as such; state qualifiers ("draft", "excerpt") qualify the document."""
+    written = iris.doc_type(t.doc_type)
+    add(doc, KG.documentType, written)
+    concepts = [(written, t.doc_type)]
+    head_label = t.type_head or t.doc_type
+    head = iris.doc_type(head_label)
+    if head != written:
+        add(written, SKOS.broader, head)
+        concepts.append((head, head_label))
+    for node, label in concepts:
+        add(node, RDF.type, KG.DocumentType)
+        add(node, SKOS.prefLabel, lit(label, language="en"))
+        add(node, SKOS.inScheme, KG.DocumentTypes)
+    if not t.type_known:
+        add(head, SKOS.editorialNote, lit("A type head found in titles that the lexicon does "
+                                          "not list yet.", language="en"))
+    for qualifier in t.type_qualifiers:
+        add(doc, KG.typeQualifier, lit(qualifier))
 
 
 def _dedupe(quads: list[ox.Quad]) -> list[ox.Quad]:

@@ -61,6 +61,9 @@ EVENT_OF_TYPE: dict[str, str] = {
     "treaty": "signing", "exchange": "signing", "decision": "decision",
     "resolution": "decision", "directive": "decision", "decree": "decision", "order": "decision",
 }
+# Spoken genres: "to" names the audience, not a recipient.
+SPOKEN_TYPES: frozenset[str] = frozenset({"speech", "address", "lecture", "toast", "remarks",
+                                          "speeches", "addresses", "lectures", "toasts"})
 # Words that qualify a whole document rather than its type: an excerpt of a report is a report.
 EXCERPT_WORDS: tuple[str, ...] = ("excerpts", "excerpt", "extracts", "extract", "fragments",
                                   "fragment", "selections", "copy", "translation")

@@ -128,6 +128,32 @@ def test_seed_scores_meet_the_issue_thresholds(seed_pages, tmp_path):
     assert metrics["entries.duplicates"] == 0 and metrics["entries.spurious"] == 0
 
 
+DEV_SET = SHARED / "gold" / "titles.dev.jsonl"
+# Issue 12's targets on the titles development set (real titles of every decade and shape).
+DEV_THRESHOLDS = ["entries.recall=1.0", "date.accuracy=1.0", "doc_type.accuracy=0.95",
+                  "authors.f1=0.95", "recipients.f1=0.95", "persons.f1=0.95",
+                  "persons_linked.precision=0.99"]
+
+
+@pytest.mark.skipif(not (SCORER.exists() and DEV_SET.exists()),
+                    reason="shared titles development set not available")
+def test_titles_dev_set_meets_the_targets(tmp_path):
+    page = tmp_path / "titles.txt"
+    listing = subprocess.run([sys.executable, str(SHARED / "tools" / "titles_to_listing.py"),
+                              str(DEV_SET)], capture_output=True, check=True)
+    page.write_bytes(listing.stdout)
+    out = run_kg("extract", str(page), "--format", "jsonl")
+    assert out.returncode == 0, out.stderr.decode()
+    pred = tmp_path / "pred.jsonl"
+    pred.write_bytes(out.stdout)
+    score = subprocess.run(
+        [sys.executable, str(SCORER), "--gold", str(DEV_SET),
+         "--aliases", str(SHARED / "gold" / "titles.aliases.tsv"), "--pred", str(pred),
+         "--json", *[a for t in DEV_THRESHOLDS for a in ("--min", t)]],
+        capture_output=True, text=True)
+    assert score.returncode == 0, score.stdout
+
+
 def test_fixture_pages_extract_cleanly():
     out = run_kg("extract", str(FIXTURES / "listings" / "bulleted.txt"), cwd=ROOT)
     assert out.returncode == 0

@@ -72,6 +72,84 @@ def test_title_grammar(title, doc_type, number, classification, authors, recipie
     assert names(t.participants) == participants
 
 
+# Classes of title, each with made-up names so that no case is a catalogue entry:
+# (title, type, type head, authors, recipients, intermediaries, participants)
+SHAPES = [
+    # a diary or journal whose owner carries a post, with a date after "for"
+    ("Journal of Soviet Ambassador in Laos P. I. Orlov for 3 May 1962", "Journal", "Journal",
+     ["Soviet Ambassador in Laos P. I. Orlov"], [], [], []),
+    ("From the Diary of K. L. Petrov, Record of a Conversation with Lao Minister Souvanna",
+     "Diary", "Diary", ["K. L. Petrov"], [], [], ["K. L. Petrov", "Lao Minister Souvanna"]),
+    # an author, person or body, before a quoted subtitle
+    ("Ivanenko, 'On the Situation in the Northern Provinces'", None, None, ["Ivanenko"], [], [],
+     []),
+    ("Bulgarian Politburo Resolution on Trade with Ghana", "Resolution", "Resolution",
+     ["Bulgarian Politburo"], [], [], []),
+    # speeches: the speaker, not the audience
+    ("Speech Given by Comrade Pham Van Dong to the Cadres of the Army", "Speech", "Speech",
+     ["Pham Van Dong"], [], [], []),
+    # honorifics, ranks and initials: never a one-letter person
+    ("Letter from General-Major A. B. Sidorov to Cdes. Malenkov, Bulganin, and Kaganovich",
+     "Letter", "Letter", ["A. B. Sidorov"], ["Malenkov", "Bulganin", "Kaganovich"], [], []),
+    ("Letter, P. Ivanov to Cdes. Aliyev, Gasanov, T., and Mamedov", "Letter", "Letter",
+     ["P. Ivanov"], ["Aliyev", "T. Gasanov", "Mamedov"], [], []),
+    # "and Others" gives nobody called Others
+    ("Letter from Oleg Popov and Others to the Writers' Union", "Letter", "Letter",
+     ["Oleg Popov"], ["the Writers' Union"], [], []),
+    # an embassy, its city after a comma, its writer in brackets
+    ("Cable from Bulgarian Embassy, Hanoi (Dimitrov), 4 May 1966", "Cable", "Cable",
+     ["Bulgarian Embassy in Hanoi", "Dimitrov"], [], [], []),
+    # an addressed "for", a forwarding "through"
+    ("Memorandum for Secretary Rusk through Walt Rostow from Robert Komer", "Memorandum",
+     "Memorandum", ["Robert Komer"], ["Secretary Rusk"], ["Walt Rostow"], []),
+    # sessions and meetings of a body: no author, no recipient
+    ("Minutes of the Session of the Hungarian Politburo on Agriculture", "Minutes", "Minutes",
+     [], [], [], []),
+    # records of talks, the names in the possessive
+    ("Record of Chairman Liu Shaoqi's Second Conversation with President Sukarno",
+     "Record", "Record", [], [], [], ["Chairman Liu Shaoqi", "President Sukarno"]),
+    # plural and unknown heads
+    ("Telegrams from Kosygin to Brezhnev", "Telegrams", "Telegram", ["Kosygin"], ["Brezhnev"],
+     [], []),
+    ("Radiogram from Havana to Prague", "Radiogram", "Radiogram", ["Havana"], ["Prague"], [],
+     []),
+    ("Spravka from the KGB to the CPSU CC", "Spravka", "Spravka", ["the KGB"],
+     ["the CPSU CC"], [], []),
+    # words of a quoted subtitle are no recipients
+    ("Cable from Chen Yi to Zhou Enlai, 'Report to the Premier on the Visit to Ghana'", "Cable",
+     "Cable", ["Chen Yi"], ["Zhou Enlai"], [], []),
+    # a purpose after "for", a subject after "on", a note after a comma
+    ("Agreement for Cooperation between Polish and Cuban Ministries", "Agreement", "Agreement",
+     [], [], [], []),
+    ("Letter from Novotny to Ulbricht, Marked 'Personal'", "Letter", "Letter", ["Novotny"],
+     ["Ulbricht"], [], []),
+]
+
+
+@pytest.mark.parametrize(
+    "title, doc_type, head, authors, recipients, via, participants", SHAPES)
+def test_title_shapes(title, doc_type, head, authors, recipients, via, participants):
+    t = parse_title(title)
+    assert t.doc_type == doc_type
+    assert t.type_head == head
+    assert names(t.authors) == authors
+    assert names(t.recipients) == recipients
+    assert names(t.intermediaries) == via
+    assert names(t.participants) == participants
+
+
+@pytest.mark.parametrize("title, qualifiers, known", [
+    ("Draft Letter from Mao Zedong to Kim Il Sung", ["draft"], True),
+    ("Excerpts from the Diary of A. Petrov", ["excerpt"], True),
+    ("Report on the Harvest (excerpt)", ["excerpt"], True),
+    ("Spravka from the KGB to the CPSU CC", [], False),
+])
+def test_type_qualifiers_qualify_the_type(title, qualifiers, known):
+    t = parse_title(title)
+    assert t.type_qualifiers == qualifiers
+    assert t.type_known is known
+
+
 @pytest.mark.parametrize("title, written, name, pseudonym", [
     ("Ciphered Telegram No. 3231, Filippov [Stalin] to Soviet Ambassador Roshchin",
      "Filippov [Stalin]", "Stalin", "Filippov"),

@@ -71,9 +71,20 @@ def authority_patterns(resolver: Resolver) -> list[dict]:
     return patterns
 
 
-@Language.factory("kg_entity_repair", default_config={"data_dir": str(DATA_DIR)})
-def make_entity_repair(nlp: Language, name: str, data_dir: str) -> EntityRepair:
-    return EntityRepair(nlp, resolver=resolver_for(data_dir))
+@spacy.registry.misc("kg.authority_resolver.v1")
+def authority_resolver(data_dir: str) -> Resolver:
+    """The resolver over the authority files in `data_dir` (loaded once per folder)."""
+    return resolver_for(str(data_dir))
+
+
+def _resolver_config(data_dir: str | Path = DATA_DIR) -> dict:
+    return {"@misc": "kg.authority_resolver.v1", "data_dir": str(data_dir)}
+
+
+@Language.factory("kg_entity_repair", default_config={"resolver": _resolver_config()},
+                  requires=["doc.ents"], assigns=["doc.ents", "doc.spans"])
+def make_entity_repair(nlp: Language, name: str, resolver: Resolver) -> EntityRepair:
+    return EntityRepair(nlp, resolver=resolver)
 
 
 class EntityRepair:
@@ -96,7 +107,7 @@ class EntityRepair:
         for _, start, end in self.matcher(doc):
             span = Span(doc, start, end, label="PERSON")
             if not any(e.start < end and start < e.end and e.label_ == "PERSON" and
-                       e.ent_id_ for e in ents):
+                       (e.ent_id_ or (e.start <= start and end <= e.end)) for e in ents):
                 ents = [e for e in ents if not (e.start < end and start < e.end)] + [span]
         places = [e for e in doc.ents if e.label_ in ("GPE", "LOC")]
         doc.ents = filter_spans(ents)
@@ -214,9 +225,10 @@ _GROUP_OR_EVENT = re.compile(r"^(?:" + "|".join(GROUP_WORDS) + r"|Visit|Visits|Q
 _GROUP_HEAD = re.compile(r"^(?:the\s+)?(?:All|Various|Several|Some|Certain)\b")
 
 
-@Language.factory("kg_implied_places", default_config={"data_dir": str(DATA_DIR)})
-def make_implied_places(nlp: Language, name: str, data_dir: str) -> ImpliedPlaces:
-    return ImpliedPlaces(resolver=resolver_for(data_dir))
+@Language.factory("kg_implied_places", default_config={"resolver": _resolver_config()},
+                  requires=["doc.ents"], assigns=["doc.spans"])
+def make_implied_places(nlp: Language, name: str, resolver: Resolver) -> ImpliedPlaces:
+    return ImpliedPlaces(resolver=resolver)
 
 
 class ImpliedPlaces:
@@ -246,9 +258,10 @@ class ImpliedPlaces:
         return doc
 
 
-@Language.factory("kg_roles", default_config={"data_dir": str(DATA_DIR)})
-def make_roles(nlp: Language, name: str, data_dir: str) -> RoleFinder:
-    return RoleFinder(resolver=resolver_for(data_dir))
+@Language.factory("kg_roles", default_config={"resolver": _resolver_config()},
+                  requires=["doc.ents"], assigns=["doc.spans", "span._.kg_role"])
+def make_roles(nlp: Language, name: str, resolver: Resolver) -> RoleFinder:
+    return RoleFinder(resolver=resolver)
 
 
 _CLAUSE_END = re.compile(r"[,;:.()]")
@@ -309,10 +322,15 @@ def build_nlp(model: str | None = None, data_dir: Path | None = None) -> tuple[L
     )
     with nlp.select_pipes(enable=[]):
         ruler.add_patterns(authority_patterns(resolver_for(data)))
-    nlp.add_pipe("kg_entity_repair", config={"data_dir": data})
-    nlp.add_pipe("kg_implied_places", config={"data_dir": data})
-    nlp.add_pipe("kg_roles", config={"data_dir": data})
+    add_components(nlp, data)
     return nlp, model_name
+
+
+def add_components(nlp: Language, data_dir: str | Path = DATA_DIR) -> Language:
+    """Our three components, in order, on any pipeline (a trained one or `spacy.blank`)."""
+    for name in ("kg_entity_repair", "kg_implied_places", "kg_roles"):
+        nlp.add_pipe(name, config={"resolver": _resolver_config(data_dir)})
+    return nlp
 
 
 def _load_model(model: str | None) -> tuple[Language, str]:

@@ -48,9 +48,10 @@ from kg.lexicon import (
     ORG_WORDS,
     PLACE_WORDS,
     RANKS,
-    STATE_QUALIFIERS,
     ROLE_HEADS,
     ROLE_PREFIXES,
+    SPOKEN_TYPES,
+    STATE_QUALIFIERS,
     TYPE_MODIFIERS,
     TYPE_PLURALS,
     words_pattern,
@@ -91,6 +92,8 @@ _OWN_DIARY = re.compile(
 _UNKNOWN_TYPE = re.compile(
     r"^(?P<head>[A-Z][a-z]{3,}(?:gram|graph|port|gramme|ment|tion|ance|ence|ary|ory|ogue|ique|"
     r"sal|ings|ines|als|ums|ats|cast|note|brief))(?=\s+(?:from|No\.?|Nr\.?|Number|by)\s)")
+# "Spravka from the KGB to the CPSU CC": a word that opens "from X to Y" is the type
+_UNKNOWN_HEAD_FROM_TO = re.compile(r"^(?P<head>[A-Z][a-z]{3,})(?=\s+from\s+[^,]+?\s+to\s)")
 _NUMBER = re.compile(
     r"\b(?:No\.?|Nr\.?|Number|#)\s*(?P<num>[\w/\-.]*\d[\w/\-]*)", re.I)
 _CODE_NUMBER = re.compile(r"^\s*(?P<num>(?:[A-Z]{1,4}[\s-]?)?\d[\w/\-.]*|[A-Z]{1,4}-\d[\w/\-]*)"
@@ -246,7 +249,8 @@ def parse_title(title: str) -> TitleParse:
     elif is_conversation or _is_record_of_gathering(kind, rest):
         _parse_conversation(title, rest, rest_start, result)
     else:
-        _parse_correspondence(title, rest, rest_start, result, right_after_type=True)
+        _parse_correspondence(title, rest, rest_start, result, right_after_type=True,
+                              audience=head in SPOKEN_TYPES)
     if not result.authors:
         _prefix_authors(title, prefix, prefix_start, result)
     else:
@@ -270,14 +274,15 @@ def _mask(title: str) -> str:
     """The title with quoted subtitles, editorial notes and acronym glosses blanked out."""
     out = _QUOTE.sub(lambda m: _MASK * len(m.group(0)), title)
     out = _OPEN_QUOTE.sub(lambda m: _MASK * len(m.group(0)), out)
-    out = _NOTE.sub(lambda m: _MASK * len(m.group(0)), out)
-    out = _ACRONYM_GLOSS.sub(lambda m: " " + _MASK * (len(m.group(0)) - 1), out)
+    # notes and glosses are blanked with spaces: unlike a subtitle they end no list
+    out = _NOTE.sub(lambda m: " " * len(m.group(0)), out)
+    out = _ACRONYM_GLOSS.sub(lambda m: " " * len(m.group(0)), out)
     return out
 
 
 def _mask_notes(text: str) -> str:
-    out = _NOTE.sub(lambda m: _MASK * len(m.group(0)), text)
-    return _ACRONYM_GLOSS.sub(lambda m: " " + _MASK * (len(m.group(0)) - 1), out)
+    out = _NOTE.sub(lambda m: " " * len(m.group(0)), text)
+    return _ACRONYM_GLOSS.sub(lambda m: " " * len(m.group(0)), out)
 
 
 def _canon_class(text: str) -> str:
@@ -316,7 +321,7 @@ def _find_type(masked: str) -> tuple[int, int, str, bool] | None:
             text = f"{text} of Conversation"
             end += conv.end()
         return m.start(), end, _tidy_type(text), conversation
-    unknown = _UNKNOWN_TYPE.match(masked.lstrip())
+    unknown = _UNKNOWN_TYPE.match(masked.lstrip()) or _UNKNOWN_HEAD_FROM_TO.match(masked.lstrip())
     if unknown:
         offset = len(masked) - len(masked.lstrip())
         return offset, offset + unknown.end(), unknown.group("head"), False
@@ -517,8 +522,9 @@ def _parse_untyped(title: str, masked: str, result: TitleParse) -> None:
 
 
 def _parse_correspondence(title: str, rest: str, offset: int, result: TitleParse,
-                          right_after_type: bool) -> None:
-    """Authors, recipients and intermediaries from the words after the type."""
+                          right_after_type: bool, audience: bool = False) -> None:
+    """Authors, recipients and intermediaries from the words after the type; for a speech
+    (`audience`) "to" names its hearers, who are no recipients."""
     embedded = _EMBEDDED.search(rest)
     inner: TitleParse | None = None
     if embedded:
@@ -587,6 +593,8 @@ def _parse_correspondence(title: str, rest: str, offset: int, result: TitleParse
             if _GATHERING.match(seg.strip()) or _POSSESSIVE_EVENT.match(seg.strip()):
                 continue
             _parse_list(title, seg, seg_offset, result.authors)
+        elif word == "to" and audience:
+            continue  # "Speech Given by X to the Cadres of the Army": the audience
         elif word == "to":
             target = result.recipients
             for_ = re.search(r",\s*for\s+", seg)
@@ -635,6 +643,9 @@ def _cut_topic(text: str) -> str:
         # "Report, 'My Observations ...', Zhou Enlai to Mao Zedong": the subtitle comes first
         text = " " * lead + text[lead:]
     m = _TOPIC.search(text)
+    if m and not text[:m.start()].strip(" ,:;") and m.group(0).strip().lower().startswith("of"):
+        # "of Chairman Liu's Conversation with ...": the meeting itself, nothing to cut from
+        m = _TOPIC.search(text, m.end())
     cut = m.start() if m else len(text)
     q = text.find(_MASK)
     if 0 <= q < cut:
@@ -675,6 +686,18 @@ def _items(title: str, phrase: str, offset: int) -> list[NameRef]:
     pending_post: str | None = None
     for text, start in pieces:
         kind = _piece_kind(text)
+        if refs and previous_kind == "name" and re.fullmatch(_ADJECTIVE, refs[-1].name) and \
+                len(text.split()) >= 2 and re.match(
+                    r"\s+and\s+$", phrase[refs[-1].end - offset:start - offset] or ""):
+            # "Polish and Cuban Ministries": the adjective shares the noun after "and"
+            last = refs.pop()
+            merged = f"{last.name} and {text}"
+            if _piece_kind(merged) == "skip":
+                previous_kind = "skip"
+                continue
+            refs.append(NameRef(written=title[last.start:start + len(text)], name=merged,
+                                start=last.start, end=start + len(text)))
+            continue
         if kind == "role":
             post = re.sub(r"^(?:the|an?)\s+", "", text, flags=re.I)
             if refs and previous_kind == "name" and refs[-1].post is None and \
@@ -745,6 +768,9 @@ def _drop_whereabouts(text: str) -> str:
     return text[:m.start()]
 
 
+_ADJECTIVE = r"[A-Z][a-z]+(?:ish|an|ese|ian|ic|i)"
+
+
 def _continues_body(left: str, right: str) -> bool:
     """Whether "and RIGHT" completes the complement of a body's name on the left."""
     words = re.sub(r"\([^)]*\)", "", right).split()
@@ -769,7 +795,7 @@ def _protect_brackets(phrase: str) -> str:
                   text)
 
 
-_GROUP_HEAD = re.compile(r"^(?:[A-Z][\w'’-]*\s+){0,3}?(?:" + words_pattern(GROUP_WORDS)
+_GROUP_HEAD = re.compile(r"^(?:(?:[A-Z][\w'’-]*|and)\s+){0,4}?(?:" + words_pattern(GROUP_WORDS)
                          + r")\b(?!\s+(?:of\s+Staff))")
 
 

@@ -1,0 +1,133 @@
+"""The spaCy components on `spacy.blank("en")`: no trained model, a small authority written
+here, entities set by hand where the statistical model would have set them."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.tokens import Span
+
+from kg.extract.nlp import add_components, authority_patterns, resolver_for
+
+PEOPLE = (
+    "id\tname\twikidata\twikidata_source\tvariants\tpseudonyms\tnative_names\tborn\tdied\t"
+    "nationality\tposts\tnote\n"
+    "iosif-stalin\tIosif Stalin\t\t\tI. V. Stalin\tFilippov\t\t1878\t1953\tussr\t\t\n"
+    "nikolai-roshchin\tNikolai Roshchin\t\t\tN. V. Roshchin\t\t\t1901\t1960\tussr\t\t\n"
+)
+PLACES = (
+    "id\tname\ttype\twikidata\twikidata_source\tvariants\tnative_names\tdemonyms\tlat\tlon\t"
+    "within\tnote\n"
+    "ussr\tSoviet Union\tcountry\t\t\tUSSR\t\tSoviet\t\t\t\t\n"
+    "china\tChina\tcountry\t\t\tPRC\t\tChinese\t\t\t\t\n"
+    "azerbaijan\tAzerbaijan\tcountry\t\t\t\t\tAzerbaijani\t\t\t\t\n"
+    "beijing\tBeijing\tcity\t\t\tPeking\t\t\t\t\tchina\t\n"
+)
+ORGS = "id\tname\ttype\twikidata\twikidata_source\tvariants\tnative_names\tparent\tcountry\tnote\n"
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("authority")
+    (d / "people.tsv").write_text(PEOPLE, encoding="utf-8")
+    (d / "places.tsv").write_text(PLACES, encoding="utf-8")
+    (d / "organizations.tsv").write_text(ORGS, encoding="utf-8")
+    return d
+
+
+@pytest.fixture(scope="module")
+def nlp(data_dir):
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", config={"validate": False, "overwrite_ents": True})
+    ruler.add_patterns(authority_patterns(resolver_for(str(data_dir))))
+    return add_components(nlp, data_dir)
+
+
+def with_ents(nlp, text, spans):
+    """A doc as the statistical model would leave it: `spans` are (words, label)."""
+    doc = nlp.make_doc(text)
+    ents = []
+    for words, label in spans:
+        start = text.index(words)
+        ents.append(doc.char_span(start, start + len(words), label=label))
+    doc.ents = ents
+    return doc
+
+
+def test_components_declare_what_they_assign(nlp):
+    summary = nlp.analyze_pipes(pretty=False)["summary"]
+    assert summary["kg_entity_repair"]["assigns"] == ["doc.ents", "doc.spans"]
+    assert summary["kg_roles"]["requires"] == ["doc.ents"]
+    assert "span._.kg_role" in summary["kg_roles"]["assigns"]
+
+
+def test_authority_ruler_finds_names_and_pseudonyms(nlp):
+    doc = nlp("Ciphered telegram, Filippov to Roshchin in Peking")
+    found = {(e.text, e.label_, e.ent_id_) for e in doc.ents}
+    assert ("Filippov", "PERSON", "iosif-stalin") in found
+    assert ("Roshchin", "PERSON", "nikolai-roshchin") in found
+    assert ("Peking", "GPE", "beijing") in found
+
+
+@pytest.mark.parametrize("text, model_span, expected", [
+    # an event or delegation before a body, a place after it
+    ("Conversations between Delegations of the Workers Party in Beijing",
+     "Delegations of the Workers Party in Beijing", "Workers Party"),
+    ("Stenographic record of the Meeting of the Consultative Committee",
+     "Meeting of the Consultative Committee", "Consultative Committee"),
+    # a group of bodies, or an event, is no body
+    ("Relations with Some Fraternal Countries", "Some Fraternal Countries", None),
+    ("on the Romanian Government Delegation Visit", "Romanian Government Delegation Visit", None),
+])
+def test_repair_trims_bodies(nlp, text, model_span, expected):
+    doc = nlp.get_pipe("kg_entity_repair")(with_ents(nlp, text, [(model_span, "ORG")]))
+    orgs = [e.text for e in doc.ents if e.label_ == "ORG"]
+    assert orgs == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize("text, model_spans, expected", [
+    ("KGB Information on Kim Philbey Visit to Sofia", [("Kim Philbey Visit", "PERSON")],
+     ["Kim Philbey"]),
+    ("Radio Report on the Strikes in Plzen", [("Strikes", "PERSON")], []),
+    # one name the model cut in two
+    ("Minutes of Conversation with Leonid I. Brezhnev", [("Leonid I.", "PERSON"),
+                                                         ("Brezhnev", "PERSON")],
+     ["Leonid I. Brezhnev"]),
+])
+def test_repair_mends_people(nlp, text, model_spans, expected):
+    doc = nlp.get_pipe("kg_entity_repair")(with_ents(nlp, text, model_spans))
+    assert [e.text for e in doc.ents if e.label_ == "PERSON"] == expected
+
+
+def test_a_place_folded_into_a_body_stays_a_place(nlp):
+    text = "Letter to the CC of the CP of Azerbaijan"
+    doc = with_ents(nlp, text, [("CC of the CP", "ORG"), ("Azerbaijan", "GPE")])
+    doc = nlp.get_pipe("kg_entity_repair")(doc)
+    assert [e.text for e in doc.ents] == ["CC of the CP of Azerbaijan"]
+    assert [s.text for s in doc.spans["kg_places_in_bodies"]] == ["Azerbaijan"]
+
+
+def test_implied_places_are_kept_apart(nlp):
+    doc = nlp("Soviet planes over Chinese territory")
+    implied = {(s.text, s.kb_id_) for s in doc.spans["kg_implied_places"]}
+    assert implied == {("Soviet", "ussr"), ("Chinese", "china")}
+    assert not [e for e in doc.ents if e.label_ == "GPE"]
+
+
+@pytest.mark.parametrize("text, role, person", [
+    ("Soviet Ambassador to China Roshchin met the Premier.", "Soviet Ambassador to China",
+     "Roshchin"),
+    ("Roshchin, Soviet Ambassador to China, replied.", "Soviet Ambassador to China", "Roshchin"),
+])
+def test_roles_next_to_people(nlp, text, role, person):
+    doc = nlp(text)
+    roles = [(s._.kg_role[0], text[s._.kg_role[1]:s._.kg_role[2]]) for s in doc.spans["kg_roles"]]
+    assert (role, person) in roles
+
+
+def test_components_are_registered_with_a_versioned_resolver(data_dir):
+    nlp = spacy.blank("en")
+    pipe = nlp.add_pipe("kg_roles", config={"resolver": {"@misc": "kg.authority_resolver.v1",
+                                                         "data_dir": str(data_dir)}})
+    assert pipe.resolver.authority.get("nikolai-roshchin") is not None
+    assert isinstance(Span(nlp.make_doc("x"), 0, 1)._.kg_role, type(None))

@@ -21,6 +21,7 @@ two-word name and 100 against an alias equal to it.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,14 @@ FUNCTION_WEIGHT = 0.25
 FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "von", "van"})
 
 FormKind = Literal["name", "alias", "pseudonym"]
+
+
+_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+
+
+def person_tokens(text: str) -> tuple[str, ...]:
+    """A person's name as tokens; a hyphenated given name is one name ("Kai-shek", "En-lai")."""
+    return tuple(fold(_HYPHEN.sub("", text)).split())
 
 
 def fold(text: str) -> str:
@@ -56,23 +65,31 @@ class NameForm:
     surname: int | None = None  # index into tokens; None for places and organisations
 
 
-def name_form(text: str, kind: FormKind, *, person: bool, family_name_first: bool = False
-              ) -> NameForm | None:
+def name_forms(text: str, kind: FormKind, *, person: bool, family_name_first: bool = False
+               ) -> list[NameForm]:
     """The tokens of a name and where its surname is: before a comma ("Stalin, Joseph"),
-    first in family-name-first traditions ("Mao Zedong"), otherwise last."""
-    tokens = tuple(fold(text).split())
-    if not tokens:
-        return None
-    surname = None
-    if person:
+    first in family-name-first traditions ("Mao Zedong"), otherwise last. A person's
+    hyphenated name gives two forms, joined ("Mao Tse-tung": mao tsetung) and split (mao tse
+    tung), as romanisations write it both ways."""
+    if not person:
+        tokens = tuple(fold(text).split())
+        return [NameForm(tokens, kind)] if tokens else []
+    forms = []
+    for tokenise in (person_tokens, lambda t: tuple(fold(t).split())):
+        tokens = tokenise(text)
+        if not tokens:
+            continue
         before_comma = text.split(",", 1)[0] if "," in text else None
-        if before_comma is not None and fold(before_comma):
-            surname = len(fold(before_comma).split()) - 1
+        if before_comma is not None and tokenise(before_comma):
+            surname = len(tokenise(before_comma)) - 1
         elif family_name_first:
             surname = 0
         else:
             surname = len(tokens) - 1
-    return NameForm(tokens, kind, surname)
+        form = NameForm(tokens, kind, surname)
+        if form not in forms:
+            forms.append(form)
+    return forms
 
 
 @dataclass(frozen=True)
@@ -162,9 +179,13 @@ def best_evidence(query: str, forms: Iterable[NameForm]) -> NameEvidence | None:
     tokens = tuple(fold(query).split())
     if not tokens:
         return None
+    # People's names are also compared with the query's hyphens joined, as their forms are.
+    joined = person_tokens(query)
     best: NameEvidence | None = None
     for form in forms:
-        evidence = compare(tokens, form)
-        if best is None or evidence.score > best.score + 1e-9:
-            best = evidence
+        versions = (tokens, joined) if form.surname is not None and joined else (tokens,)
+        for version in versions:
+            evidence = compare(version, form)
+            if best is None or evidence.score > best.score + 1e-9:
+                best = evidence
     return best

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kg.serve import extend as ext
-from kg.serve.name_match import NameEvidence, NameForm, best_evidence, fold, name_form
+from kg.serve.name_match import NameEvidence, NameForm, best_evidence, fold, name_forms
 
 __all__ = [
     "PROPERTIES",
@@ -234,9 +234,8 @@ def _forms(entity: IndexedEntity) -> tuple[NameForm, ...]:
     forms = []
     for text, kind in ([(entity.name, "name")] + [(a, "alias") for a in entity.alt_names]
                        + [(p, "pseudonym") for p in entity.pseudonyms]):
-        form = name_form(text, kind, person=person, family_name_first=entity.family_name_first)
-        if form is not None:
-            forms.append(form)
+        forms += name_forms(text, kind, person=person,
+                            family_name_first=entity.family_name_first)
     return tuple(forms)
 
 

@@ -21,6 +21,7 @@ from reconcile_schemas import SKIP_REASON, SPECS, unwrap_jsonp, validate
 
 from kg.api import KnowledgeGraph
 from kg.rdf.namespace import PREFIXES
+from kg.resolve.authority import load_authority
 from kg.serve.app import make_server
 from kg.store import open_reader
 
@@ -146,7 +147,7 @@ def test_add_columns_from_reconciled_values(served) -> None:
     url, store = served
     ids = [f"{url}person/{key}" for key in CLEAR_WINNERS.values()]
     props = [{"id": "wikidata", "name": "Wikidata id"}, {"id": "born", "name": "birth year"},
-             {"id": "documents", "name": "number of documents"}]
+             {"id": "documents", "name": "number of documents"}, {"id": "posts", "name": "posts"}]
     query = {"ids": ids, "properties": props}
     validate(query, "data-extension-query.json")
     status, ctype, body = _post(url + "reconcile", {"extend": json.dumps(query)})
@@ -163,6 +164,16 @@ def test_add_columns_from_reconciled_values(served) -> None:
         docs = _select(store, f"SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE {{ ?d a kg:Document ; "
                               f"?p <{iri}> }}")
         assert row["documents"] == [{"int": int(docs[0]["n"])}]
+        # posts: the authority entry's, with their years, and those the documents attest
+        entry = load_authority().get(iri.rsplit("/", 1)[-1])
+        posts = [v["str"] for v in row["posts"]]
+        for post in entry.posts:
+            assert any(p.startswith(post.label) and (not post.start or str(post.start) in p)
+                       for p in posts), (post, posts)
+        attested = _select(store, f"SELECT DISTINCT ?l WHERE {{ ?r a kg:Role ; kg:holder <{iri}> ;"
+                                  f" rdfs:label ?l }}")
+        for role in attested:
+            assert any(p.startswith(role["l"]) for p in posts), (role, posts)
     status, _, body = _get(url + "reconcile/propose_properties",
                            {"type": "Person", "callback": CALLBACK})
     proposal = unwrap_jsonp(body.decode(), CALLBACK)

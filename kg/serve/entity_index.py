@@ -36,6 +36,13 @@ WHERE {
   OPTIONAL { ?d kg:latestDate ?to }
 } GROUP BY ?e"""
 
+# Posts the documents attest (kg:Role), with the span of the attesting documents' dates.
+_ATTESTED_ROLES = """SELECT ?holder ?label (MIN(?from) AS ?first) (MAX(?to) AS ?last) WHERE {
+  ?r a kg:Role ; kg:holder ?holder ; rdfs:label ?label ; kg:attestedBy ?d .
+  OPTIONAL { ?d kg:earliestDate ?from }
+  OPTIONAL { ?d kg:latestDate ?to }
+} GROUP BY ?holder ?label ORDER BY ?holder ?label"""
+
 
 def build_index(snap: Snapshot) -> EntityIndex:
     values: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
@@ -48,6 +55,9 @@ def build_index(snap: Snapshot) -> EntityIndex:
             if q.object not in bucket:
                 bucket.append(q.object)
     spans = {r["e"].value: r for r in snap.select(_DOCUMENT_SPAN)}
+    roles: dict[str, list[dict]] = defaultdict(list)
+    for r in snap.select(_ATTESTED_ROLES):
+        roles[r["holder"].value].append(r)
     authority = load_authority()
     entities = []
     for kind, cls in _KINDS:
@@ -60,7 +70,7 @@ def build_index(snap: Snapshot) -> EntityIndex:
             v = values.get(iri, {})
             keys = _texts(v, KG.authorityId)
             entry = authority.get(keys[0]) if keys else None
-            entities.append(_entity(snap, iri, kind, v, entry, spans.get(iri)))
+            entities.append(_entity(snap, iri, kind, v, entry, spans.get(iri), roles.get(iri, [])))
     return EntityIndex(entities)
 
 
@@ -73,7 +83,8 @@ def _refs(v: dict[str, list], predicate: ox.NamedNode) -> list[str]:
 
 
 def _entity(snap: Snapshot, iri: str, kind: str, v: dict[str, list],
-            entry: AuthorityEntry | None, span: dict | None) -> IndexedEntity:
+            entry: AuthorityEntry | None, span: dict | None, roles: list[dict]
+            ) -> IndexedEntity:
     name = snap.label(iri)
     pseudonyms = [n for n in _texts(v, KG.pseudonym) if n != name]
     alts = [n for n in _texts(v, SKOS.prefLabel) + _texts(v, SKOS.altLabel)
@@ -100,12 +111,13 @@ def _entity(snap: Snapshot, iri: str, kind: str, v: dict[str, list],
         description=description, wikidata=wikidata, properties=tuple(props),
         pseudonyms=tuple(pseudonyms),
         family_name_first=bool(entry and entry.family_name_first),
-        extension=tuple(_extension(snap, kind, v, wikidata, entry, span)),
+        extension=tuple(_extension(snap, kind, v, wikidata, entry, span, roles)),
     )
 
 
 def _extension(snap: Snapshot, kind: str, v: dict[str, list], wikidata: str | None,
-               entry: AuthorityEntry | None, span: dict | None) -> list[tuple[str, ExtValue]]:
+               entry: AuthorityEntry | None, span: dict | None, roles: list[dict]
+               ) -> list[tuple[str, ExtValue]]:
     out: list[tuple[str, ExtValue]] = []
     if wikidata:
         out.append(("wikidata", ExtValue("str", wikidata)))
@@ -134,6 +146,18 @@ def _extension(snap: Snapshot, kind: str, v: dict[str, list], wikidata: str | No
                 years = f" ({post.start or '?'}–{post.end or ''})"
             text = post.label + (f", {where_name}" if where_name else "") + years
             out.append(("posts", ExtValue("str", text)))
+    # Posts the documents attest and the authority file does not list, dated by the documents.
+    listed = {post.label.casefold() for post in entry.posts} if entry else set()
+    for role in roles:
+        label = role["label"].value
+        if label.casefold() in listed:
+            continue
+        first, last = role.get("first"), role.get("last")
+        dates = ""
+        if first is not None and last is not None:
+            dates = f" (documents of {first.value}" + (
+                f" to {last.value})" if last.value != first.value else ")")
+        out.append(("posts", ExtValue("str", label + dates)))
     if span is not None:
         out.append(("documents", ExtValue("int", int(span["n"].value))))
         for pid, key in (("first_document", "first"), ("last_document", "last")):

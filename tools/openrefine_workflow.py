@@ -157,14 +157,23 @@ def _start_openrefine(binary: str, data_dir: Path, log: Path) -> tuple[subproces
 
 
 def _stop(proc: subprocess.Popen) -> None:
+    """Stop the launcher and the JVM it forked (one process group), waiting for both."""
     try:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
+    except ProcessLookupError:
+        return
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        proc.poll()
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
+            os.killpg(proc.pid, 0)  # anyone of the group left?
         except ProcessLookupError:
-            pass
+            return
+        time.sleep(0.5)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _shared_surnames(store: Path, base: str) -> list[str]:

@@ -13,7 +13,7 @@ Initials count only beside a whole word that matched: alone they prove nothing.
 
 Two coverages follow: how much of the query the name explains (`query_cover`), and how much of
 the name the query accounts for (`name_cover`), where a person's surname weighs twice a given
-name and function words ("of", "the") a quarter. The score is
+name, and function words ("of", "the") a quarter, as do titles in the query ("Premier"). The score is
 ``100 * query_cover * (0.6 + 0.4 * name_cover)``: a query word the name cannot explain costs
 far more than a given name the query leaves out, so a bare surname scores 86.7 against a
 two-word name and 100 against an alias equal to it.
@@ -30,12 +30,21 @@ from typing import Literal
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.utils import default_process
 
+from kg.extract.roles import ROLE_HEADS
+
 INITIAL_CREDIT = 0.8
 VARIANT_MIN = 0.8
 VARIANT_MIN_LENGTH = 4
 SURNAME_WEIGHT = 2.0
 FUNCTION_WEIGHT = 0.25
 FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "von", "van"})
+# Titles and forms of address a query may put before a name ("Premier Zhou Enlai"): the role
+# words the extractor knows, and honorifics.
+TITLE_WORDS = frozenset(
+    {head for head in ROLE_HEADS if " " not in head}
+    | {"mr", "mrs", "ms", "dr", "sir", "herr", "monsieur", "madame", "comrade", "comrades",
+       "tovarishch", "general", "generalissimo", "premier", "chancellor", "chairman"}
+)
 
 FormKind = Literal["name", "alias", "pseudonym"]
 
@@ -145,6 +154,10 @@ def compare(query_tokens: tuple[str, ...], form: NameForm) -> NameEvidence:
          for c, how in [_credit(q, n)] if c > 0),
         key=lambda p: (-p[0], p[2], p[3]),
     )
+    # A query's function words and titles weigh a quarter: "Premier Zhou Enlai" is explained
+    # almost wholly by "Zhou Enlai".
+    q_weights = [FUNCTION_WEIGHT if t in FUNCTION_WORDS or t in TITLE_WORDS else 1.0
+                 for t in query_tokens]
     used_q: set[int] = set()
     used_n: set[int] = set()
     q_credit = n_credit = 0.0
@@ -155,7 +168,7 @@ def compare(query_tokens: tuple[str, ...], form: NameForm) -> NameEvidence:
             continue
         used_q.add(qi)
         used_n.add(ni)
-        q_credit += credit
+        q_credit += credit * q_weights[qi]
         n_credit += credit * weights[ni]
         kinds.append(how)
         if ni == form.surname and how in ("exact", "variant"):
@@ -166,7 +179,7 @@ def compare(query_tokens: tuple[str, ...], form: NameForm) -> NameEvidence:
         # Initials alone prove nothing ("Stalin" and the "S." of "S. Y. Dao").
         q_credit = n_credit = 0.0
         initials = False
-    query_cover = q_credit / len(query_tokens) if query_tokens else 0.0
+    query_cover = q_credit / sum(q_weights) if query_tokens else 0.0
     name_cover = n_credit / sum(weights)
     exact = (len(query_tokens) == len(form.tokens) and len(kinds) == len(query_tokens)
              and all(k == "exact" for k in kinds))

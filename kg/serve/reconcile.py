@@ -17,7 +17,9 @@ and, when the query has property conditions, from how many of them hold. The mat
 (`MATCH_MIN_NAME`, `MATCH_MARGIN`): the top candidate is a ``match`` when its name evidence is
 at least MATCH_MIN_NAME, a person's surname is among the query's words, no property condition
 contradicts it (the entity has a value for the property and none equals the query's), and it
-leads the next candidate by at least MATCH_MARGIN points. Every part is reported in `features`.
+leads the next candidate by at least MATCH_MARGIN points (MATCH_MARGIN_EXACT when the query is
+exactly one of its names of two words or more, not a pseudonym). Every part is reported in
+`features`.
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ PROPERTY_WEIGHT = 0.25
 # The matching policy (see the module docstring and the README).
 MATCH_MIN_NAME = 80.0
 MATCH_MARGIN = 15.0
+# A lead that suffices when the query is exactly a name of two words or more (not a pseudonym:
+# code names collide with real surnames).
+MATCH_MARGIN_EXACT = 10.0
 
 # Reconciliation type ids, their names and the entity kinds they select.
 TYPES: tuple[tuple[str, str, Kind], ...] = (
@@ -239,6 +244,10 @@ def _forms(entity: IndexedEntity) -> tuple[NameForm, ...]:
     return tuple(forms)
 
 
+def _exact_name(ev: NameEvidence) -> bool:
+    return ev.exact and ev.form.kind != "pseudonym" and len(ev.form.tokens) >= 2
+
+
 def _apply_policy(scored: list[ScoredEntity]) -> list[ScoredEntity]:
     """Add each candidate's margin over the best other one; mark the top one a match when it
     wins clearly on name evidence and nothing contradicts it."""
@@ -253,7 +262,7 @@ def _apply_policy(scored: list[ScoredEntity]) -> list[ScoredEntity]:
             and ev.score >= MATCH_MIN_NAME
             and (ev.form.surname is None or ev.surname)
             and not s.contradicted
-            and margin >= MATCH_MARGIN
+            and (margin >= MATCH_MARGIN or (margin >= MATCH_MARGIN_EXACT and _exact_name(ev)))
         )
         out.append(ScoredEntity(s.entity, s.score, match, (*s.features, ("margin", margin)),
                                 s.evidence, s.contradicted))

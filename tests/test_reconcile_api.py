@@ -559,3 +559,40 @@ def test_extend_returns_typed_values_valid_against_the_schema(index: EntityIndex
 def test_bad_extend_is_400(index: EntityIndex, extend: str) -> None:
     status, ctype, body = handle("", {"extend": extend}, index, SERVICE)
     assert status == 400 and "error" in json.loads(body)
+
+
+def test_a_title_before_the_name_costs_little(index: EntityIndex) -> None:
+    results = run({"q0": {"query": "Premier Zhou Enlai", "type": "Person"}}, index)["q0"]["result"]
+    assert results[0]["id"] == BASE + "person/zhou-enlai" and results[0]["match"] is True
+    assert 80 <= results[0]["score"] < 100
+
+
+def test_exact_names_and_pseudonyms_against_a_close_runner_up() -> None:
+    index = EntityIndex([
+        IndexedEntity(id=BASE + "place/us", name="United States", kind="place"),
+        IndexedEntity(id=BASE + "organization/congress", name="United States Congress",
+                      kind="organization"),
+        IndexedEntity(id=BASE + "person/petrov", name="Ivan Petrov", kind="person",
+                      pseudonyms=("Volkov",)),
+        IndexedEntity(id=BASE + "person/volkov", name="Pavel Volkov", kind="person"),
+    ])
+    answer = run({"q0": {"query": "United States"}, "q1": {"query": "Volkov"}}, index)
+    us = answer["q0"]["result"]
+    assert us[0]["id"] == BASE + "place/us" and us[0]["match"] is True
+    assert 10 <= _features(us[0])["margin"] < 15  # the exact-name rule, not the general one
+    # A code name equal to another man's surname decides nothing.
+    assert not any(r["match"] for r in answer["q1"]["result"])
+
+
+def test_viaf_comes_from_the_authority_entry_when_it_has_one() -> None:
+    """The authority files may or may not carry a VIAF column; both must work."""
+    from types import SimpleNamespace
+
+    from kg.serve.entity_index import _extension
+
+    with_viaf = SimpleNamespace(viaf="101787139", posts=())
+    without = SimpleNamespace(posts=())
+    got = _extension(None, "person", {}, None, with_viaf, None, [])  # type: ignore[arg-type]
+    assert [(k, v.value) for k, v in got if k == "viaf"] == [("viaf", "101787139")]
+    assert not [k for k, _ in _extension(None, "person", {}, None, without, None, [])  # type: ignore[arg-type]
+                if k == "viaf"]

@@ -6,7 +6,7 @@ KG := $(VENV)/bin/kg
 STORE ?= kg-store
 SAMPLE := data/sample
 
-.PHONY: demo test bench lint install browser clean
+.PHONY: demo test bench lint install browser clean openrefine
 
 install: $(VENV)/.installed
 
@@ -46,8 +46,19 @@ test: install browser
 bench: install
 	$(PY) -m bench.run
 
+# Not part of `make test`: a real OpenRefine (Debian's package, installed when root) reconciles
+# a CSV of names against `kg serve` and adds columns from reconciled values.
+openrefine: install
+	@if [ "$$(id -u)" = 0 ] && ! command -v openrefine >/dev/null 2>&1; then \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq openrefine >/dev/null; } \
+	  || echo "could not install openrefine"; fi
+	@if command -v openrefine >/dev/null 2>&1; then \
+	  $(PY) tools/openrefine_workflow.py --out openrefine-out; \
+	else echo "openrefine is not installed (Debian package, needs root): workflow skipped"; fi
+
 lint: install
 	$(VENV)/bin/ruff check kg tests bench
 
 clean:
-	rm -rf $(VENV) $(STORE) exports
+	rm -rf $(VENV) $(STORE) exports openrefine-out

@@ -9,15 +9,14 @@ client never would.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft7Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT7
+from reconcile_schemas import SKIP_REASON, SPECS, unwrap_jsonp, validate
 
+from kg.serve.extend import ExtValue
 from kg.serve.reconcile import (
+    BATCH_SIZE,
     EntityIndex,
     IndexedEntity,
     handle,
@@ -29,32 +28,11 @@ from kg.serve.reconcile import (
     suggest_type,
 )
 
-SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs" / "reconciliation-0.2"
 SERVICE = "http://127.0.0.1:8000/reconcile"
 BASE = "https://example.org/archive-kg/id/"
 
-if not SPECS.is_dir():
-    pytest.skip(f"reconciliation schemas not found at {SPECS}", allow_module_level=True)
-
-
-def _registry() -> tuple[Registry, dict[str, dict[str, Any]]]:
-    """Every schema file, registered under its $id (the schemas declare no usable draft)."""
-    schemas: dict[str, dict[str, Any]] = {}
-    resources = []
-    for path in sorted(SPECS.glob("*.json")):
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        schemas[path.name] = contents
-        if "$id" in contents:
-            # "http://swagger.io/v2/schema.json#" is looked up without the empty fragment.
-            resources.append((contents["$id"].rstrip("#"), DRAFT7.create_resource(contents)))
-    return Registry().with_resources(resources), schemas
-
-
-REGISTRY, SCHEMAS = _registry()
-
-
-def validate(instance: Any, schema_file: str) -> None:
-    Draft7Validator(SCHEMAS[schema_file], registry=REGISTRY).validate(instance)
+if SPECS is None:
+    pytest.skip(SKIP_REASON, allow_module_level=True)
 
 
 ENTITIES = [
@@ -66,6 +44,14 @@ ENTITIES = [
         description="General Secretary of the Communist Party of the Soviet Union",
         wikidata="Q855",
         properties=(("born", "1878"), ("died", "1953"), ("country", "Soviet Union")),
+        extension=(
+            ("wikidata", ExtValue("str", "Q855")),
+            ("born", ExtValue("int", 1878)),
+            ("nationality", ExtValue("entity", BASE + "place/soviet-union", "Soviet Union")),
+            ("posts", ExtValue("str", "General Secretary (1922–1952)")),
+            ("documents", ExtValue("int", 3)),
+            ("first_document", ExtValue("date", "1949-12-16")),
+        ),
     ),
     IndexedEntity(
         id=BASE + "person/mao-zedong",
@@ -74,6 +60,7 @@ ENTITIES = [
         alt_names=("Mao Tse-tung", "Chairman Mao"),
         wikidata="Q5816",
         properties=(("born", "1893"), ("country", "China")),
+        family_name_first=True,
     ),
     IndexedEntity(
         id=BASE + "person/zhou-enlai",
@@ -81,6 +68,7 @@ ENTITIES = [
         kind="person",
         alt_names=("Chou En-lai",),
         properties=(("country", "China"),),
+        family_name_first=True,
     ),
     IndexedEntity(
         id=BASE + "person/nikolai-roshchin",
@@ -103,6 +91,16 @@ ENTITIES = [
         alt_names=("Peking", "Peiping"),
         wikidata="Q956",
         properties=(("country", "China"),),
+        extension=(
+            ("coordinates", ExtValue("str", "39.9,116.4")),
+            ("within", ExtValue("entity", BASE + "place/china", "China")),
+        ),
+    ),
+    IndexedEntity(
+        id=BASE + "place/dalian",  # shares five letters with "Stalin", and no word
+        name="Dalian",
+        kind="place",
+        alt_names=("Dairen",),
     ),
     IndexedEntity(
         id=BASE + "place/moscow",
@@ -377,3 +375,224 @@ def test_bad_queries_are_400_with_a_json_error(index: EntityIndex, queries: str)
 def test_unknown_path_is_404(index: EntityIndex) -> None:
     status, _, body = handle("/extend", {}, index, SERVICE)
     assert status == 404 and "error" in json.loads(body)
+
+
+# -- the matching policy ------------------------------------------------------------------------
+
+
+def _features(result: dict[str, Any]) -> dict[str, Any]:
+    return {f["id"]: f["value"] for f in result["features"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Stalin", "person/joseph-stalin"),  # a bare surname, the only one
+        ("Mao", "person/mao-zedong"),  # family name first
+        ("J. Stalin", "person/joseph-stalin"),  # an initial and the surname
+        ("Zhou Enlai", "person/zhou-enlai"),
+    ],
+)
+def test_a_clear_winner_is_matched(index: EntityIndex, query: str, expected: str) -> None:
+    results = run({"q0": {"query": query, "type": "Person"}}, index)["q0"]["result"]
+    assert results[0]["id"] == BASE + expected and results[0]["match"] is True
+    assert _features(results[0])["margin"] >= 15
+    assert all(r["match"] is False for r in results[1:])
+
+
+def test_namesakes_are_not_matched(index: EntityIndex) -> None:
+    results = run({"q0": {"query": "Roshchin", "type": "Person"}}, index)["q0"]["result"]
+    top_two = {r["id"] for r in results[:2]}
+    assert top_two == {BASE + "person/nikolai-roshchin", BASE + "person/andrei-roshchin"}
+    assert results[0]["score"] == results[1]["score"]
+    assert not any(r["match"] for r in results)
+    assert _features(results[0])["margin"] == 0
+
+
+def test_a_property_breaks_the_tie_and_its_contradiction_is_reported(index: EntityIndex) -> None:
+    query = {"q0": {"query": "Roshchin", "type": "Person",
+                    "properties": [{"pid": "country", "v": "Soviet Union"}]}}
+    results = run(query, index)["q0"]["result"]
+    by_id = {r["id"]: r for r in results}
+    nikolai, andrei = by_id[BASE + "person/nikolai-roshchin"], by_id[BASE + "person/andrei-roshchin"]
+    assert results[0] is nikolai and nikolai["match"] is True
+    assert _features(andrei)["contradiction"] is True and andrei["match"] is False
+
+
+def test_a_given_name_alone_or_a_wrong_initial_is_not_a_match(index: EntityIndex) -> None:
+    for query in ("Joseph", "K. Stalin"):
+        results = run({"q0": {"query": query, "type": "Person"}}, index)["q0"]["result"]
+        assert not any(r["match"] for r in results), query
+
+
+def test_a_contradicted_birth_year_blocks_the_match(index: EntityIndex) -> None:
+    query = {"q0": {"query": "Stalin", "properties": [{"pid": "born", "v": 1900}]}}
+    top = run(query, index)["q0"]["result"][0]
+    assert top["id"] == BASE + "person/joseph-stalin" and top["match"] is False
+    assert _features(top)["property:born"] is False
+
+
+def test_no_character_level_noise(index: EntityIndex) -> None:
+    """"Stalin" and "Dalian" share letters, not a word: Dalian is no candidate at all."""
+    results = run({"q0": {"query": "Stalin"}, "q1": {"query": "Nobody Atall"}}, index)
+    assert BASE + "place/dalian" not in {r["id"] for r in results["q0"]["result"]}
+    assert results["q1"]["result"] == []
+
+
+def test_every_score_is_explained_by_its_features(index: EntityIndex) -> None:
+    results = run({"q0": {"query": "Stalin"}}, index)["q0"]["result"]
+    assert len(results) >= 2  # the person and the prize committee
+    for r in results:
+        f = _features(r)
+        assert r["score"] == f["name"]  # no property conditions: the name evidence alone
+        assert {"name_query_cover", "name_form_cover", "name_exact", "margin"} <= set(f)
+    person = _features(results[0])
+    assert person["surname"] is True and person["name_alias"] in (True, False)
+
+
+def test_a_pseudonym_is_found_and_said_to_be_one(index: EntityIndex) -> None:
+    person = IndexedEntity(id=BASE + "person/x", name="Ivan Petrov", kind="person",
+                           pseudonyms=("Volkov",))
+    results = run({"q0": {"query": "Volkov"}}, EntityIndex([person]))["q0"]["result"]
+    assert results[0]["id"] == BASE + "person/x"
+    assert _features(results[0])["name_pseudonym"] is True
+
+
+# -- batch size, flyout, notable ----------------------------------------------------------------
+
+
+def test_batch_size_is_declared_and_honoured(index: EntityIndex) -> None:
+    doc = manifest(SERVICE)
+    assert doc["batchSize"] == BATCH_SIZE
+    full = {f"q{i}": {"query": "Moscow"} for i in range(BATCH_SIZE)}
+    assert len(run(full, index)) == BATCH_SIZE
+    over = {f"q{i}": {"query": "Moscow"} for i in range(BATCH_SIZE + 1)}
+    status, _, body = handle("", {"queries": json.dumps(over)}, index, SERVICE)
+    assert status == 400 and str(BATCH_SIZE) in json.loads(body)["error"]
+
+
+def test_flyout_answers_json_and_jsonp_with_escaped_html(index: EntityIndex) -> None:
+    path = manifest(SERVICE)["suggest"]["entity"]["flyout_service_path"]
+    route, _, query = path.partition("?")
+    assert "${id}" in query
+    entity_id = BASE + "organization/evil"
+    status, ctype, body = handle(route, {"id": entity_id}, index, SERVICE)
+    card = json.loads(body)
+    assert status == 200 and ctype.startswith("application/json")
+    assert card["id"] == entity_id and "&lt;script&gt;" in card["html"]
+    assert "<script>" not in card["html"] and "<body" not in card["html"]
+    status, ctype, body = handle(route, {"id": entity_id, "callback": "jQuery1_2"}, index, SERVICE)
+    assert ctype.startswith("application/javascript")
+    assert unwrap_jsonp(body.decode(), "jQuery1_2") == card
+    assert handle(route, {"id": BASE + "nobody"}, index, SERVICE)[0] == 404
+
+
+def test_notable_is_a_list_in_json_and_an_object_for_the_jsonp_widget(index: EntityIndex) -> None:
+    status, _, body = handle("/suggest/entity", {"prefix": "stal", "type": "Person"}, index,
+                             SERVICE)
+    answer = json.loads(body)
+    validate(answer, "suggest-entities-response.json")
+    assert answer["result"][0]["notable"] == [{"id": "Person", "name": "Person"}]
+    status, _, body = handle("/suggest/entity", {"prefix": "stal", "type": "Person",
+                                                 "callback": "cb"}, index, SERVICE)
+    legacy = unwrap_jsonp(body.decode(), "cb")
+    assert legacy["result"][0]["notable"]["name"] == "Person"  # what the 3.6 widget reads
+
+
+# -- data extension -----------------------------------------------------------------------------
+
+
+def test_manifest_declares_data_extension(index: EntityIndex) -> None:
+    doc = manifest(SERVICE)
+    validate(doc, "manifest.json")
+    propose = doc["extend"]["propose_properties"]
+    assert propose["service_url"] + propose["service_path"] == SERVICE + "/propose_properties"
+
+
+@pytest.mark.parametrize(
+    ("type_", "has", "lacks"),
+    [
+        ("Person", {"wikidata", "viaf", "born", "died", "nationality", "posts", "documents",
+                    "first_document", "last_document", "pseudonyms"}, {"coordinates"}),
+        ("Place", {"wikidata", "coordinates", "within", "documents"}, {"born", "posts"}),
+        ("Organization", {"wikidata", "parent", "country"}, {"born", "coordinates"}),
+    ],
+)
+def test_property_proposals_per_type(index: EntityIndex, type_: str, has: set[str],
+                                     lacks: set[str]) -> None:
+    status, _, body = handle("/propose_properties", {"type": type_}, index, SERVICE)
+    answer = json.loads(body)
+    validate(answer, "data-extension-property-proposal.json")
+    ids = {p["id"] for p in answer["properties"]}
+    assert status == 200 and answer["type"] == type_
+    assert has <= ids and not lacks & ids
+    status, _, body = handle("/propose_properties", {"type": type_, "limit": "2"}, index, SERVICE)
+    assert len(json.loads(body)["properties"]) == 2
+
+
+def test_extend_returns_typed_values_valid_against_the_schema(index: EntityIndex) -> None:
+    query = {"ids": [BASE + "person/joseph-stalin", BASE + "place/beijing", BASE + "nobody"],
+             "properties": [{"id": p} for p in ("wikidata", "born", "nationality", "posts",
+                                                "first_document", "coordinates", "within")]}
+    validate(query, "data-extension-query.json")
+    status, ctype, body = handle("", {"extend": json.dumps(query)}, index, SERVICE)
+    answer = json.loads(body)
+    assert status == 200 and ctype.startswith("application/json")
+    validate(answer, "data-extension-response.json")
+    assert [m["id"] for m in answer["meta"]] == [p["id"] for p in query["properties"]]
+    stalin = answer["rows"][BASE + "person/joseph-stalin"]
+    assert stalin["wikidata"] == [{"str": "Q855"}] and stalin["born"] == [{"int": 1878}]
+    assert stalin["nationality"] == [{"id": BASE + "place/soviet-union", "name": "Soviet Union"}]
+    assert stalin["first_document"] == [{"date": "1949-12-16T00:00:00Z"}]
+    assert stalin["coordinates"] == []
+    beijing = answer["rows"][BASE + "place/beijing"]
+    assert beijing["coordinates"] == [{"str": "39.9,116.4"}] and beijing["born"] == []
+    assert all(v == [] for v in answer["rows"][BASE + "nobody"].values())
+
+
+@pytest.mark.parametrize(
+    "extend",
+    ["{nope", '{"ids": "x", "properties": []}', '{"ids": [], "properties": [{"id": "shoe"}]}',
+     json.dumps({"ids": ["x"] * (BATCH_SIZE + 1), "properties": [{"id": "born"}]})],
+    ids=["not-json", "ids-not-list", "unknown-property", "over-batch-size"],
+)
+def test_bad_extend_is_400(index: EntityIndex, extend: str) -> None:
+    status, ctype, body = handle("", {"extend": extend}, index, SERVICE)
+    assert status == 400 and "error" in json.loads(body)
+
+
+def test_a_title_before_the_name_costs_little(index: EntityIndex) -> None:
+    results = run({"q0": {"query": "Premier Zhou Enlai", "type": "Person"}}, index)["q0"]["result"]
+    assert results[0]["id"] == BASE + "person/zhou-enlai" and results[0]["match"] is True
+    assert 80 <= results[0]["score"] < 100
+
+
+def test_exact_names_and_pseudonyms_against_a_close_runner_up() -> None:
+    index = EntityIndex([
+        IndexedEntity(id=BASE + "place/us", name="United States", kind="place"),
+        IndexedEntity(id=BASE + "organization/congress", name="United States Congress",
+                      kind="organization"),
+        IndexedEntity(id=BASE + "person/petrov", name="Ivan Petrov", kind="person",
+                      pseudonyms=("Volkov",)),
+        IndexedEntity(id=BASE + "person/volkov", name="Pavel Volkov", kind="person"),
+    ])
+    answer = run({"q0": {"query": "United States"}, "q1": {"query": "Volkov"}}, index)
+    us = answer["q0"]["result"]
+    assert us[0]["id"] == BASE + "place/us" and us[0]["match"] is True
+    assert 10 <= _features(us[0])["margin"] < 15  # the exact-name rule, not the general one
+    # A code name equal to another man's surname decides nothing.
+    assert not any(r["match"] for r in answer["q1"]["result"])
+
+
+def test_viaf_comes_from_the_authority_entry_when_it_has_one() -> None:
+    """The authority files may or may not carry a VIAF column; both must work."""
+    from types import SimpleNamespace
+
+    from kg.serve.entity_index import _extension
+
+    with_viaf = SimpleNamespace(viaf="101787139", posts=())
+    without = SimpleNamespace(posts=())
+    got = _extension(None, "person", {}, None, with_viaf, None, [])  # type: ignore[arg-type]
+    assert [(k, v.value) for k, v in got if k == "viaf"] == [("viaf", "101787139")]
+    assert not [k for k, _ in _extension(None, "person", {}, None, without, None, [])  # type: ignore[arg-type]
+                if k == "viaf"]

@@ -7,12 +7,19 @@ GET/POST parameters:
 * no ``queries`` parameter -> the service manifest
 * ``queries`` (a JSON batch) -> reconciliation results
 * ``/suggest/entity?prefix=``, ``/suggest/type?prefix=``, ``/suggest/property?prefix=``
-* ``/preview?id=`` -> a small HTML card
+* ``/preview?id=`` -> a small HTML card; ``/flyout?id=`` -> the same card as ``{id, html}``
+  JSON (JSONP with ``callback``), which is what the suggest widget's hover card asks for
+* ``/propose_properties?type=`` and ``extend`` (a JSON query) -> data extension (`kg.serve.extend`)
 * ``callback`` turns any JSON answer into JSONP (for old clients such as OpenRefine's).
 
-Scores are on the 0-100 scale OpenRefine shows. A candidate is a ``match`` only when its name or
-one of its alternative names equals the query (accent- and case-folded), no other candidate
-shares that name, and every property condition of the query holds.
+Scores are on the 0-100 scale OpenRefine shows and come from name tokens (`kg.serve.name_match`)
+and, when the query has property conditions, from how many of them hold. The matching policy
+(`MATCH_MIN_NAME`, `MATCH_MARGIN`): the top candidate is a ``match`` when its name evidence is
+at least MATCH_MIN_NAME, a person's surname is among the query's words, no property condition
+contradicts it (the entity has a value for the property and none equals the query's), and it
+leads the next candidate by at least MATCH_MARGIN points (MATCH_MARGIN_EXACT when the query is
+exactly one of its names of two words or more, not a pseudonym). Every part is reported in
+`features`.
 """
 
 from __future__ import annotations
@@ -20,22 +27,23 @@ from __future__ import annotations
 import html
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rapidfuzz import fuzz
-from rapidfuzz.utils import default_process
+from kg.serve import extend as ext
+from kg.serve.name_match import NameEvidence, NameForm, best_evidence, fold, name_forms
 
 __all__ = [
     "PROPERTIES",
     "TYPES",
+    "BATCH_SIZE",
     "EntityIndex",
     "IndexedEntity",
     "QueryError",
     "ScoredEntity",
     "handle",
+    "flyout",
     "manifest",
     "preview_html",
     "reconcile",
@@ -51,10 +59,20 @@ DEFAULT_IDENTIFIER_SPACE = "https://example.org/archive-kg/id/"
 DEFAULT_SCHEMA_SPACE = "https://example.org/archive-kg/ontology#"
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 100
-# Candidates whose name score is below this are noise, not candidates.
-MIN_NAME_SCORE = 50.0
+# Queries (or extension ids) per request at most; declared in the manifest as batchSize.
+BATCH_SIZE = 50
+# A candidate must explain at least this share of the query's words and score this much on
+# name evidence; below, it is noise, not a candidate.
+MIN_QUERY_COVER = 0.5
+MIN_NAME_SCORE = 40.0
 # Weight of the property conditions in the score when a query has any.
 PROPERTY_WEIGHT = 0.25
+# The matching policy (see the module docstring and the README).
+MATCH_MIN_NAME = 80.0
+MATCH_MARGIN = 15.0
+# A lead that suffices when the query is exactly a name of two words or more (not a pseudonym:
+# code names collide with real surnames).
+MATCH_MARGIN_EXACT = 10.0
 
 # Reconciliation type ids, their names and the entity kinds they select.
 TYPES: tuple[tuple[str, str, Kind], ...] = (
@@ -99,6 +117,10 @@ class IndexedEntity:
     description: str = ""
     wikidata: str | None = None
     properties: tuple[tuple[str, str], ...] = ()  # ("born", "1878"), ("country", "Soviet Union")
+    pseudonyms: tuple[str, ...] = ()
+    family_name_first: bool = False  # "Mao Zedong": the surname comes first
+    # Data extension values: ("born", ExtValue("int", 1878)), ...
+    extension: tuple[tuple[str, ext.ExtValue], ...] = ()
 
     def values(self, pid: str) -> list[str]:
         """All values of a property (``wikidata`` included, from its own field)."""
@@ -116,29 +138,8 @@ class ScoredEntity:
     score: float
     match: bool
     features: tuple[tuple[str, float | bool], ...]
-
-
-def fold(text: str) -> str:
-    """Accent-folded, lower-cased, punctuation-free form used for every name comparison."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return default_process(
-        "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    )
-
-
-def _name_score(query: str, names: Iterable[str]) -> float:
-    """Best score over the names: mean of token_sort (whole name) and token_set (subset).
-
-    token_set alone gives a bare surname ("Stalin") 100 against "Joseph Stalin" and against
-    every other Stalin; averaging with token_sort keeps the full-name form ahead.
-    """
-    best = 0.0
-    for name in names:
-        folded = fold(name)
-        if folded:
-            score = (fuzz.token_sort_ratio(query, folded) + fuzz.token_set_ratio(query, folded)) / 2
-            best = max(best, score)
-    return best
+    evidence: NameEvidence | None = None
+    contradicted: bool = False
 
 
 def _property_values(v: Any) -> list[str]:
@@ -164,10 +165,7 @@ class EntityIndex:
         self._entities: dict[str, IndexedEntity] = {}
         for entity in entities:
             self._entities[entity.id] = entity
-        self._names = {
-            entity.id: tuple(fold(n) for n in (entity.name, *entity.alt_names) if fold(n))
-            for entity in self._entities.values()
-        }
+        self._forms = {entity.id: _forms(entity) for entity in self._entities.values()}
 
     def __len__(self) -> int:
         return len(self._entities)
@@ -194,51 +192,81 @@ class EntityIndex:
         limit: int = DEFAULT_LIMIT,
         properties: Sequence[Mapping[str, Any]] = (),
     ) -> list[ScoredEntity]:
-        """Scored candidates for a name, best first, at most `limit`."""
+        """Scored candidates for a name, best first, at most `limit`; the top one carries
+        ``match`` when the matching policy holds."""
         kinds = _kinds(type)
-        folded = fold(query)
+        has_name = bool(fold(query))
         conditions = [(str(p["pid"]), _property_values(p.get("v"))) for p in properties]
         scored: list[ScoredEntity] = []
         for entity in self._entities.values():
             if kinds and entity.kind not in kinds:
                 continue
-            names = self._names[entity.id]
-            name_score = _name_score(folded, names) if folded else 0.0
-            if folded and name_score < MIN_NAME_SCORE:
+            evidence = best_evidence(query, self._forms[entity.id]) if has_name else None
+            if has_name and (evidence is None or evidence.query_cover < MIN_QUERY_COVER
+                             or evidence.score < MIN_NAME_SCORE):
                 continue
-            features: list[tuple[str, float | bool]] = [("name", round(name_score, 2))]
-            held = 0
+            features: list[tuple[str, float | bool]] = evidence.features() if evidence else []
+            held = unknown = 0
+            contradicted = False
             for pid, wanted in conditions:
                 have = {fold(value) for value in entity.values(pid)}
+                if not have:
+                    unknown += 1  # the entity says nothing: neither for nor against
+                    continue
                 ok = bool(have.intersection(wanted))
                 held += ok
+                contradicted |= not ok
                 features.append((f"property:{pid}", ok))
-            if not folded and not held:
+            if not has_name and not held:
                 continue  # a properties-only query: keep entities that meet some condition
+            name_score = evidence.score if evidence else 0.0
             if conditions:
-                share = 100.0 * held / len(conditions)
-                base = name_score if folded else share  # a properties-only query
+                share = 100.0 * (held + 0.5 * unknown) / len(conditions)
+                features.append(("property_share", round(share, 2)))
+                base = name_score if has_name else share  # a properties-only query
                 score = (1 - PROPERTY_WEIGHT) * base + PROPERTY_WEIGHT * share
             else:
                 score = name_score
-            exact = bool(folded) and folded in names
-            scored.append(
-                ScoredEntity(
-                    entity=entity,
-                    score=round(score, 2),
-                    match=exact and held == len(conditions),
-                    features=tuple(features),
-                )
-            )
+            features.append(("contradiction", contradicted))
+            scored.append(ScoredEntity(entity, round(score, 2), False, tuple(features),
+                                       evidence, contradicted))
         scored.sort(key=lambda s: (-s.score, s.entity.name, s.entity.id))
-        # Two entities answering to the same exact name are namesakes: neither is certain.
-        if sum(1 for s in scored if s.match) > 1:
-            scored = [_unmatch(s) for s in scored]
-        return scored[: max(0, limit)]
+        return _apply_policy(scored)[: max(0, limit)]
 
 
-def _unmatch(scored: ScoredEntity) -> ScoredEntity:
-    return ScoredEntity(scored.entity, scored.score, False, scored.features)
+def _forms(entity: IndexedEntity) -> tuple[NameForm, ...]:
+    person = entity.kind == "person"
+    forms = []
+    for text, kind in ([(entity.name, "name")] + [(a, "alias") for a in entity.alt_names]
+                       + [(p, "pseudonym") for p in entity.pseudonyms]):
+        forms += name_forms(text, kind, person=person,
+                            family_name_first=entity.family_name_first)
+    return tuple(forms)
+
+
+def _exact_name(ev: NameEvidence) -> bool:
+    return ev.exact and ev.form.kind != "pseudonym" and len(ev.form.tokens) >= 2
+
+
+def _apply_policy(scored: list[ScoredEntity]) -> list[ScoredEntity]:
+    """Add each candidate's margin over the best other one; mark the top one a match when it
+    wins clearly on name evidence and nothing contradicts it."""
+    out = []
+    for i, s in enumerate(scored):
+        best_other = max((o.score for j, o in enumerate(scored[:2]) if j != i), default=0.0)
+        margin = round(s.score - best_other, 2)
+        ev = s.evidence
+        match = (
+            i == 0
+            and ev is not None
+            and ev.score >= MATCH_MIN_NAME
+            and (ev.form.surname is None or ev.surname)
+            and not s.contradicted
+            and (margin >= MATCH_MARGIN or (margin >= MATCH_MARGIN_EXACT and _exact_name(ev)))
+        )
+        out.append(ScoredEntity(s.entity, s.score, match, (*s.features, ("margin", margin)),
+                                s.evidence, s.contradicted))
+    return out
 
 
 def _kinds(type_: str | Sequence[str] | None) -> set[Kind]:
@@ -281,14 +309,20 @@ def manifest(
         "view": {"url": "{{id}}"},
         "defaultTypes": [{"id": type_id, "name": name} for type_id, name, _ in TYPES],
         "preview": {"url": f"{base}/preview?id={{{{id}}}}", "width": 400, "height": 120},
+        "batchSize": BATCH_SIZE,
         "suggest": {
             "entity": {
                 "service_url": base,
                 "service_path": "/suggest/entity",
-                "flyout_service_path": "/preview?id=${id}",
+                # The hover card: JSON (or JSONP) carrying the card's HTML, as the widget reads.
+                "flyout_service_path": "/flyout?id=${id}",
             },
             "type": {"service_url": base, "service_path": "/suggest/type"},
             "property": {"service_url": base, "service_path": "/suggest/property"},
+        },
+        "extend": {
+            "propose_properties": {"service_url": base, "service_path": "/propose_properties"},
+            "property_settings": [],
         },
     }
 
@@ -301,6 +335,9 @@ def parse_queries(text: str) -> dict[str, dict[str, Any]]:
         raise QueryError(f"queries is not valid JSON: {exc}") from exc
     if not isinstance(batch, dict):
         raise QueryError("queries must be a JSON object of named queries")
+    if len(batch) > BATCH_SIZE:
+        raise QueryError(f"{len(batch)} queries in one batch, more than the batch size "
+                         f"{BATCH_SIZE} the manifest declares")
     for key, query in batch.items():
         if not isinstance(query, dict):
             raise QueryError(f"query {key!r} must be an object")
@@ -354,8 +391,15 @@ def suggest_entity(
     index: EntityIndex,
     type: str | Sequence[str] | None = None,  # noqa: A002 (the protocol's name)
     limit: int = 10,
+    *,
+    legacy: bool = False,
 ) -> dict[str, Any]:
-    """Entities a name or any word of a name starts with `prefix`; whole-name starts first."""
+    """Entities a name or any word of a name starts with `prefix`; whole-name starts first.
+
+    ``notable`` is the list of types the 0.2 specification asks for; with `legacy` (JSONP, the
+    Freebase Suggest dialect OpenRefine's widget speaks) it is the single ``{id, name}`` object
+    that widget reads as ``notable.name``.
+    """
     wanted = fold(prefix)
     kinds = _kinds(type)
     ranked: list[tuple[int, str, IndexedEntity]] = []
@@ -373,7 +417,7 @@ def suggest_entity(
         item: dict[str, Any] = {
             "id": entity.id,
             "name": entity.name,
-            "notable": [_type_json(entity.kind)],
+            "notable": _type_json(entity.kind) if legacy else [_type_json(entity.kind)],
         }
         if entity.description:
             item["description"] = entity.description
@@ -439,6 +483,18 @@ def preview_html(entity_id: str, index: EntityIndex) -> str:
     )
 
 
+def flyout(entity_id: str, index: EntityIndex) -> dict[str, str]:
+    """The suggest widget's hover card: ``{id, html}``, the html a fragment (no page)."""
+    entity = index.get(entity_id)
+    if entity is None:
+        raise KeyError(entity_id)
+    page = preview_html(entity_id, index)
+    body = page[page.index("<body"):]
+    body = body[body.index(">") + 1 : body.rindex("</body>")].strip()
+    return {"id": entity.id, "html": f'<div class="kg-flyout" style="font:13px sans-serif">'
+                                     f"{body}</div>"}
+
+
 # ---------------------------------------------------------------------------------------------
 # The single entry point for the HTTP server
 
@@ -467,10 +523,14 @@ def handle(
             if "queries" in params:
                 batch = parse_queries(params["queries"])
                 return _json(200, reconcile(batch, index), callback)
+            if "extend" in params:
+                query = ext.parse_extend(params["extend"], BATCH_SIZE)
+                return _json(200, ext.extend(query, index), callback)
             return _json(200, manifest(service_url, identifier_space=identifier_space,
                                        schema_space=schema_space), callback)
         if route == "/suggest/entity":
-            found = suggest_entity(params.get("prefix", ""), index, type=params.get("type"))
+            found = suggest_entity(params.get("prefix", ""), index, type=params.get("type"),
+                                   legacy=callback is not None)
             return _json(200, found, callback)
         if route == "/suggest/type":
             return _json(200, suggest_type(params.get("prefix", "")), callback)
@@ -485,7 +545,23 @@ def handle(
             except KeyError:
                 return _json(404, {"error": f"unknown entity {entity_id}"}, None)
             return 200, _HTML, page.encode("utf-8")
-    except QueryError as exc:
+        if route == "/flyout":
+            entity_id = params.get("id")
+            if not entity_id:
+                raise QueryError("flyout needs an 'id' parameter")
+            try:
+                return _json(200, flyout(entity_id, index), callback)
+            except KeyError:
+                return _json(404, {"error": f"unknown entity {entity_id}"}, callback)
+        if route == "/propose_properties":
+            type_id = params.get("type") or None
+            limit = params.get("limit")
+            if limit is not None and not limit.isdigit():
+                raise QueryError("limit must be a non-negative integer")
+            found = ext.propose_properties(_kinds(type_id), type_id,
+                                           int(limit) if limit is not None else None)
+            return _json(200, found, callback)
+    except (QueryError, ext.ExtendError) as exc:
         return _json(400, {"error": str(exc)}, callback)
     return _json(404, {"error": f"no such reconciliation resource: {path}"}, callback)
 

@@ -4,7 +4,9 @@ Who is named together with whom, who wrote to whom, how many documents each topi
 (type, year) has: answered at query time, each of these is a pass over every document, and
 grows with the store. They are computed here once per ingest that changes the store, from the
 store itself (the source graphs stay the one source of truth), and written to
-``graph/summary``, which the named queries read. The calendar of months that date-range
+``graph/summary``, which the named queries read. So are the merges across documents that a
+document mapped on its own cannot make: the posts people held (`kg.rdf.posts`) and the
+full-text names several documents corroborate (`kg.rdf.candidates`). The calendar of months that date-range
 queries start from (see ``kg:inMonth``) is kept here too.
 
 The store groups (one row per date, topic, type or document, with the documents or people as
@@ -22,7 +24,9 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 
+from kg.rdf.candidates import candidate_quads
 from kg.rdf.namespace import KG, PREFIXES, RDF, RDFS, SKOS, XSD
+from kg.rdf.posts import post_quads
 
 _Node = ox.NamedNode | ox.BlankNode
 
@@ -110,6 +114,11 @@ def summary_quads(store, iris) -> list[ox.Quad]:
         add(node, KG.mentionCount, integer(mentions))
         add(node, KG.documentCount, integer(docs))
         add(node, KG.exampleDocument, example)
+
+    # posts merged from the documents' role attestations; full-text names several documents
+    # corroborate
+    out.extend(post_quads(store, iris, g))
+    out.extend(candidate_quads(store, iris, g))
 
     months = store.query("SELECT DISTINCT ?m WHERE { GRAPH ?g { ?d kg:inMonth ?m } }",
                          prefixes=PREFIXES)

@@ -441,6 +441,10 @@ MALFORMED: list[tuple[str, int, str]] = [
     ('{"op": "fix-role", "document": "h1", "person": "person/x"}', 1, "say what to change"),
     ('{"op": "fix-role", "document": "h1", "person": "person/x", "delete": "yes"}', 1,
      "'delete' must be true or false"),
+    ('{"op": "promote", "entity": "person/joseph-stalin"}', 1, "not an unresolved name"),
+    ('{"op": "promote", "entity": "person/person-x", "label": "X"}', 1,
+     "unknown field(s) 'label'"),
+    ('{"op": "promote"}', 1, "missing 'entity'"),
     ('{"op": "merge", "entity": "person/x", "into": "person/x"}', 1, "into itself"),
     ('{"op": "merge", "entity": "person/x", "into": "place/x"}', 1, "different kinds"),
     ('{"op": "merge", "entity": "person/a", "into": "person/b"}\n'

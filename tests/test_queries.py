@@ -225,10 +225,24 @@ def _timeline(rows: Rows) -> bool:
 
 
 def _ambassador(rows: Rows) -> bool:
-    # called ambassador in the titles of January 1, February 10 and 12 and July 8, 1950
-    docs = {r["doc"] for r in rows if r.get("head") == "ambassador"}
-    dates = {r["earliest"] for r in rows if r.get("head") == "ambassador"}
-    return len(docs) >= 4 and {"1950-01-01", "1950-07-08"} <= dates
+    # called ambassador in the titles of January 1, February 10 and 12 and July 8, 1950, in
+    # four wordings ("Soviet Ambassador", "USSR Ambassador to China", ...): one post, held
+    # from the first to the last of those dates, four documents of evidence; the authority
+    # file's posts beside it, marked as such
+    attested = [r for r in rows if r["source"] == "attested" and r.get("head") == "ambassador"]
+    return (len(attested) == 1 and int(attested[0]["documents"]) >= 4
+            and attested[0]["first"] == "1950-01-01" and attested[0]["last"] == "1950-07-08"
+            and len(attested[0]["other_wordings"].split("; ")) >= 2
+            and any(r["source"] == "authority" and "first" not in r for r in rows))
+
+
+def _post_evidence(rows: Rows) -> bool:
+    # every attestation of the ambassador's post, with its document and date, counts for the
+    # one post that roles-of-person lists
+    posts = {r.get("post") for r in rows}
+    return (len(posts) == 1 and None not in posts and len(_documents(rows)) >= 4
+            and len({r["wording"] for r in rows}) >= 3
+            and {"1950-01-01", "1950-07-08"} <= {r["earliest"] for r in rows})
 
 
 def _intermediaries(rows: Rows) -> bool:
@@ -332,6 +346,7 @@ CASES = [
     ("pseudonyms", {}, _pseudonyms),
     ("person-timeline", {"person_id": "nikolai-roshchin"}, _timeline),
     ("roles-of-person", {"person_id": "nikolai-roshchin"}, _ambassador),
+    ("post-evidence", {"person_id": "nikolai-roshchin"}, _post_evidence),
     ("intermediaries", {}, _intermediaries),
     ("co-mentioned-people", {}, _co_mentioned),
     ("document-types-per-year", {}, _types_per_year),

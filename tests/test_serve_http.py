@@ -569,8 +569,16 @@ def test_person_page_shows_roles_documents_and_correspondents(url, local):
     status, _, body = get(f"{url}person/nikolai-roshchin?format=json")
     person = json.loads(body)
     assert person["label"] == "Nikolai Roshchin" and person["born"] == "1901"
-    assert any(r["head"] == "ambassador" for r in person["roles"])
-    assert all(r["attested_by"] for r in person["roles"])
+    # one line per post: the documents' four wordings of the ambassador's post are one post,
+    # with its span and evidence; the authority file's posts are marked and rest on no document
+    attested = [r for r in person["roles"] if r["source"] == "attested"]
+    assert [r["head"] for r in attested] == ["ambassador"]
+    post = attested[0]
+    assert post["evidence"] == len(post["attested_by"]) >= 4 and len(post["wordings"]) >= 2
+    assert post["from"] == min(d["earliest"] for d in post["attested_by"])
+    assert post["to"] >= max(d["earliest"] for d in post["attested_by"])
+    authority = [r for r in person["roles"] if r["source"] == "authority"]
+    assert authority and not any(r["attested_by"] for r in authority)
     dates = [d["earliest"] for d in person["documents"]]
     assert dates == sorted(dates) and len(dates) >= 5
     wrote = {c["iri"]: c["count"] for c in person["wrote_to"]}
@@ -581,6 +589,15 @@ def test_person_page_shows_roles_documents_and_correspondents(url, local):
     assert wrote == expected
     html = get(f"{url}person/nikolai-roshchin", "text/html")[2].decode()
     assert "Ambassador" in html and "Roles" in html and "Wrote to" in html
+    assert "authority file" in html and f"{post['evidence']} documents" in html
+    # the role IRIs of ontology 1.1 (one per wording) still answer, as the merged post
+    old = local.query(f"SELECT ?old WHERE {{ ?old owl:sameAs <{post['iri']}> }}",
+                      use_default_graph_as_union=True, prefixes=PREFIXES)
+    olds = [r[0].value for r in old]
+    assert len(olds) == len(post["wordings"]) + 1
+    for iri in olds:
+        status, _, body = get(f"{iri}?format=json")
+        assert status == 200 and post["iri"] in body.decode()
 
 
 def test_pseudonyms_are_shown_with_the_attesting_document(url):

@@ -18,9 +18,18 @@ QUERIES = {q.name: q for q in named_queries()}
 # The same questions answered from the source graphs at query time: slow on a large store,
 # exact on any store. Each returns comparable tuples.
 DIRECT = {
+    # a name is named in a graph by a statement there, or, once corroborated (the summary
+    # graph links the document to it), by the candidate mention there
     "co-mentioned-people": ("""
         SELECT ?a ?b (COUNT(DISTINCT ?doc) AS ?n) WHERE {
-          GRAPH ?g { ?doc kg:mentions|kg:mentionsInText ?a , ?b . }
+          { GRAPH ?g { ?doc kg:mentions|kg:mentionsInText ?a } FILTER NOT EXISTS {
+              ?g a kg:SummaryGraph } }
+          UNION { GRAPH ?g { ?ma a kg:CandidateMention ; kg:inDocument ?doc ; kg:mentionOf ?a }
+                  GRAPH ?s { ?s a kg:SummaryGraph . ?doc kg:mentionsInText ?a } }
+          { GRAPH ?g { ?doc kg:mentions|kg:mentionsInText ?b } FILTER NOT EXISTS {
+              ?g a kg:SummaryGraph } }
+          UNION { GRAPH ?g { ?mb a kg:CandidateMention ; kg:inDocument ?doc ; kg:mentionOf ?b }
+                  GRAPH ?t { ?t a kg:SummaryGraph . ?doc kg:mentionsInText ?b } }
           FILTER(STR(?a) < STR(?b))
           GRAPH ?ag { ?a a kg:Person } GRAPH ?bg { ?b a kg:Person }
         } GROUP BY ?a ?b""", ("person_a", "person_b", "documents")),

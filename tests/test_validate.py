@@ -99,11 +99,20 @@ t:beijing a kg:Place .
 t:beijing rdfs:label "Beijing" .
 t:beijing geo:lat 39.9 .
 t:beijing geo:long 116.4 .
+t:att a kg:RoleAttestation .
+t:att rdfs:label "Premier" .
+t:att kg:holder t:stalin .
+t:att kg:attestedBy t:doc .
+t:att kg:roleTo t:beijing .
 t:role a kg:Role .
 t:role rdfs:label "Premier" .
 t:role kg:holder t:stalin .
-t:role kg:attestedBy t:doc .
+t:role kg:sourceKind "attested" .
+t:role kg:attestation t:att .
 t:role kg:roleTo t:beijing .
+t:role kg:firstDate "1950-02-01"^^xsd:date .
+t:role kg:lastDate "1950-02-28"^^xsd:date .
+t:role kg:documentCount 1 .
 t:m0 a kg:Mention .
 t:m0 kg:mentionOf t:stalin .
 t:m0 kg:inDocument t:doc .
@@ -153,7 +162,13 @@ BROKEN = [
     ("role without a holder", ["t:role kg:holder t:stalin ."], [], "holder"),
     ("role held by a place", ["t:role kg:holder t:stalin ."], ["t:role kg:holder t:beijing ."],
      "holder"),
-    ("role attested by nothing", ["t:role kg:attestedBy t:doc ."], [], "attestedBy"),
+    ("role attestation of no document", ["t:att kg:attestedBy t:doc ."], [], "attestedBy"),
+    ("role attestation held by a place", ["t:att kg:holder t:stalin ."],
+     ["t:att kg:holder t:beijing ."], "holder"),
+    ("post neither attested nor from the authority", ['t:role kg:sourceKind "attested" .'],
+     ['t:role kg:sourceKind "guessed" .'], "sourceKind"),
+    ("post whose tenure ends before it starts", ['t:role kg:lastDate "1950-02-28"^^xsd:date .'],
+     ['t:role kg:lastDate "1949-02-28"^^xsd:date .'], "firstDate"),
     ("entity link scoring 1.5", ["t:stalin-link kg:score 1.0 ."],
      ["t:stalin-link kg:score 1.5 ."], "score"),
     ("entity link match not a boolean", ["t:stalin-link kg:match true ."],
@@ -202,3 +217,14 @@ def test_validate_command_exits_1_on_a_broken_store(tmp_path):
     assert out.returncode == 1
     assert "does not conform" in text and "2 violation(s)" in text
     assert "Traceback" not in out.stderr.decode()
+
+
+def test_an_attested_post_needs_an_attestation_and_an_authority_post_does_not(tmp_path):
+    """A merged post rests on the documents' attestations; one the authority file knows may
+    have none."""
+    report = validate_store(make_store(tmp_path / "a", ["t:role kg:attestation t:att ."], []))
+    assert not report.conforms and "at least one kg:attestation" in report.text
+    report = validate_store(make_store(tmp_path / "b", ["t:role kg:attestation t:att .",
+                                                        't:role kg:sourceKind "attested" .'],
+                                       ['t:role kg:sourceKind "authority" .']))
+    assert report.conforms, report.text

@@ -78,6 +78,27 @@ class Iris:
         digest = hashlib.sha256(f"{person_key}|{label}".encode()).hexdigest()[:12]
         return self._n(f"role/{person_key}-{digest}")
 
+    def role_attestation(self, graph: ox.NamedNode, person_key: str, label: str
+                         ) -> ox.NamedNode:
+        # the digest of the wording-keyed role IRI, so an attestation names its old role IRI
+        digest = hashlib.sha256(f"{person_key}|{label}".encode()).hexdigest()[:12]
+        return ox.NamedNode(f"{graph.value}#role-{digest}")
+
+    def post(self, person_key: str, head: str, organization: str | None, place: str | None
+             ) -> ox.NamedNode:
+        """One post of one person, merged from its attestations: keyed by the person, the
+        head word and the body and place it belongs to (keys, not wordings)."""
+        tail = slug(head) + (f"-of-{organization}" if organization else "") + (
+            f"-to-{place}" if place else "")
+        return self._n(f"post/{person_key}/{tail}")
+
+    def authority_post(self, person_key: str, label: str, where: str | None,
+                       start: int | None, end: int | None) -> ox.NamedNode:
+        # the years are part of the key: the authority lists some posts twice (two tenures)
+        tail = "-".join(x for x in (slug(label), where or "", str(start or ""), str(end or ""))
+                        if x)
+        return self._n(f"post/{person_key}/authority-{tail}")
+
     def month(self, month: str) -> ox.NamedNode:
         return self._n(f"month/{month}")
 
@@ -223,16 +244,25 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
                 add(event, ev_prop, node)
 
     # mentions, each with how it was found and resolved
+    candidates = candidate_links(entry)
     for n, link in enumerate(entry.links):
         m = link.mention
-        node = ref(link.entity)
-        if m.implied:
-            add(doc, KG.impliedPlace, node)
-        elif m.field == "full_text":
-            add(doc, KG.mentionsInText, node)
-        else:
-            add(doc, KG.spatial if link.entity.kind == "place" else KG.mentions, node)
         mn = ox.NamedNode(f"{g.value}#m{n}")
+        if n in candidates:
+            # nothing corroborates the name: the mention is kept, the entity is not described
+            # here (no type, no label, no link from the document); the summary graph describes
+            # it once several documents name it (kg.rdf.candidates)
+            node = iris.entity(link.entity)
+            add(mn, RDF.type, KG.CandidateMention)
+            add(mn, KG.candidateName, lit(link.entity.label))
+        else:
+            node = ref(link.entity)
+            if m.implied:
+                add(doc, KG.impliedPlace, node)
+            elif m.field == "full_text":
+                add(doc, KG.mentionsInText, node)
+            else:
+                add(doc, KG.spatial if link.entity.kind == "place" else KG.mentions, node)
         add(mn, RDF.type, KG.Mention)
         add(mn, KG.mentionOf, node)
         add(mn, KG.inDocument, doc)
@@ -259,19 +289,28 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
         add(att, KG.isPseudonym, lit(True))
         add(att, KG.attestedBy, doc)
 
-    # roles in time, with their evidence
+    # roles in time: what this document says, in its words and at its date; the posts they
+    # are merged into, across documents, are in the summary graph (kg.rdf.posts)
     for claim in entry.roles:
         person = ref(claim.person)
-        role = iris.role(claim.person.key, claim.label)
-        add(role, RDF.type, KG.Role)
-        add(role, RDFS.label, lit(claim.label))
-        add(role, KG.roleHead, lit(claim.head))
-        add(role, KG.holder, person)
-        add(role, KG.attestedBy, doc)
+        att = iris.role_attestation(g, claim.person.key, claim.label)
+        add(att, RDF.type, KG.RoleAttestation)
+        add(att, RDFS.label, lit(claim.label))
+        add(att, KG.roleHead, lit(claim.head))
+        add(att, KG.holder, person)
+        add(att, KG.attestedBy, doc)
+        add(att, KG.method, iris.method(claim.method))
+        add(iris.method(claim.method), RDF.type, KG.Method)
+        add(iris.method(claim.method), RDFS.label, lit(claim.method))
+        add(att, KG.confidence, lit(float(claim.confidence)))
+        if entry.date.earliest:
+            add(att, KG.earliestDate, lit(entry.date.earliest.isoformat(), XSD.date))
+        if entry.date.latest:
+            add(att, KG.latestDate, lit(entry.date.latest.isoformat(), XSD.date))
         if claim.organization:
-            add(role, KG.postIn, ref(claim.organization))
+            add(att, KG.postIn, ref(claim.organization))
         if claim.place:
-            add(role, KG.roleTo, ref(claim.place))
+            add(att, KG.roleTo, ref(claim.place))
 
     for tc in entry.topics:
         topic = iris.topic(tc.key)
@@ -336,6 +375,33 @@ def _document_type(t, doc: ox.NamedNode, add, iris: Iris) -> None:
                                           "not list yet.", language="en"))
     for qualifier in t.type_qualifiers:
         add(doc, KG.typeQualifier, lit(qualifier))
+
+
+def candidate_links(entry: Entry) -> set[int]:
+    """Indexes of the entry's links that nothing corroborates: an unresolved name only the
+    statistical model found ("ner"), only in the full text, and named nowhere else in the
+    entry (title, summary, authors, roles, pseudonyms, curated lists, or another method).
+
+    A long full text gives the model many chances to take a word for a name ("Enlargement
+    PM", "West"); one such guess is not worth an entity and a page of its own."""
+
+    def guess(link) -> bool:
+        m = link.mention
+        return (m.method == "ner" and m.field == "full_text" and not m.implied
+                and not link.entity.resolved and link.method == "unresolved")
+
+    named: set[tuple[str, str]] = set()
+    for e in (*entry.authors, *entry.recipients, *entry.intermediaries, *entry.participants):
+        named.add((e.kind, e.key))
+    for claim in entry.roles:
+        for e in (claim.person, claim.organization, claim.place):
+            if e is not None:
+                named.add((e.kind, e.key))
+    named |= {(e.kind, e.key) for _, e in entry.aliases}
+    named |= {(e.kind, e.key) for _, e in entry.curated}
+    named |= {(lk.entity.kind, lk.entity.key) for lk in entry.links if not guess(lk)}
+    return {n for n, lk in enumerate(entry.links)
+            if guess(lk) and (lk.entity.kind, lk.entity.key) not in named}
 
 
 def _dedupe(quads: list[ox.Quad]) -> list[ox.Quad]:
@@ -416,10 +482,40 @@ def authority_quads(authority: Authority, keys: set[tuple[str, str]], iris: Iris
         done.add(key)
         e = authority.entries[key]
         out.extend(entity_description(e, iris, g))
-        for ref in (e.nationality, e.within, e.parent, e.country):
+        out.extend(authority_posts(e, authority, iris, g))
+        for ref in (e.nationality, e.within, e.parent, e.country,
+                    *(p.where for p in e.posts if e.kind == "person")):
             if ref and ref in authority.entries:
                 todo.append(ref)
     return out
+
+
+def authority_posts(e: AuthorityEntry, authority: Authority, iris: Iris, g: ox.NamedNode
+                    ) -> list[ox.Quad]:
+    """The posts the authority file knows a person held (label@where@start-end), as
+    kg:Role with kg:sourceKind "authority": shown beside the posts documents attest."""
+    if e.kind != "person":
+        return []
+    quads = []
+    person = iris.entity_key(e.kind, e.key)
+    for post in e.posts:
+        node = iris.authority_post(e.key, post.label, post.where, post.start, post.end)
+
+        def add(p, o, node=node):
+            quads.append(ox.Quad(node, p, o, g))
+
+        add(RDF.type, KG.Role)
+        add(RDFS.label, lit(post.label))
+        add(KG.holder, person)
+        add(KG.sourceKind, lit("authority"))
+        where = authority.entries.get(post.where or "")
+        if where is not None and where.kind in ("place", "organization"):
+            add(KG.postIn, iris.entity_key(where.kind, where.key))
+        if post.start is not None:
+            add(KG.startYear, lit(f"{post.start:04d}", XSD.gYear))
+        if post.end is not None:
+            add(KG.endYear, lit(f"{post.end:04d}", XSD.gYear))
+    return quads
 
 
 def entity_description(e: AuthorityEntry, iris: Iris, g: ox.NamedNode) -> list[ox.Quad]:

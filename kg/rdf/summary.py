@@ -4,7 +4,9 @@ Who is named together with whom, who wrote to whom, how many documents each topi
 (type, year) has: answered at query time, each of these is a pass over every document, and
 grows with the store. They are computed here once per ingest that changes the store, from the
 store itself (the source graphs stay the one source of truth), and written to
-``graph/summary``, which the named queries read. The calendar of months that date-range
+``graph/summary``, which the named queries read. So are the merges across documents that a
+document mapped on its own cannot make: the posts people held (`kg.rdf.posts`) and the
+full-text names several documents corroborate (`kg.rdf.candidates`). The calendar of months that date-range
 queries start from (see ``kg:inMonth``) is kept here too.
 
 The store groups (one row per date, topic, type or document, with the documents or people as
@@ -22,7 +24,9 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 
+from kg.rdf.candidates import corroborated
 from kg.rdf.namespace import KG, PREFIXES, RDF, RDFS, SKOS, XSD
+from kg.rdf.posts import post_quads
 
 _Node = ox.NamedNode | ox.BlankNode
 
@@ -51,7 +55,12 @@ def summary_quads(store, iris) -> list[ox.Quad]:
         if lasts:
             add(node, KG.lastDate, ox.Literal(max(lasts), datatype=XSD.date))
 
-    for (a, b), n in sorted(co_mentions(store, iris.entity_key("person", "").value).items()):
+    # full-text names several documents corroborate (kg.rdf.candidates): they are named in
+    # their documents' graphs, for the co-mentions too
+    candidates = corroborated(store, iris, g)
+    out.extend(candidates.quads)
+    for (a, b), n in sorted(co_mentions(store, iris.entity_key("person", "").value,
+                                        candidates.named_in, skip=g).items()):
         node = iris.summary("co-mention", a, b)
         add(node, RDF.type, KG.CoMention)
         add(node, KG.coMentioned, ox.NamedNode(a))
@@ -111,6 +120,9 @@ def summary_quads(store, iris) -> list[ox.Quad]:
         add(node, KG.documentCount, integer(docs))
         add(node, KG.exampleDocument, example)
 
+    # posts merged from the documents' role attestations
+    out.extend(post_quads(store, iris, g))
+
     months = store.query("SELECT DISTINCT ?m WHERE { GRAPH ?g { ?d kg:inMonth ?m } }",
                          prefixes=PREFIXES)
     for month in sorted((row[0] for row in months), key=lambda m: m.value):
@@ -119,18 +131,29 @@ def summary_quads(store, iris) -> list[ox.Quad]:
     return out
 
 
-def co_mentions(store, person_prefix: str) -> dict[tuple[str, str], int]:
+def co_mentions(store, person_prefix: str,
+                extra: dict[tuple[str, str], set[str]] | None = None,
+                skip: ox.NamedNode | None = None) -> dict[tuple[str, str], int]:
     """(person, person) -> the number of documents naming both (title, summary or full text),
-    each pair once in IRI order; both names come from one graph, as the statements do."""
+    each pair once in IRI order; both names come from one graph, as the statements do.
+    `extra`: (graph, document) -> more entities that graph names in that document; `skip`: a
+    graph not to read (the summary graph being replaced, whose links `extra` restates)."""
+    not_skipped = f" FILTER(?g != {skip})" if skip is not None else ""
     docs: dict[tuple[str, str], set[str]] = defaultdict(set)
     rows = store.query(
-        "SELECT ?doc (GROUP_CONCAT(STR(?p); separator=' ') AS ?people) WHERE {"
+        "SELECT ?g ?doc (GROUP_CONCAT(STR(?p); separator=' ') AS ?people) WHERE {"
         " GRAPH ?g { ?doc kg:mentions|kg:mentionsInText ?p }"
-        f" FILTER(STRSTARTS(STR(?p), {_string(person_prefix)})) }} GROUP BY ?g ?doc",
+        f" FILTER(STRSTARTS(STR(?p), {_string(person_prefix)})){not_skipped} }}"
+        " GROUP BY ?g ?doc",
         prefixes=PREFIXES)
-    for doc, people in rows:
-        for a, b in itertools.combinations(sorted(set(people.value.split())), 2):
-            docs[(a, b)].add(doc.value)
+    named: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for g, doc, people in rows:
+        named[(g.value, doc.value)].update(people.value.split())
+    for (g, doc), more in (extra or {}).items():
+        named[(g, doc)].update(p for p in more if p.startswith(person_prefix))
+    for (_, doc), people in named.items():
+        for a, b in itertools.combinations(sorted(people), 2):
+            docs[(a, b)].add(doc)
     return {pair: len(d) for pair, d in docs.items()}
 
 

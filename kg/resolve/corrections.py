@@ -20,6 +20,11 @@ skipped; later lines win over earlier ones for the same entity and Wikidata id):
      "delete": true}
     {"op": "merge", "entity": "person/person-tschou-en-lai", "into": "person/zhou-enlai"}
     {"op": "split", "document": "…", "text": "Kuznetsov", "entity": "person/fyodor-kuznetsov"}
+    {"op": "promote", "entity": "person/person-stark", "note": "the German banker"}
+
+A name only the statistical model found in a full text, that nothing corroborates, is kept as
+a candidate mention without an entity (see `kg.rdf.candidates`); ``promote`` makes it an
+entity, in every document that names it so.
 
 Entities are written ``kind/key`` (``person/joseph-stalin``; the tail of the entity's IRI, so a
 full IRI is accepted too). A document is named by its key (the tail of its IRI), or by its
@@ -46,6 +51,7 @@ import pyoxigraph as ox
 from kg.model import DateValue, Entity, EntityKind, Entry, Link, Record, RoleClaim
 from kg.rdf.mapping import Iris, lit
 from kg.rdf.namespace import KG, OWL, RDF, WD
+from kg.resolve.resolver import slug
 
 if TYPE_CHECKING:
     from kg.resolve.resolver import Resolver
@@ -61,6 +67,7 @@ __all__ = [
     "FixRole",
     "Merge",
     "Origin",
+    "Promote",
     "RejectLink",
     "RemoveMention",
     "Split",
@@ -86,6 +93,7 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Link methods of mentions a correction re-pointed: the mention node says a curator did it.
 SPLIT_METHOD = "curated"
 MERGE_METHOD = "curated-merge"
+PROMOTE_METHOD = "curated-promote"
 
 
 class CorrectionsError(ValueError):
@@ -244,7 +252,17 @@ class Split:
     note: str = ""
 
 
-Correction = Union[AcceptLink, RejectLink, RemoveMention, FixRole, Merge, Split]  # noqa: UP007
+@dataclass(frozen=True)
+class Promote:
+    """An unresolved name the statistical model alone found in full texts is an entity."""
+
+    entity: EntityRef
+    origin: Origin
+    note: str = ""
+
+
+Correction = Union[AcceptLink, RejectLink, RemoveMention, FixRole, Merge, Split,  # noqa: UP007
+                   Promote]
 _DOC_OPS = (RemoveMention, FixRole, Split)
 
 
@@ -296,6 +314,11 @@ class Corrections:
             out[start] = (target, merge)
         return out
 
+    @cached_property
+    def promoted(self) -> dict[EntityRef, Promote]:
+        """The promoted names, by the entity they became (after the merges)."""
+        return {self.merged(c.entity): c for c in self.items if isinstance(c, Promote)}
+
     def merged(self, ref: EntityRef) -> EntityRef:
         """Where a reference ends up after the merges."""
         hit = self.merges.get(ref)
@@ -315,14 +338,25 @@ class Corrections:
 
         Add it to the content hash, so that an unchanged entry is re-mapped when (and only
         when) a correction that can touch it was added, edited or removed. Merges touch any
-        document, so they are always included.
+        document, so they are always included; a promotion, the documents whose full text
+        may spell the name.
         """
+        promotes = [c for c in self.items if isinstance(c, Promote)]
+        words = f"-{slug(record.full_text)}-" if promotes and record.full_text else ""
         parts = [json.dumps(to_json(c), sort_keys=True) for c in self.items
                  if isinstance(c, Merge)
-                 or (isinstance(c, _DOC_OPS) and c.doc.may_match(doc_key, record))]
+                 or (isinstance(c, _DOC_OPS) and c.doc.may_match(doc_key, record))
+                 or (isinstance(c, Promote) and _may_name(c.entity, words))]
         if not parts:
             return ""
         return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _may_name(ref: EntityRef, words: str) -> bool:
+    """Whether a text (slugged, between dashes) may spell an unresolved name's key: a
+    superset of the documents whose mentions the name resolves to."""
+    tail = ref.key.removeprefix(f"{ref.kind}-")
+    return bool(words) and f"-{tail}-" in words
 
 
 # --------------------------------------------------------------------------------------------
@@ -335,6 +369,7 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "fix-role": ("person",),
     "merge": ("entity", "into"),
     "split": ("text", "entity"),
+    "promote": ("entity",),
 }
 _OPTIONAL: dict[str, tuple[str, ...]] = {
     "accept": (),
@@ -343,6 +378,7 @@ _OPTIONAL: dict[str, tuple[str, ...]] = {
     "fix-role": ("label", "head", "new_label", "new_head", "organization", "place", "delete"),
     "merge": ("label",),
     "split": ("field", "label"),
+    "promote": (),
 }
 _COMMON = ("op", "note")
 _DOC_FIELDS = ("document", "title", "date")
@@ -456,6 +492,13 @@ def parse_correction(data: Any, origin: Origin) -> Correction:
         return AcceptLink(ref("entity"), qid(), origin, note)
     if op == "reject":
         return RejectLink(ref("entity"), qid(), origin, note)
+    if op == "promote":
+        e = ref("entity")
+        if not e.key.startswith(f"{e.kind}-"):
+            raise ValueError(f"promote: {e} is not an unresolved name (those are keyed "
+                             f"{e.kind}/{e.kind}-name, e.g. person/person-stark); an authority "
+                             f"entity needs no promotion")
+        return Promote(e, origin, note)
     if op == "merge":
         a, b = ref("entity"), ref("into")
         if a == b:
@@ -493,7 +536,7 @@ def _doc_selector(op: str, data: Mapping[str, Any]) -> DocSelector:
 def to_json(c: Correction) -> dict[str, Any]:
     """The JSON object of a correction, as `parse_correction` reads it back."""
     op = {AcceptLink: "accept", RejectLink: "reject", RemoveMention: "remove-mention",
-          FixRole: "fix-role", Merge: "merge", Split: "split"}[type(c)]
+          FixRole: "fix-role", Merge: "merge", Split: "split", Promote: "promote"}[type(c)]
     out: dict[str, Any] = {"op": op}
     doc = getattr(c, "doc", None)
     if doc is not None:
@@ -567,6 +610,8 @@ def apply_to_entry(entry: Entry, doc_key: str, corrections: Corrections, *,
         return out
     if corrections.merges:
         _apply_merges(out, corrections, lookup)
+    if corrections.promoted:
+        _promote(out, corrections)
     for c in corrections.for_document(doc_key, entry.record, entry.date):
         if isinstance(c, RemoveMention):
             _remove_mention(out, c)
@@ -656,6 +701,16 @@ def _apply_merges(entry: Entry, corrections: Corrections, lookup: Lookup | None)
         for lk in entry.links
     ]
     _swap(entry, mapping)
+
+
+def _promote(entry: Entry, corrections: Corrections) -> None:
+    """Mentions of a promoted name count as corroborated: their link says a curator decided
+    (the mention keeps its method and confidence), so the mapping describes the entity."""
+    entry.links = [
+        replace(lk, method=PROMOTE_METHOD)
+        if lk.method == "unresolved" and EntityRef.of(lk.entity) in corrections.promoted else lk
+        for lk in entry.links
+    ]
 
 
 def _text_matches(link: Link, text: str, field_name: str | None) -> bool:
@@ -821,6 +876,10 @@ def correction_quads(corrections: Corrections, iris: Iris) -> list[ox.Quad]:
     for ref, (target, _merge) in sorted(corrections.merges.items()):
         add(iris.entity_key(ref.kind, ref.key), OWL.sameAs,
             iris.entity_key(target.kind, target.key))
+    for ref, promote in sorted(corrections.promoted.items()):
+        add(iris.entity_key(ref.kind, ref.key), KG.evidence,
+            lit(f"promoted by a curator ({promote.origin})"
+                + (f": {promote.note}" if promote.note else "")))
     for c in corrections.items:
         if isinstance(c, FixRole) and not c.delete and (c.new_label or c.label):
             person = corrections.merged(c.person)

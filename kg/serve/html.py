@@ -20,7 +20,8 @@ NAV = [("/", "Home"), ("/documents", "Documents"), ("/people", "People"), ("/pla
        ("/organizations", "Organisations"), ("/network", "Network"), ("/map", "Map"),
        ("/timeline", "Timeline"), ("/sparql", "SPARQL")]
 KIND_NAMES = {"person": "Person", "place": "Place", "organization": "Organisation",
-              "document": "Document", "role": "Role", "event": "Event", "resource": "Resource"}
+              "document": "Document", "role": "Post", "event": "Event", "resource": "Resource",
+              "candidate": "Candidate name"}
 
 
 def esc(value: Any) -> str:
@@ -281,7 +282,8 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
     def entity(self, data: dict[str, Any]) -> bytes:
         render: Callable[[dict[str, Any]], tuple[str, str]] = {
             "document": self._document, "person": self._person, "place": self._place,
-            "organization": self._organization}.get(data["kind"], self._resource)
+            "organization": self._organization, "candidate": self._candidate,
+        }.get(data["kind"], self._resource)
         title, body = render(data)
         alternates = "".join(
             f'<link rel="alternate" type="{t}" href="?format={f}">\n'
@@ -335,7 +337,8 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
         if rows:
             body += self.section("Mentioned", self.dl(rows))
         if d["roles"] or d["names"]:
-            items = [f'<li>{self.link(r)} — held by {self.link(r["holder"])}</li>'
+            items = [f'<li>“{esc(r["label"])}”: {self.link(r["holder"])}'
+                     + (f' — {self.link(r["post"])}' if r["post"] else "") + "</li>"
                      for r in d["roles"]]
             items += [f'<li>{self.link(n["person"])} named “{esc(n["name"])}”'
                       f'{" (pseudonym)" if n["pseudonym"] else ""}</li>' for n in d["names"]]
@@ -373,14 +376,17 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
             span = f'{m["start"]}–{m["end"]}' if m["start"] is not None else ""
             m_rows.append(
                 f'<tr><td>“{esc(m["text"])}”</td><td>{esc(m["field"])} <span class="muted">'
-                f'{esc(span)}</span></td><td>{self.link(m["entity"])}</td>'
+                f'{esc(span)}</span></td><td>{self.link(m["entity"])}'
+                f'{" <span class=tag>candidate</span>" if m.get("candidate") else ""}</td>'
                 f'<td>{self.link(m["method"]) if m["method"] else ""}</td>'
                 f'<td class="num">{_num(m["confidence"])}</td><td>{esc(m["link_method"])}</td>'
                 f'<td class="num">{_num(m["score"])}</td></tr>')
         out += self.section(
             "Provenance of each mention",
             '<p class="muted">How each name was found (method, confidence) and resolved to an '
-            'entity (resolution method, score).</p><table class="list small"><thead><tr><th>Text'
+            'entity (resolution method, score). A <span class=tag>candidate</span> is a name only '
+            'the statistical model found in the full text, that nothing corroborates: kept, but '
+            'not an entity.</p><table class="list small"><thead><tr><th>Text'
             '</th><th>Field</th><th>Entity</th><th>Method</th><th class="num">Confidence</th>'
             '<th>Resolution</th><th class="num">Score</th></tr></thead><tbody>'
             + "".join(m_rows) + "</tbody></table>", len(d["mentions"]))
@@ -411,23 +417,50 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
                 f'{sub}{self.iri_box(e["iri"])}')
 
     def _roles(self, roles: list[dict[str, Any]], *, holder: bool = False) -> str:
+        """One line per post: attested (span = first and last attested date, with the number
+        of documents and the documents) or from the authority file (span = its years)."""
         if not roles:
             return '<p class="none">No roles attested.</p>'
         rows = []
         for r in roles:
-            docs = "<br>".join(self.link(doc, _short(doc.get("title") or "", 70))
-                               for doc in r["attested_by"])
+            authority = r.get("source") == "authority"
+            if authority:
+                evidence = '<span class="tag">authority file</span>'
+            else:
+                n = r.get("evidence") or len(r["attested_by"])
+                docs = "<br>".join(self.link(doc, _short(doc.get("title") or "", 70))
+                                   for doc in r["attested_by"])
+                evidence = (f'<details><summary>{n} document{"s" if n != 1 else ""}</summary>'
+                            f'{docs}</details>')
+                if r.get("authority_post"):
+                    evidence += ' <span class="tag">also in the authority file</span>'
             span = esc(r["from"] or "")
             if r["to"] and r["to"] != r["from"]:
                 span += f" – {esc(r['to'])}"
             where = self.links(r["post_in"] + r["role_to"]) if (r["post_in"] or r["role_to"]) \
                 else ""
+            wordings = ('<br><span class="muted small">also “'
+                        + "”, “".join(esc(w) for w in r["wordings"]) + "”</span>"
+                        if r.get("wordings") else "")
             who = f"<td>{self.links(r['holder'])}</td>" if holder else ""
-            rows.append(f'<tr>{who}<td>{self.link(r)}</td><td>{where}</td><td class="date">'
-                        f'{span}</td><td>{docs}</td></tr>')
+            rows.append(f'<tr>{who}<td>{self.link(r)}{wordings}</td><td>{where}</td>'
+                        f'<td class="date">{span}</td><td>{evidence}</td></tr>')
         head = "<th>Holder</th>" if holder else ""
-        return (f'<table class="list"><thead><tr>{head}<th>Role</th><th>Of / to</th><th>Attested'
+        return (f'<table class="list"><thead><tr>{head}<th>Post</th><th>Of / to</th><th>Held'
                 f'</th><th>Evidence</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+    def _candidate(self, e: dict[str, Any]) -> tuple[str, str]:
+        body = (f'<p class="crumbs">{self._kind_badge("candidate")}</p>'
+                f'<h1>{esc(e["label"])}</h1>{self.iri_box(e["iri"])}'
+                '<p class="warning">Not an entity: a name only the statistical model found, only '
+                'in full texts, that nothing corroborates (no authority entry, no title or '
+                'summary naming it, not enough documents). Its mentions are kept.</p>')
+        body += self.section("Documents", self.doc_table(e["documents"]), len(e["documents"]))
+        line = json.dumps(e["promote"], ensure_ascii=False)
+        body += self.section("Make it an entity",
+                             "<p>A curator who knows it is a real name adds this line to the "
+                             f"corrections file and ingests again:</p><pre>{esc(line)}</pre>")
+        return e["label"], body
 
     def _person(self, e: dict[str, Any]) -> tuple[str, str]:
         life = ""
@@ -571,13 +604,14 @@ def _describe_query(iri: str) -> str:
     return f"SELECT ?p ?o ?g WHERE {{\n  GRAPH ?g {{ <{iri}> ?p ?o }}\n}}\nORDER BY ?p"
 
 
-_ROLES_QUERY = """SELECT ?person ?role ?document ?date WHERE {
-  ?r a kg:Role ; rdfs:label ?role ; kg:holder ?p ; kg:attestedBy ?d .
+_ROLES_QUERY = """SELECT ?person ?post ?source ?first ?last ?documents WHERE {
+  ?r a kg:Role ; rdfs:label ?post ; kg:holder ?p ; kg:sourceKind ?source .
   ?p rdfs:label ?person .
-  ?d dcterms:title ?document .
-  OPTIONAL { ?d kg:date ?date }
+  OPTIONAL { ?r kg:firstDate ?first }
+  OPTIONAL { ?r kg:lastDate ?last }
+  OPTIONAL { ?r kg:documentCount ?documents }
 }
-ORDER BY ?person ?date"""
+ORDER BY ?person ?first ?post"""
 
 
 # ---------------------------------------------------------------------------------------------

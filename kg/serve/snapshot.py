@@ -79,6 +79,11 @@ class Snapshot:
         for predicate, template in ((KG.text, "“{}”"), (KG.attestedName, "name “{}”")):
             for quad in self.store.quads_for_pattern(None, predicate, None, None):
                 labels.setdefault(quad.subject.value, template.format(quad.object.value))
+        # A candidate name (kg.rdf.candidates) has no label of its own: its mentions' name.
+        for quad in self.store.quads_for_pattern(None, KG.candidateName, None, None):
+            for of in self.store.quads_for_pattern(quad.subject, KG.mentionOf, None,
+                                                   quad.graph_name):
+                labels.setdefault(of.object.value, quad.object.value)
         for predicate, template in ((KG.records, "Event recorded in “{}”"),
                                     (KG.aboutDocument, "Statements about “{}”")):
             for quad in self.store.quads_for_pattern(None, predicate, None, None):

@@ -217,10 +217,14 @@ def document_page(snap: Snapshot, iri: str) -> dict[str, Any]:
     out["event"] = [_event(snap, e) for e in _iris(p.get(KG.records.value, []))]
     out["sources"] = _sources(snap, iri)
     out["mentions"] = _mentions(snap, iri)
+    # what the document says about posts, each with the post it counts for (summary graph)
     out["roles"] = [
-        {**ref(snap, r["r"].value), "holder": ref(snap, r["h"].value)}
-        for r in snap.select(f"SELECT DISTINCT ?r ?h WHERE {{ ?r a kg:Role ; kg:attestedBy "
-                             f"{node(iri)} ; kg:holder ?h }} ORDER BY ?r")]
+        {"iri": r["p"].value if "p" in r else r["a"].value, "label": r["w"].value,
+         "holder": ref(snap, r["h"].value),
+         "post": ref(snap, r["p"].value) if "p" in r else None}
+        for r in snap.select(f"SELECT DISTINCT ?a ?w ?h ?p WHERE {{ ?a a kg:RoleAttestation ; "
+                             f"kg:attestedBy {node(iri)} ; kg:holder ?h ; rdfs:label ?w . "
+                             f"OPTIONAL {{ ?p kg:attestation ?a }} }} ORDER BY ?w ?a")]
     out["names"] = [
         {"person": ref(snap, r["p"].value), "name": r["n"].value,
          "pseudonym": r.get("ps") is not None and r["ps"].value == "true"}
@@ -261,8 +265,11 @@ def _sources(snap: Snapshot, iri: str) -> list[dict[str, Any]]:
 
 
 def _mentions(snap: Snapshot, iri: str) -> list[dict[str, Any]]:
-    rows = snap.select(f"""SELECT ?m ?e ?text ?field ?start ?end ?method ?conf ?lm ?score WHERE {{
+    rows = snap.select(f"""SELECT ?m ?e ?text ?field ?start ?end ?method ?conf ?lm ?score ?candidate
+        WHERE {{
         ?m kg:inDocument {node(iri)} ; kg:mentionOf ?e .
+        BIND(EXISTS {{ ?m a kg:CandidateMention }} && NOT EXISTS {{ ?e a ?class }}
+             AS ?candidate)
         OPTIONAL {{ ?m kg:text ?text }} OPTIONAL {{ ?m kg:field ?field }}
         OPTIONAL {{ ?m kg:start ?start }} OPTIONAL {{ ?m kg:end ?end }}
         OPTIONAL {{ ?m kg:method ?method }} OPTIONAL {{ ?m kg:confidence ?conf }}
@@ -281,6 +288,8 @@ def _mentions(snap: Snapshot, iri: str) -> list[dict[str, Any]]:
             "link_method": r["lm"].value if "lm" in r else None,
             "score": float(r["score"].value) if "score" in r else None,
             "graph": r["m"].value.split("#", 1)[0],
+            # a name nothing corroborates: no entity (yet), see candidate_page
+            "candidate": "candidate" in r and r["candidate"].value == "true",
         })
     out.sort(key=lambda m: (field_order.get(m["field"] or "", 9), m["start"] or 0, m["iri"]))
     return out
@@ -327,24 +336,34 @@ def person_page(snap: Snapshot, iri: str) -> dict[str, Any]:
 
 
 def roles_where(snap: Snapshot, relation: str, iri: str) -> list[dict[str, Any]]:
-    """Roles whose kg:holder / kg:postIn / kg:roleTo is `iri`, with their attesting documents."""
+    """Posts whose kg:holder / kg:postIn / kg:roleTo is `iri`, one line each: the posts the
+    documents attest (merged across wordings, with their tenure as first and last attested
+    date and their evidence), and the posts the authority file knows (source "authority")."""
     rows = snap.select(f"SELECT DISTINCT ?r WHERE {{ ?r a kg:Role ; kg:{relation} {node(iri)} }}")
     out = []
     for row in rows:
         r = row["r"].value
         rp = props(snap, r)
-        docs = sorted((doc_brief(snap, d) for d in _iris(rp.get(KG.attestedBy.value, []))),
-                      key=doc_sort_key)
+        source = _first(rp.get(KG.sourceKind.value, [])) or "attested"
+        docs = sorted({d for a in _iris(rp.get(KG.attestation.value, []))
+                       for d in _iris(props(snap, a).get(KG.attestedBy.value, []))})
+        briefs = sorted((doc_brief(snap, d) for d in docs), key=doc_sort_key)
+        count = _first(rp.get(KG.documentCount.value, []))
+        start, end = (_first(rp.get(KG.startYear.value, [])), _first(rp.get(KG.endYear.value, [])))
         out.append({
-            **ref(snap, r), "head": _first(rp.get(KG.roleHead.value, [])),
+            **ref(snap, r), "head": _first(rp.get(KG.roleHead.value, [])), "source": source,
+            "wordings": _texts(rp.get(SKOS.altLabel.value, [])),
             "holder": [ref(snap, i) for i in _iris(rp.get(KG.holder.value, []))],
             "post_in": [ref(snap, i) for i in _iris(rp.get(KG.postIn.value, []))],
             "role_to": [ref(snap, i) for i in _iris(rp.get(KG.roleTo.value, []))],
-            "attested_by": docs,
-            "from": next((d["earliest"] for d in docs if d["earliest"]), None),
-            "to": next((d["earliest"] for d in reversed(docs) if d["earliest"]), None),
+            "authority_post": [ref(snap, i) for i in _iris(rp.get(KG.matchesPost.value, []))],
+            "attested_by": briefs,
+            "evidence": int(count) if count else len(briefs),
+            "from": _first(rp.get(KG.firstDate.value, [])) or start,
+            "to": _first(rp.get(KG.lastDate.value, [])) or end,
         })
-    out.sort(key=lambda r: (r["from"] or "9999", r["label"]))
+    out.sort(key=lambda r: (r["holder"][0]["label"] if r["holder"] else "", r["from"] or "9999",
+                            r["source"], r["label"]))
     return out
 
 
@@ -415,9 +434,32 @@ def _pred_order(pred: str) -> tuple[int, str]:
     return (first.index(pred) if pred in first else len(first), compact(pred))
 
 
+def candidate_page(snap: Snapshot, iri: str) -> dict[str, Any] | None:
+    """A name only the statistical model found in full texts, that nothing corroborates: not
+    an entity, so not an entity page; its mentions, and how a curator makes it one."""
+    rows = snap.select(f"SELECT DISTINCT ?m ?name ?doc WHERE {{ ?m kg:mentionOf {node(iri)} ; "
+                       f"a kg:CandidateMention ; kg:candidateName ?name ; kg:inDocument ?doc }}")
+    if not rows:
+        return None
+    base = snap.base
+    tail = iri[len(base):] if iri.startswith(base) else iri
+    return {
+        "iri": iri, "kind": "candidate", "label": sorted({r["name"].value for r in rows})[0],
+        "names": sorted({r["name"].value for r in rows}),
+        "documents": sorted((doc_brief(snap, d) for d in {r["doc"].value for r in rows}),
+                            key=doc_sort_key),
+        "mentions": sorted(r["m"].value for r in rows),
+        "promote": {"op": "promote", "entity": tail},
+    }
+
+
 def entity_page(snap: Snapshot, iri: str) -> dict[str, Any]:
     """The page data for any IRI of the graph, by its kind."""
     kind = kind_of(snap, iri)
+    if kind is None:
+        candidate = candidate_page(snap, iri)
+        if candidate is not None:
+            return candidate
     if kind == "document":
         return document_page(snap, iri)
     if kind == "person":

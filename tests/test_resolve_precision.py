@@ -215,3 +215,15 @@ def test_sample_full_texts_resolve_no_name_to_a_person_it_contradicts():
                 wrong.append((entry.record.record_id, link.mention.text, link.entity.label))
     assert checked >= 40  # the check saw the sample's people
     assert not wrong, wrong
+
+
+def test_a_viaf_id_becomes_schema_same_as_not_owl_same_as(resolver):
+    import pyoxigraph as ox
+
+    from kg.rdf.mapping import Iris, entity_description
+    from kg.rdf.namespace import OWL, SCHEMA
+    quads = entity_description(resolver.authority.entries["vasily-makarov"], Iris("http://x/"),
+                               ox.NamedNode("http://x/graph/authority"))
+    assert [q.object.value for q in quads if q.predicate == SCHEMA.sameAs] == [
+        "http://viaf.org/viaf/4242"]
+    assert not [q for q in quads if q.predicate == OWL.sameAs]  # owl:sameAs means Wikidata

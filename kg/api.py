@@ -25,6 +25,7 @@ from kg.rdf.mapping import (
 )
 from kg.rdf.namespace import KG, OWL, PREFIXES, SKOS
 from kg.rdf.summary import summary_quads
+from kg.resolve import continuity
 from kg.resolve.authority import load_authority
 from kg.resolve.corrections import (
     Corrections,
@@ -225,6 +226,9 @@ class KnowledgeGraph:
             else:
                 report.new += 1
             todo.append((key, record))
+        # where each mention of the graphs about to be replaced pointed (IRIs keep working)
+        before = continuity.mention_targets(store, [self.iris.graph(k, _source_key(r))
+                                                    for k, r in todo])
         batch: dict[ox.NamedNode, list[ox.Quad]] = {}
         batch_quads = 0
         entity_keys: set[tuple[str, str]] = set()
@@ -261,6 +265,7 @@ class KnowledgeGraph:
         for old in rekeyed:
             store.remove_graph(old)
         self._write_identity(store, identity)
+        continuity.keep_old_iris(store, self.base, before, extractor.resolver.authority)
         self.refresh_authority(store, entity_keys)
         store_corrections(store, corrections, self.iris)
         if todo or rekeyed or self.summary_every_run or not store.contains_named_graph(

@@ -18,7 +18,7 @@ from pathlib import PurePath
 import pyoxigraph as ox
 
 from kg.model import Entity, Entry, Record
-from kg.rdf.namespace import DCTERMS, GEO, KG, OWL, RDF, RDFS, SKOS, WD, XSD, ontology_version
+from kg.rdf.namespace import DCTERMS, GEO, KG, OWL, RDF, RDFS, SCHEMA, SKOS, WD, XSD, ontology_version
 from kg.resolve.authority import Authority, AuthorityEntry
 from kg.resolve.resolver import slug
 
@@ -550,6 +550,9 @@ def entity_description(e: AuthorityEntry, iris: Iris, g: ox.NamedNode) -> list[o
         if ref:
             kind = "place" if prop in (KG.nationality, KG.within, KG.country) else "organization"
             add(node, prop, iris.entity_key(kind, ref))
+    if getattr(e, "viaf", None):
+        # schema:sameAs, not owl:sameAs: readers take owl:sameAs for the Wikidata link
+        add(node, SCHEMA.sameAs, ox.NamedNode(f"http://viaf.org/viaf/{e.viaf}"))
     if e.wikidata:
         wd = WD.term(e.wikidata)
         add(node, OWL.sameAs, wd)

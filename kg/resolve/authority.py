@@ -11,7 +11,7 @@ import csv
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +21,10 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FILES: dict[EntityKind, str] = {
     "person": "people.tsv", "place": "places.tsv", "organization": "organizations.tsv",
 }
+# People derived from the US Office of the Historian (tools/derive_hsg.py): a row whose `same_as`
+# names a curated person adds its variants, years, posts and VIAF id to that person; any other
+# row is a person of its own, marked with its `source` (see `AuthorityEntry.curated`).
+EXTRA_PEOPLE = "people-hsg.tsv"
 # Family name first in these naming traditions ("Mao Zedong": Mao is the family name).
 FAMILY_NAME_FIRST = {
     "china", "taiwan", "north-korea", "south-korea", "korea", "vietnam", "north-vietnam",
@@ -58,10 +62,17 @@ class AuthorityEntry:
     parent: str | None = None
     country: str | None = None
     note: str = ""
+    viaf: str | None = None  # VIAF cluster id, as given by the source (http://viaf.org/viaf/ID)
+    source: str | None = None  # None: the curated files; else where the row came from
 
     @property
     def family_name_first(self) -> bool:
         return (self.nationality or "") in FAMILY_NAME_FIRST
+
+    @property
+    def curated(self) -> bool:
+        """In the project's hand-curated files (not only in a bulk-derived source)."""
+        return self.source is None
 
 
 @dataclass(frozen=True)
@@ -150,6 +161,42 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
+def _viaf(cell: str | None) -> str | None:
+    cell = (cell or "").strip()
+    return cell if cell.isdigit() else None
+
+
+def _load_extra_people(path: Path, authority: Authority, digest) -> None:
+    """Bulk-derived people: merged into the curated person they are (`same_as`), else added."""
+    if not path.exists():
+        return
+    digest.update(path.read_bytes())
+    for row in _rows(path):
+        key = (row.get("id") or "").strip()
+        name = (row.get("name") or "").strip()
+        if not key or not name:
+            continue
+        variants = _split(row.get("variants"))
+        born, died, posts = _int(row.get("born")), _int(row.get("died")), _posts(row.get("posts"))
+        viaf = _viaf(row.get("viaf"))
+        same = authority.entries.get((row.get("same_as") or "").strip())
+        if same is not None and same.kind == "person":
+            known = {fold(f) for f in (same.name, *same.variants, *same.pseudonyms)}
+            extra = tuple(dict.fromkeys(f for f in (name, *variants) if fold(f) not in known))
+            authority.entries[same.key] = replace(
+                same, variants=same.variants + extra, born=same.born or born,
+                died=same.died or died, posts=same.posts + posts, viaf=same.viaf or viaf)
+            continue
+        if key in authority.entries:
+            continue  # never shadow a curated entity
+        authority.entries[key] = AuthorityEntry(
+            key=key, kind="person", name=name, wikidata=None, wikidata_source=None,
+            variants=variants, born=born, died=died,
+            nationality=(row.get("nationality") or "").strip() or None, posts=posts,
+            note=(row.get("note") or "").strip(), viaf=viaf,
+            source=(row.get("source") or "").strip() or EXTRA_PEOPLE)
+
+
 def load_authority(data_dir: Path | None = None) -> Authority:
     """Load the authority files; missing files give an empty authority of that kind."""
     data_dir = Path(data_dir) if data_dir else DATA_DIR
@@ -185,7 +232,10 @@ def _load_cached(data_dir_str: str) -> Authority:
                 parent=(row.get("parent") or "").strip() or None,
                 country=(row.get("country") or "").strip() or None,
                 note=(row.get("note") or "").strip(),
+                viaf=_viaf(row.get("viaf")),
             )
+        if kind == "person":
+            _load_extra_people(data_dir / EXTRA_PEOPLE, authority, digest)
     topics_path = data_dir / "topics.tsv"
     if topics_path.exists():
         digest.update(topics_path.read_bytes())

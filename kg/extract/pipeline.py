@@ -155,7 +155,7 @@ class Extractor:
             entry.flags.append("date-unknown")
         if record.truncated:
             entry.flags.append("incomplete")
-        ctx = DocContext()
+        ctx = DocContext(date=date)
         self._title_people(entry, ctx, title_doc)
         self._mentions(entry, title_doc, "title", ctx)
         self._mentions(entry, summary_doc, "summary", ctx)
@@ -176,7 +176,8 @@ class Extractor:
                                   (entry.title.intermediaries, entry.intermediaries),
                                   (entry.title.participants, entry.participants)):
             for ref in role_list:
-                for entity in self._name_refs(entry, ref, ctx, places):
+                # correspondents and participants were alive and about at the date
+                for entity in self._name_refs(entry, ref, ctx.as_party(), places):
                     if entity.key not in {e.key for e in target}:
                         target.append(entity)
 

@@ -50,25 +50,26 @@ def resolver_for(data_dir: str) -> Resolver:
 
 
 def authority_patterns(resolver: Resolver) -> list[dict]:
-    """Entity-ruler patterns for every name, variant, pseudonym and unique surname."""
-    patterns = []
-    seen = set()
+    """Entity-ruler patterns for every name, variant, pseudonym and unique surname. A form two
+    entries share ("Douglas MacArthur", the general and his nephew the ambassador) gets no
+    pattern: the resolver decides with the document's date and people."""
+    owners: dict[tuple[str, str], set[str]] = {}
     for e in resolver.authority.entries.values():
         label = LABEL_OF_KIND[e.kind]
         forms = [e.name, *e.variants, *e.pseudonyms]
         if e.kind == "person":
             forms += [s.title() for s in short_names(e)
-                      if len(s) >= 4 and len(resolver.short.get(s, [])) == 1]
+                      if len(s) >= 4 and resolver.short.get(s, []) == [e.key]]
         # catalogues write apostrophes both ways ("People's", "People’s")
         forms += [f.replace("'", "\u2019") for f in forms if "'" in f]
         for form in forms:
-            if not form or (form, label) in seen or not form[:1].isupper():
+            if not form or not form[:1].isupper():
                 continue
             if e.kind == "organization" and form.isupper() and len(form) <= 2:
                 continue  # "UN", "US" as bare tokens are too easily other words
-            seen.add((form, label))
-            patterns.append({"label": label, "pattern": form, "id": e.key})
-    return patterns
+            owners.setdefault((form, label), set()).add(e.key)
+    return [{"label": label, "pattern": form, "id": next(iter(keys))}
+            for (form, label), keys in owners.items() if len(keys) == 1]
 
 
 @spacy.registry.misc("kg.authority_resolver.v1")

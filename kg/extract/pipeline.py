@@ -391,6 +391,8 @@ class Extractor:
                     res = r.resolve(ent.text, "person", ctx)
                     if res:
                         entity, score, how, feats = res.entity, res.score, res.method, res.features
+                    else:
+                        entity = None  # the date or the document's people say otherwise
                 if entity is not None and how == "authority" and r.pseudonym_of(ent.text,
                                                                                 entity.key):
                     how = "pseudonym"

@@ -152,6 +152,9 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
         for r in result.records:
             key = document_key(r)
             records[key] = better(records[key], r) if key in records else r
+    from kg.resolve.subjects import learn_records
+
+    learn_records(records.values())  # the archive's headings, each record assigned without its own
     if dask_address:
         from kg.distributed import extract_on_dask
 

@@ -390,6 +390,9 @@ def evaluate(paths, store, model, fmt, summary_only) -> None:
             records = KnowledgeGraph(store).raw_records()
         except StoreError as exc:
             _fail(str(exc))
+    from kg.resolve.subjects import learn_records
+
+    learn_records(records)  # the archive's headings, each record assigned without its own
     ev = evaluate_entries(Extractor(model=model).extract(records))
     if not ev.documents:
         _fail("no record with curated metadata to compare against")

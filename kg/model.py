@@ -167,7 +167,7 @@ class TopicClaim:
 class SubjectClaim:
     """A subject heading the machine assigns, with the evidence that led to it and how sure."""
 
-    heading: str  # "Japan--Foreign relations--Taiwan"
+    heading: str  # "Korea (North)--Foreign relations--Soviet Union"
     evidence: tuple[str, ...]  # one line per piece of evidence, strongest first
     confidence: float
     method: str = "subject-evidence"

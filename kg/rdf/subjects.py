@@ -1,12 +1,12 @@
 """Subject headings as SKOS concepts, and the machine's assignments with their evidence.
 
-A heading ("Japan--Foreign relations--Taiwan") is a `kg:SubjectHeading` in `kg:subjectScheme`,
-`skos:broader` each of its parts (Japan, Foreign relations, Taiwan) and the heading without its
-last part, so that it is found under each of them. A part that the Office of the Historian's
-taxonomy also has is `skos:closeMatch` its tag. Curated headings live in the document's curated
-graph under `dcterms:subject`; the machine's live in the document's source graph under
-`kg:assignedSubject`, each with a `kg:SubjectAssignment` (evidence, confidence, method), so
-"why this subject?" is one query and the two never mix.
+A heading ("Poland--Foreign relations--Soviet Union") is a `kg:SubjectHeading` in
+`kg:subjectScheme`, `skos:broader` each of its parts (Poland, Foreign relations, Soviet Union)
+and the heading without its last part, so that it is found under each of them. A part that the
+Office of the Historian's taxonomy also has is `skos:closeMatch` its tag. Curated headings live
+in the document's curated graph under `dcterms:subject`; the machine's live in the document's
+source graph under `kg:assignedSubject`, each with a `kg:SubjectAssignment` (evidence,
+confidence, method), so "why this subject?" is one query and the two never mix.
 """
 
 from __future__ import annotations

@@ -172,8 +172,8 @@ def heading_parts(label: str) -> tuple[str, ...]:
 
 def broader_of(label: str) -> list[str]:
     """The headings a heading sits under: each of its parts that is not a period, and the
-    heading without its last part ("Japan--Foreign relations--Taiwan" is found under Japan,
-    Foreign relations, Taiwan and Japan--Foreign relations)."""
+    heading without its last part ("Poland--Foreign relations--Soviet Union" is found under
+    Poland, Foreign relations, Soviet Union and Poland--Foreign relations)."""
     parts = heading_parts(label)
     if len(parts) < 2:
         return []

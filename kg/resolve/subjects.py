@@ -367,7 +367,7 @@ def _facet_label(doc: _Doc, place: str, facet: str, archive: dict[str, tuple[str
 
 def _facets(doc: _Doc, ev: _Evidence, archive: dict[str, tuple[str, int]]) -> None:
     """place--facet ("China--Politics and government") and topic--place ("Nuclear weapons--
-    China"): a sentence names the place and a word of the term."""
+    France"): a sentence names the place and a word of the term."""
     for term in doc.scheme.terms.values():
         if term.form not in ("place-first", "topic-first"):
             continue

@@ -101,6 +101,9 @@ class SubjectScheme:
     hsg: dict[str, HsgTag]
     # normalised heading -> {source key: heading as the curator wrote it}
     curated: dict[str, dict[str, str]] = field(default_factory=dict)
+    # normalised part ("japan", "foreign relations") -> normalised headings that have it, so a
+    # document only ever looks at the headings of the places it names
+    by_part: dict[str, set[str]] = field(default_factory=dict)
 
     # -- the archive's own vocabulary ----------------------------------------------------------
 
@@ -109,20 +112,18 @@ class SubjectScheme:
         for h in headings:
             h = clean_heading(h)
             if h:
-                self.curated.setdefault(norm(h), {})[source] = h
+                key = norm(h)
+                self.curated.setdefault(key, {})[source] = h
+                for part in key.split("--"):
+                    self.by_part.setdefault(part, set()).add(key)
 
-    def archive_headings(self, exclude: str | None = None) -> dict[str, tuple[str, int]]:
-        """Curated headings carried by sources other than `exclude`:
-        normalised heading -> (heading, number of sources)."""
-        out = {}
-        for key, by_source in self.curated.items():
-            others = [h for s, h in by_source.items() if s != exclude]
-            if others:
-                out[key] = (others[0], len(others))
-        return out
+    def archive(self, exclude: str | None = None) -> ArchiveView:
+        """The curated headings as seen by one source: those of every other source."""
+        return ArchiveView(self, exclude)
 
     def forget(self) -> None:
         self.curated.clear()
+        self.by_part.clear()
 
     # -- heading forms ---------------------------------------------------------------------------
 
@@ -147,6 +148,33 @@ class SubjectScheme:
 
     def term_of(self, part: str) -> Term | None:
         return self.terms.get(norm(part))
+
+
+@dataclass(frozen=True)
+class ArchiveView:
+    """The archive's curated headings without those only `exclude` carries: look-ups by
+    heading and by part, never a scan of the whole vocabulary (it grows with the corpus)."""
+
+    scheme: SubjectScheme
+    exclude: str | None
+
+    def get(self, key: str) -> tuple[str, int] | None:
+        """(heading as written, number of other sources) for a normalised heading."""
+        by_source = self.scheme.curated.get(key, {})
+        others = [h for s, h in by_source.items() if s != self.exclude]
+        return (others[0], len(others)) if others else None
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def with_part(self, part: str) -> dict[str, tuple[str, int]]:
+        """Headings that have this (normalised) part."""
+        out = {}
+        for key in sorted(self.scheme.by_part.get(part, ())):
+            got = self.get(key)
+            if got:
+                out[key] = got
+        return out
 
 
 @lru_cache(maxsize=8)

@@ -8,7 +8,7 @@ noisy-or of its weights (1 - prod(1 - w)), and headings under `THRESHOLD` are dr
 
 Nothing here knows a document: the rules are heading patterns (place--Foreign relations--place,
 place--facet, topic--place, events, organisations) over the vocabularies of the scheme, plus the
-curated headings of *other* records (`SubjectScheme.archive_headings(exclude=...)`).
+curated headings of *other* records (`SubjectScheme.archive(exclude=...)`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from kg.resolve.subject_scheme import (
     PERIOD,
     PLACE_TYPES_COUNTRY,
     PLACE_TYPES_REGION,
+    ArchiveView,
     SubjectScheme,
     heading_parts,
     norm,
@@ -276,7 +277,7 @@ def assign_subjects(entry: Entry, authority: Authority, scheme: SubjectScheme | 
     scheme = scheme or subject_scheme()
     source = document_key(entry.record)
     scheme.learn(source, entry.curated_subjects)
-    archive = scheme.archive_headings(exclude=source)
+    archive = scheme.archive(exclude=source)
     doc = _Doc(entry, authority, scheme)
     ev = _Evidence()
     _relations(doc, ev)
@@ -348,13 +349,13 @@ def _relations(doc: _Doc, ev: _Evidence) -> None:
                            f"catalogue lists {doc.name(k)} among the document's places")
 
 
-def _facet_label(doc: _Doc, place: str, facet: str, archive: dict[str, tuple[str, int]]) -> str:
+def _facet_label(doc: _Doc, place: str, facet: str, archive: ArchiveView) -> str:
     """place--facet, with the period subdivision the scheme gives for the document's year,
     unless the archive's own vocabulary files this place and facet without one."""
     base = f"{doc.name(place)}--{facet}"
     key = norm(base)
-    periods = [h for k, (h, _) in archive.items() if k.startswith(key + "--")
-               and PERIOD.match(h.rsplit("--", 1)[-1])]
+    periods = [h for k, (h, _) in archive.with_part(norm(doc.name(place))).items()
+               if k.startswith(key + "--") and PERIOD.match(h.rsplit("--", 1)[-1])]
     for h in periods:
         start, _, end = h.rsplit("--", 1)[-1].partition("-")
         if doc.year and int(start) <= doc.year and (not end or doc.year <= int(end)):
@@ -365,7 +366,7 @@ def _facet_label(doc: _Doc, place: str, facet: str, archive: dict[str, tuple[str
     return f"{base}--{period}" if period else base
 
 
-def _facets(doc: _Doc, ev: _Evidence, archive: dict[str, tuple[str, int]]) -> None:
+def _facets(doc: _Doc, ev: _Evidence, archive: ArchiveView) -> None:
     """place--facet ("China--Politics and government") and topic--place ("Nuclear weapons--
     France"): a sentence names the place and a word of the term."""
     for term in doc.scheme.terms.values():
@@ -436,15 +437,23 @@ def _organizations(doc: _Doc, ev: _Evidence) -> None:
                                f"{s.field}: {doc.name(k)} and {label} with “{m.group(0)}”")
 
 
-def _from_archive(doc: _Doc, ev: _Evidence, archive: dict[str, tuple[str, int]]) -> None:
+def _from_archive(doc: _Doc, ev: _Evidence, archive: ArchiveView) -> None:
     """Headings the archive's curators use for other records: a candidate they use gains
     weight; one no pattern builds is assigned when a sentence names its place and its words."""
     place_keys = _place_index(doc)
     candidates = {norm(h): h for h in ev.by_heading}
-    for key, (heading, n) in archive.items():
-        if key in candidates:
-            ev.add(candidates[key], min(0.1 * n, 0.3),
+    for key, heading in candidates.items():
+        got = archive.get(key)
+        if got:
+            n = got[1]
+            ev.add(heading, min(0.1 * n, 0.3),
                    f"the archive files {n} other record(s) under this heading")
+    # headings no pattern built, among those of the places the document names
+    seen: dict[str, tuple[str, int]] = {}
+    for name in sorted(place_keys):
+        seen.update(archive.with_part(name))
+    for key, (heading, _n) in seen.items():
+        if key in candidates:
             continue
         places, words = [], []
         for part in heading_parts(heading):

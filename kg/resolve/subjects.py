@@ -455,6 +455,8 @@ def _from_archive(doc: _Doc, ev: _Evidence, archive: ArchiveView) -> None:
     for key, (heading, _n) in seen.items():
         if key in candidates:
             continue
+        if not _dates_cover(heading, doc.year):
+            continue
         places, words = [], []
         for part in heading_parts(heading):
             if PERIOD.match(part):
@@ -475,6 +477,21 @@ def _from_archive(doc: _Doc, ev: _Evidence, archive: ArchiveView) -> None:
                 ev.add(heading, FIELD_WEIGHT[s.field] * 0.8,
                        f"{s.field}: " + ", ".join([doc.name(p) for p in places]
                                                    + [f"“{c}”" for c in cues]))
+
+
+_YEARS = re.compile(r"(\d{4})(?:-(\d{4})?)?$")
+
+
+def _dates_cover(heading: str, year: int | None) -> bool:
+    """A heading's dates ("--1949-1976", "Korean War, 1950-1953") hold the document's year."""
+    for part in heading_parts(heading):
+        m = _YEARS.search(part)
+        if m:
+            start = int(m.group(1))
+            end = int(m.group(2)) if m.group(2) else (None if part.endswith("-") else start)
+            if year is None or year < start or (end is not None and year > end):
+                return False
+    return True
 
 
 def _place_index(doc: _Doc) -> dict[str, str]:

@@ -152,9 +152,6 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
         for r in result.records:
             key = document_key(r)
             records[key] = better(records[key], r) if key in records else r
-    from kg.resolve.subjects import learn_records
-
-    learn_records(records.values())  # the archive's headings, each record assigned without its own
     if dask_address:
         from kg.distributed import extract_on_dask
 
@@ -390,9 +387,6 @@ def evaluate(paths, store, model, fmt, summary_only) -> None:
             records = KnowledgeGraph(store).raw_records()
         except StoreError as exc:
             _fail(str(exc))
-    from kg.resolve.subjects import learn_records
-
-    learn_records(records)  # the archive's headings, each record assigned without its own
     ev = evaluate_entries(Extractor(model=model).extract(records))
     if not ev.documents:
         _fail("no record with curated metadata to compare against")

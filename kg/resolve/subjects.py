@@ -272,12 +272,12 @@ def learn_records(records: Iterable[Record], scheme: SubjectScheme | None = None
 
 def assign_subjects(entry: Entry, authority: Authority, scheme: SubjectScheme | None = None,
                     *, threshold: float = THRESHOLD) -> list[SubjectClaim]:
-    """Subject headings for one resolved entry, strongest first. The entry's own curated
-    headings join the scheme, but its assignment only sees those of other sources."""
+    """Subject headings for one resolved entry, strongest first. Curated headings the scheme
+    has learnt (`learn_records`) count as evidence, but never the entry's own: it is assigned
+    with those of other sources only. The pipeline's scheme learns nothing by itself, so an
+    entry's headings do not depend on which records a process happened to see before."""
     scheme = scheme or subject_scheme()
-    source = document_key(entry.record)
-    scheme.learn(source, entry.curated_subjects)
-    archive = scheme.archive(exclude=source)
+    archive = scheme.archive(exclude=document_key(entry.record))
     doc = _Doc(entry, authority, scheme)
     ev = _Evidence()
     _relations(doc, ev)

@@ -8,6 +8,8 @@ precision is reported with a warning, since curators list only the main entities
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -15,6 +17,22 @@ from kg.model import Entity, EntityKind, Entry
 from kg.resolve.authority import fold
 
 KINDS: tuple[EntityKind, ...] = ("person", "organization", "place")
+# Subject headings are scored as whole headings and as their parts ("Japan--Foreign
+# relations--Taiwan" gives japan, foreign relations, taiwan), as ../shared/tools/score_subjects.py
+# does; the machine's headings never saw the record's own (see kg.resolve.subjects).
+SUBJECT_ROWS = ("subject heading", "subject term")
+
+
+def _heading(text: str) -> str:
+    """A heading compared without case, accents, punctuation or spacing."""
+    s = unicodedata.normalize("NFKD", text)
+    s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
+    parts = [re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", p)).strip() for p in s.split("--")]
+    return "--".join(p for p in parts if p)
+
+
+def _terms(headings: Iterable[str]) -> set[str]:
+    return {t for h in headings for t in h.split("--") if t}
 
 
 def _ident(e: Entity) -> str:
@@ -53,7 +71,8 @@ class DocumentEvaluation:
 @dataclass
 class Evaluation:
     documents: list[DocumentEvaluation] = field(default_factory=list)
-    overall: dict[str, KindScore] = field(default_factory=lambda: {k: KindScore() for k in KINDS})
+    overall: dict[str, KindScore] = field(
+        default_factory=lambda: {k: KindScore() for k in KINDS + SUBJECT_ROWS})
 
     def as_dict(self) -> dict:
         def score(s: KindScore) -> dict:
@@ -80,7 +99,7 @@ def evaluate_entries(entries: Iterable[Entry]) -> Evaluation:
     """Score every entry that carries curated metadata."""
     result = Evaluation()
     for entry in entries:
-        if not entry.curated:
+        if not entry.curated and not entry.curated_subjects:
             continue
         curated: dict[str, dict[str, Entity]] = {k: {} for k in KINDS}
         for _list_name, e in entry.curated:
@@ -100,24 +119,38 @@ def evaluate_entries(entries: Iterable[Entry]) -> Evaluation:
             result.overall[kind].add(s)
             missed[kind] = sorted(c[k].label for k in c.keys() - m.keys())
             extra[kind] = sorted(m[k].label for k in m.keys() - c.keys())
+        if entry.curated_subjects:
+            curated_h = {_heading(h): h for h in entry.curated_subjects if _heading(h)}
+            machine_h = {_heading(c.heading): c.heading for c in entry.subjects}
+            for row, c, m in (("subject heading", curated_h, machine_h),
+                              ("subject term", {t: t for t in _terms(curated_h)},
+                               {t: t for t in _terms(machine_h)})):
+                s = KindScore(tp=len(c.keys() & m.keys()), fp=len(m.keys() - c.keys()),
+                              fn=len(c.keys() - m.keys()))
+                scores[row] = s
+                result.overall[row].add(s)
+                missed[row] = sorted(c[k] for k in c.keys() - m.keys())
+                extra[row] = sorted(m[k] for k in m.keys() - c.keys())
         result.documents.append(DocumentEvaluation(entry.record.title, entry.record.record_id,
                                                    scores, missed, extra))
     return result
 
 
 def format_text(ev: Evaluation, show_documents: bool = True) -> str:
-    lines = [f"{'kind':14s} {'recall':>7s} {'precision*':>11s} {'curated':>8s} {'found':>6s}"]
+    lines = [f"{'kind':16s} {'recall':>7s} {'precision*':>11s} {'curated':>8s} {'found':>6s}"]
     for kind, s in ev.overall.items():
-        lines.append(f"{kind:14s} {s.recall:7.3f} {s.precision:11.3f} {s.tp + s.fn:8d} "
+        if kind in SUBJECT_ROWS and not s.tp + s.fn:
+            continue
+        lines.append(f"{kind:16s} {s.recall:7.3f} {s.precision:11.3f} {s.tp + s.fn:8d} "
                      f"{s.tp:6d}")
     lines.append(f"* {PRECISION_WARNING}")
     if show_documents:
         for d in ev.documents:
             lines.append("")
             lines.append(f"{d.record_id or '-'}  {d.title[:90]}")
-            for kind in KINDS:
+            for kind in d.scores:
                 s = d.scores[kind]
-                line = f"  {kind:12s} recall {s.recall:.2f}"
+                line = f"  {kind:15s} recall {s.recall:.2f}"
                 if d.missed[kind]:
                     line += f"  missed: {', '.join(d.missed[kind])}"
                 lines.append(line)

@@ -167,6 +167,16 @@ class TopicClaim:
     confidence: float
 
 
+@dataclass(frozen=True)
+class SubjectClaim:
+    """A subject heading the machine assigns, with the evidence that led to it and how sure."""
+
+    heading: str  # "Korea (North)--Foreign relations--Soviet Union"
+    evidence: tuple[str, ...]  # one line per piece of evidence, strongest first
+    confidence: float
+    method: str = "subject-evidence"
+
+
 @dataclass
 class Entry:
     """One catalogue entry, interpreted: the unit the RDF mapping consumes."""
@@ -184,6 +194,7 @@ class Entry:
     topics: list[TopicClaim] = field(default_factory=list)
     curated: list[tuple[str, Entity]] = field(default_factory=list)  # (list name, entity)
     curated_subjects: list[str] = field(default_factory=list)
+    subjects: list[SubjectClaim] = field(default_factory=list)  # machine-assigned headings
     flags: list[str] = field(default_factory=list)  # incomplete, date-unknown
 
     def entities(self, kind: EntityKind) -> list[Entity]:

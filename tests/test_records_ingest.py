@@ -81,7 +81,8 @@ def test_evaluate_reports_recall_per_kind_with_places_above_090():
     out = run_kg("evaluate", str(TABLE), "--format", "json")
     assert out.returncode == 0, out.stderr.decode()
     report = json.loads(out.stdout)
-    assert set(report["overall"]) == {"person", "organization", "place"}
+    assert set(report["overall"]) == {"person", "organization", "place", "subject heading",
+                                      "subject term"}
     assert report["overall"]["place"]["recall"] >= 0.9
     assert len(report["documents"]) == 11 and "warning" in report
 

@@ -60,6 +60,9 @@ def entry_to_json(entry: Entry) -> dict[str, Any]:
         ],
         "aliases": [[written, e.label] for written, e in entry.aliases],
         "topics": [{"id": tc.key, "label": tc.label, "evidence": tc.evidence} for tc in entry.topics],
+        "subjects": [c.heading for c in entry.subjects],
+        "subject_evidence": [{"heading": c.heading, "confidence": c.confidence,
+                              "evidence": list(c.evidence)} for c in entry.subjects],
         "mentions": [
             {"text": lk.mention.text, "kind": lk.mention.kind, "field": lk.mention.field,
              "start": lk.mention.start, "end": lk.mention.end, "method": lk.mention.method,

@@ -42,6 +42,7 @@ from kg.model import (
 )
 from kg.resolve.authority import DATA_DIR
 from kg.resolve.resolver import DocContext, Resolver
+from kg.resolve.subjects import assign_subjects
 from kg.sources.catalogue_names import parse_catalogue_name
 
 EXTRACTOR_VERSION = "0.3.0"
@@ -163,6 +164,7 @@ class Extractor:
             self._mentions(entry, doc, "full_text", ctx, offset)
         self._curated(entry, ctx)
         entry.topics = assign_topics(self.resolver.authority, record.title, record.summary)
+        entry.subjects = assign_subjects(entry, self.resolver.authority)
         return entry
 
     # -- title grammar ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from kg.model import Entity, Entry, Record
 from kg.rdf.namespace import DCTERMS, GEO, KG, OWL, RDF, RDFS, SCHEMA, SKOS, WD, XSD, ontology_version
+from kg.rdf.subjects import assignment_quads, heading_quads
 from kg.resolve.authority import Authority, AuthorityEntry
 from kg.resolve.resolver import slug
 
@@ -318,6 +319,8 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
         add(topic, RDF.type, KG.Topic)
         add(topic, SKOS.prefLabel, lit(tc.label, language="en"))
 
+    q += assignment_quads(entry, doc, g, iris)
+
     if entry.curated or entry.curated_subjects:
         cg = iris.curated_graph(doc_key)
         out.curated_graph = cg
@@ -349,6 +352,7 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
                 add(hn, SKOS.prefLabel, lit(h, language="en"), graph=cg, target=cq)
                 if i > 0:
                     add(hn, SKOS.broader, iris.subject(chain[i - 1]), graph=cg, target=cq)
+        cq += heading_quads(entry.curated_subjects, iris, cg)
     out.quads = _dedupe(out.quads)
     out.curated_quads = _dedupe(out.curated_quads)
     return out

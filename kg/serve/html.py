@@ -21,7 +21,7 @@ NAV = [("/", "Home"), ("/documents", "Documents"), ("/people", "People"), ("/pla
        ("/timeline", "Timeline"), ("/sparql", "SPARQL")]
 KIND_NAMES = {"person": "Person", "place": "Place", "organization": "Organisation",
               "document": "Document", "role": "Post", "event": "Event", "resource": "Resource",
-              "candidate": "Candidate name"}
+              "candidate": "Candidate name", "subject": "Subject heading"}
 
 
 def esc(value: Any) -> str:
@@ -283,6 +283,7 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
         render: Callable[[dict[str, Any]], tuple[str, str]] = {
             "document": self._document, "person": self._person, "place": self._place,
             "organization": self._organization, "candidate": self._candidate,
+            "subject": self._subject,
         }.get(data["kind"], self._resource)
         title, body = render(data)
         alternates = "".join(
@@ -336,6 +337,9 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
             ("curated_places", "Places (curated)")) if named.get(key)]
         if rows:
             body += self.section("Mentioned", self.dl(rows))
+        if d.get("machine_subjects"):
+            body += self.section("Why this subject", self._why_subjects(d["machine_subjects"]),
+                                 len(d["machine_subjects"]))
         if d["roles"] or d["names"]:
             items = [f'<li>“{esc(r["label"])}”: {self.link(r["holder"])}'
                      + (f' — {self.link(r["post"])}' if r["post"] else "") + "</li>"
@@ -522,6 +526,28 @@ every IRI answers Turtle, N-Triples and JSON-LD by content negotiation.
             body += self.section("Posts", self._roles(e["roles"], holder=True), len(e["roles"]))
         body += self.section("Documents", self.doc_table(e["documents"], relations=True),
                              len(e["documents"]))
+        return e["label"], body
+
+    def _why_subjects(self, items: list[dict[str, Any]]) -> str:
+        """The machine's headings with their evidence (kept apart from the curators')."""
+        rows = "".join(
+            f'<tr><td>{self.link(i)}</td><td class="num">{i["confidence"]:.2f}</td>'
+            f'<td><ul class="plain">{"".join(f"<li>{esc(e)}</li>" for e in i["evidence"])}'
+            f"</ul></td></tr>" for i in items)
+        return ('<p class="muted">Assigned by the extractor from the evidence shown (weights in '
+                'brackets); the curators\' headings are listed under “Mentioned”.</p>'
+                '<table><thead><tr><th>Heading</th><th>Confidence</th><th>Evidence</th></tr>'
+                f"</thead><tbody>{rows}</tbody></table>")
+
+    def _subject(self, e: dict[str, Any]) -> tuple[str, str]:
+        rows = [("Broader", self.links(e["broader"]) if e["broader"] else ""),
+                ("Narrower", self.links(e["narrower"]) if e["narrower"] else ""),
+                ("Close match", ", ".join(
+                    f'<a class="external" href="{esc(m)}" rel="external noopener">{esc(m)}</a>'
+                    for m in e["close_matches"]))]
+        body = self._head(e) + self.dl([r for r in rows if r[1]])
+        docs = self.doc_table(e["documents"], relations=True)
+        body += self.section("Documents", docs, len(e["documents"]))
         return e["label"], body
 
     def _resource(self, e: dict[str, Any]) -> tuple[str, str]:

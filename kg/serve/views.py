@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from kg.rdf.namespace import DCTERMS, GEO, KG, KG_IRI, OWL, PREFIXES, RDF, RDFS, SKOS
 from kg.serve.snapshot import Snapshot
+from kg.serve.subjects import machine_subjects, subject_page
 
 # How a document relates to an entity, by predicate, in the order pages list them.
 RELATIONS = {
@@ -22,11 +23,11 @@ RELATIONS = {
     "participant": "participant", "mentions": "mentioned", "spatial": "place named",
     "impliedPlace": "place implied", "mentionsInText": "in full text",
     "curatedAuthor": "author (curated)", "curatedMention": "named (curated)",
-    "curatedPlace": "place (curated)", "subject": "topic",
+    "curatedPlace": "place (curated)", "subject": "topic", "assignedSubject": "subject (machine)",
 }
 CORRESPONDENCE = ("author", "recipient", "intermediary", "participant")
 KINDS = {"Person": "person", "Place": "place", "Organization": "organization",
-         "Document": "document", "Role": "role"}
+         "Document": "document", "Role": "role", "SubjectHeading": "subject"}
 
 
 def ref(snap: Snapshot, iri: str) -> dict[str, str]:
@@ -216,6 +217,7 @@ def document_page(snap: Snapshot, iri: str) -> dict[str, Any]:
     out["named"] = named
     out["event"] = [_event(snap, e) for e in _iris(p.get(KG.records.value, []))]
     out["sources"] = _sources(snap, iri)
+    out["machine_subjects"] = machine_subjects(snap, iri)
     out["mentions"] = _mentions(snap, iri)
     # what the document says about posts, each with the post it counts for (summary graph)
     out["roles"] = [
@@ -468,4 +470,6 @@ def entity_page(snap: Snapshot, iri: str) -> dict[str, Any]:
         return place_page(snap, iri)
     if kind == "organization":
         return organization_page(snap, iri)
+    if kind == "subject":
+        return subject_page(snap, iri, documents_of(snap, iri))
     return resource_page(snap, iri)

@@ -137,11 +137,14 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
         sys.exit(1 if problems else 0)
     from kg.extract.jsonl import entry_to_json
     from kg.identity import better, document_key
-    from kg.sources import SourceError, read_inputs
+    from kg.sources import Skipped, SourceError, read_inputs
 
     records: dict[str, object] = {}
     failed = False
     for _name, result in read_inputs(paths):
+        if isinstance(result, Skipped):
+            click.echo(f"note: {result}", err=True)
+            continue
         if isinstance(result, SourceError):
             click.echo(f"error: {result}", err=True)
             failed = True
@@ -372,11 +375,13 @@ def evaluate(paths, store, model, fmt, summary_only) -> None:
     Without PATHS, the records kept in the store are evaluated."""
     from kg.evaluate import evaluate_entries, format_text
     from kg.extract.pipeline import Extractor
-    from kg.sources import SourceError, read_inputs
+    from kg.sources import Skipped, SourceError, read_inputs
 
     if paths:
         records = []
         for _name, result in read_inputs(paths):
+            if isinstance(result, Skipped):
+                continue
             if isinstance(result, SourceError):
                 _fail(str(result))
             records.extend(result.records)

@@ -30,8 +30,10 @@ from kg.resolve.corrections import (
     Corrections,
     apply_to_entry,
     authority_lookup,
+    carry_over_corrections,
     default_corrections_path,
     load_corrections,
+    remember_corrections_path,
 )
 from kg.sources import Skipped, SourceError, read_inputs
 from kg.store import StoreConfig, StoreError, open_reader, replace_graphs, writer
@@ -96,17 +98,32 @@ class KnowledgeGraph:
         self.iris = Iris(self.base)
         self.model = model
         self.data_dir = data_dir
-        # a historian's corrections file (default: $KG_CORRECTIONS or ./corrections.jsonl)
+        # a historian's corrections file: given, or where the store keeps it (see
+        # `default_corrections_path`); a given path is recorded in the store on its next write
         self._corrections = corrections
         self._extractor = None
+        self.notes: list[str] = []
+
+    def corrections_path(self) -> Path:
+        if self._corrections is not None and not isinstance(self._corrections, Corrections):
+            return Path(self._corrections)
+        return default_corrections_path(self.path)
 
     def corrections(self) -> Corrections:
         """The corrections to apply, read afresh (a historian may have edited the file);
-        CorrectionsError names file and line of a bad one. No file means no corrections."""
+        CorrectionsError names file and line of a bad one. No file means no corrections.
+        Decisions left in ./corrections.jsonl by earlier versions are carried over first."""
         if isinstance(self._corrections, Corrections):
             return self._corrections
-        return load_corrections(self._corrections or default_corrections_path(),
-                                missing_ok=True)
+        if self._corrections is None:
+            note = carry_over_corrections(self.path)
+            if note:
+                self.notes.append(note)
+        return load_corrections(self.corrections_path(), missing_ok=True)
+
+    def _remember_corrections(self) -> None:
+        if self._corrections is not None and not isinstance(self._corrections, Corrections):
+            remember_corrections_path(self.path, self._corrections)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -182,6 +199,7 @@ class KnowledgeGraph:
             return report
         self._store_records(records, report, strict=strict, full_text=full_text,
                             progress=progress, read_paths=read_paths)
+        report.notes += self.notes
         return report
 
     def rebuild(self, *, progress: Callable[[int, int], None] | None = None) -> IngestReport:
@@ -191,6 +209,7 @@ class KnowledgeGraph:
         # the records come from the store: their paths are names, the graphs keep their paths
         self._store_records(records, report, strict=False, full_text=True, progress=progress,
                             force=True, fresh=False)
+        report.notes += self.notes
         return report
 
     def raw_records(self) -> list[Record]:
@@ -209,6 +228,7 @@ class KnowledgeGraph:
         with writer(self.path) as w:
             if StoreConfig.read(self.path) is None:
                 StoreConfig(base=self.base).write(self.path)
+            self._remember_corrections()
             self._write_records(w.store, records, report, strict=strict, full_text=full_text,
                                 progress=progress, force=force, fresh=fresh,
                                 read_paths=read_paths)
@@ -505,8 +525,8 @@ def _orphan_curated(store, iris: Iris) -> list[ox.NamedNode]:
     that source's record, and go with it."""
     out = []
     for q in store.quads_for_pattern(None, KG.sourceKind, ox.Literal("curated"), None):
-        if q.subject != q.graph_name:
-            continue
+        if q.subject != q.graph_name or not q.graph_name.value.endswith("/curated"):
+            continue  # the corrections graph is curated too, but no document's
         src = next(iter(store.quads_for_pattern(q.subject, KG.source, None, q.graph_name)),
                    None)
         doc_key = q.graph_name.value.rsplit("/", 2)[-2]

@@ -20,11 +20,11 @@ QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
 
 def corrections_option(f):
     return click.option(
-        "--corrections", "corrections_path", envvar="KG_CORRECTIONS",
-        default="corrections.jsonl", show_default=True,
+        "--corrections", "corrections_path", default=None,
         type=click.Path(dir_okay=False, path_type=Path),
-        help="A historian's corrections file (JSON Lines); used when it exists. "
-             "Also KG_CORRECTIONS.")(f)
+        help="A historian's corrections file (JSON Lines); default: the one the store names, "
+             "else STORE/corrections.jsonl (or KG_CORRECTIONS). A file given here is recorded "
+             "in the store, so later commands use it from any folder.")(f)
 
 
 def store_option(f):
@@ -325,6 +325,8 @@ def rebuild(store, model, corrections_path) -> None:
         report = KnowledgeGraph(store, model=model, corrections=corrections_path).rebuild()
     except (StoreError, CorrectionsError) as exc:
         _fail(str(exc))
+    for line in report.notes:
+        click.echo(f"note: {line}", err=True)
     click.echo(report.summary())
 
 

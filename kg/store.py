@@ -44,17 +44,23 @@ class StoreError(Exception):
 @dataclass(frozen=True)
 class StoreConfig:
     base: str
+    # the curators' corrections file, when it is not the store's own corrections.jsonl: the
+    # store says where its curators' decisions are, whatever folder a command runs in
+    corrections: str | None = None
 
     @staticmethod
     def read(path: Path) -> StoreConfig | None:
-        f = path / _CONFIG
+        f = Path(path) / _CONFIG
         if not f.exists():
             return None
         data = json.loads(f.read_text(encoding="utf-8"))
-        return StoreConfig(base=data["base"])
+        return StoreConfig(base=data["base"], corrections=data.get("corrections"))
 
     def write(self, path: Path) -> None:
-        _atomic_write(path / _CONFIG, json.dumps({"base": self.base}, indent=2) + "\n")
+        data: dict[str, str] = {"base": self.base}
+        if self.corrections:
+            data["corrections"] = self.corrections
+        _atomic_write(Path(path) / _CONFIG, json.dumps(data, indent=2) + "\n")
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -283,8 +283,10 @@ def stats(store, as_json) -> None:
 
 @main.command()
 @store_option
-def validate(store) -> None:
-    """Check the store against ontology/shapes.ttl (SHACL); exit 1 on any violation."""
+@click.option("--full", is_flag=True, help="Print pySHACL's whole report as well.")
+def validate(store, full) -> None:
+    """Check the store against ontology/shapes.ttl (SHACL): one line per problem naming the
+    document, its source file and line, and what is wrong; exit 1 on any violation."""
     from kg.api import KnowledgeGraph
     from kg.validate import validate_store
 
@@ -292,7 +294,7 @@ def validate(store) -> None:
         report = validate_store(KnowledgeGraph(store).reader())
     except StoreError as exc:
         _fail(str(exc))
-    click.echo(report.text)
+    click.echo(report.text if full else "\n".join(report.lines()))
     sys.exit(0 if report.conforms else 1)
 
 

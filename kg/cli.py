@@ -224,7 +224,14 @@ def query(query, store, fmt, param) -> None:
         _fail(str(exc), 2)
     try:
         results = KnowledgeGraph(store).query(text)
-    except (SyntaxError, ValueError, OSError) as exc:
+    except SyntaxError as exc:
+        from kg.rdf.namespace import PREFIXES
+        from kg.sparql_errors import explain
+
+        where = "standard input" if query == "-" else query
+        _fail(f"SPARQL syntax error in {where}, "
+              f"{explain(text, str(exc), known_prefixes=set(PREFIXES))}")
+    except (ValueError, OSError) as exc:
         _fail(f"query failed: {exc}")
     except StoreError as exc:
         _fail(str(exc))

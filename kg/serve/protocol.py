@@ -101,6 +101,20 @@ _BLANKS = re.compile(
 _KEYWORD = r"(?<![\w?$:.-])({})(?![\w:-])"
 
 
+def _blank(m: re.Match) -> str:
+    token = m.group(0)
+    if token[0] == "#":
+        return " " * len(token)
+    inner = re.sub(r"[^\n]", " ", token[1:-1])
+    return token[0] + inner + token[-1]
+
+
+def blank_literals(text: str) -> str:
+    """The text with the insides of strings and IRIs, and comments, turned to spaces: same
+    length, same lines, so positions in it are positions in the text."""
+    return _BLANKS.sub(_blank, text)
+
+
 def _keyword(text: str, word: str) -> bool:
     blanked = _BLANKS.sub(" ", text)
     return re.search(_KEYWORD.format(word), blanked, re.IGNORECASE) is not None

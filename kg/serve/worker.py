@@ -98,7 +98,10 @@ def run_query(store, task: QueryTask) -> Outcome:
     try:
         results = store.query(task.text, **options)
     except SyntaxError as exc:
-        return Outcome.error(400, f"malformed query: {exc}")
+        from kg.sparql_errors import explain
+
+        return Outcome.error(400, "malformed query: " + explain(
+            task.text, str(exc), known_prefixes=set(PREFIXES)))
     except ValueError as exc:
         return Outcome.error(400, f"bad query: {exc}")
     if isinstance(results, ox.QueryBoolean):
@@ -154,7 +157,10 @@ def run_update(path: str, task: UpdateTask) -> Outcome:
         with writer(path) as w:
             w.store.update(task.text, prefixes=PREFIXES)
     except SyntaxError as exc:
-        return Outcome.error(400, f"malformed update: {exc}")
+        from kg.sparql_errors import explain
+
+        return Outcome.error(400, "malformed update: " + explain(
+            task.text, str(exc), update=True, known_prefixes=set(PREFIXES)))
     except StoreError as exc:
         return Outcome.error(503, str(exc))
     return Outcome(204, "text/plain; charset=utf-8", b"")

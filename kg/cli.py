@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -213,17 +214,27 @@ def _read_query(query: str) -> str:
 def query(query, store, fmt, param) -> None:
     """Run a SPARQL query: a .rq file, a named query from queries/, or - for standard input."""
     from kg.api import KnowledgeGraph
-    from kg.query import bind_parameters, format_results
+    from kg.query import EntityNames, bind_parameters, check_parameters, format_results
 
     for p in param:
         if "=" not in p:
             _fail(f"--param {p!r}: expected NAME=VALUE", 2)
+    graph = KnowledgeGraph(store)
+    source = _read_query(query)
     try:
-        text = bind_parameters(_read_query(query), dict(p.split("=", 1) for p in param))
+        reader = graph.reader()
+    except StoreError as exc:
+        _fail(str(exc))
+    try:
+        values, notes = check_parameters(source, dict(p.split("=", 1) for p in param),
+                                         EntityNames(reader))
+        text = bind_parameters(source, values)
     except ValueError as exc:
         _fail(str(exc), 2)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     try:
-        results = KnowledgeGraph(store).query(text)
+        results = graph.query(text)
     except SyntaxError as exc:
         from kg.rdf.namespace import PREFIXES
         from kg.sparql_errors import explain
@@ -245,8 +256,11 @@ def queries() -> None:
     from kg.query import named_queries
 
     for q in named_queries():
-        params = f" (parameters: {', '.join(q.params)})" if q.params else ""
-        click.echo(f"{q.name:28s} [{q.scope}] {q.description}{params}")
+        click.echo(f"{q.name:28s} [{q.scope}] {q.description}")
+        for p in q.typed:
+            example = f"; e.g. -p {shlex.quote(f'{p.name}={p.example}')}" if p.example else ""
+            about = f": {p.description}" if p.description else ""
+            click.echo(f"    -p {p.name}  ({p.expects()}{example}){about}")
 
 
 @main.command()

@@ -107,7 +107,7 @@ class KnowledgeGraph:
     def corrections_path(self) -> Path:
         if self._corrections is not None and not isinstance(self._corrections, Corrections):
             return Path(self._corrections)
-        return default_corrections_path(self.path)
+        return default_corrections_path(self.path)  # a remote store (no folder): ./ as before
 
     def corrections(self) -> Corrections:
         """The corrections to apply, read afresh (a historian may have edited the file);
@@ -115,7 +115,7 @@ class KnowledgeGraph:
         Decisions left in ./corrections.jsonl by earlier versions are carried over first."""
         if isinstance(self._corrections, Corrections):
             return self._corrections
-        if self._corrections is None:
+        if self._corrections is None and self.path is not None:
             note = carry_over_corrections(self.path)
             if note:
                 self.notes.append(note)
@@ -133,15 +133,12 @@ class KnowledgeGraph:
         return current_generation(self.path) is not None
 
     def reader(self) -> ox.Store:
-        """The published generation; a StoreError when there is none (a mistyped --store
-        must not read as an empty graph)."""
+        """The published generation (empty before the first write); a StoreError when the
+        folder does not exist (a mistyped --store must not read as an empty graph)."""
         if not self.path.exists():
             raise StoreError(f"{self.path}: no such store (nothing has been ingested there; "
                              f"check --store)")
-        store = open_reader(self.path)
-        if not self._has_data():
-            raise StoreError(f"{self.path}: the store holds nothing yet (run `kg ingest`)")
-        return store
+        return open_reader(self.path)
 
     def query(self, sparql: str, *, use_default_graph_as_union: bool = True):
         """Run a SPARQL query over the union of all graphs."""

@@ -497,6 +497,15 @@ def _path_quad(graph: ox.NamedNode, path: str) -> ox.Quad:
     return ox.Quad(graph, KG.sourcePath, ox.Literal(path), graph)
 
 
+def source_path_quads(dg, path: str | None) -> list[ox.Quad]:
+    """The statements of where a (document, source) graph and its curated graph were read
+    from; none for standard input."""
+    if not path or path == "<stdin>":
+        return []
+    graphs = [dg.graph] + ([dg.curated_graph] if dg.curated_graph is not None else [])
+    return [_path_quad(g, _abs_path(path)) for g in graphs]
+
+
 def source_paths(store) -> dict[str, str]:
     """Graph IRI -> absolute path of the file it was read from (graphs written before paths
     were recorded have none)."""

@@ -313,7 +313,8 @@ def test_chrome_of_other_pages_stays_out_of_entries(tmp_path):
         chromed.append(p)
         if len(p) > 150:  # after each summary, as the archive's newer pages have it
             chromed.append("Read more »")
-    chromed[2:2] = ["Document"]
+            # a tab label between entries, which made a document titled "Document"
+            chromed.append("Document")
     chromed += ["Previous 1 2 Next", "« 1 2 3 … 9 »", "© 2024 Wilson Center",
                 "Copyright 2024 Wilson Center. All rights reserved."]
     page = tmp_path / "chrome.txt"

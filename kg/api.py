@@ -322,7 +322,9 @@ class KnowledgeGraph:
                  and not g.endswith("/curated")]
         for g in stale:
             store.remove_graph(g)
-        gone = set(stale) | set(_orphan_curated(store, self.iris))
+        # a curated graph is orphaned only when a source graph went: no scan otherwise
+        orphans = _orphan_curated(store, self.iris) if stale or rekeyed else []
+        gone = set(stale) | set(orphans)
         for g in gone - set(stale):
             store.remove_graph(g)
         report.removed = sum(1 for key in {g.value.rsplit("/", 2)[-2] for g in gone}

@@ -323,7 +323,8 @@ def validate(store, full) -> None:
 @click.argument("target")
 @store_option
 def remove(target, store) -> None:
-    """Take a source (its file name) or a document (its IRI or key) out of the store."""
+    """Take a source (its path; a bare file name when only one source has it) or a document
+    (its IRI or key) out of the store, with every graph that came from it."""
     from kg.api import KnowledgeGraph
 
     try:

@@ -31,10 +31,12 @@ from kg.resolve.corrections import (
     Corrections,
     apply_to_entry,
     authority_lookup,
+    carry_over_corrections,
     default_corrections_path,
     load_corrections,
+    remember_corrections_path,
 )
-from kg.sources import SourceError, read_inputs
+from kg.sources import Skipped, SourceError, read_inputs
 from kg.store import StoreConfig, StoreError, open_reader, replace_graphs, writer
 
 __all__ = ["KnowledgeGraph", "IngestReport", "StoreError"]
@@ -46,6 +48,10 @@ class IngestReport:
 
     files: int = 0
     entries: int = 0
+    # new/updated/unchanged count documents (what the store holds), not entries: one document
+    # listed on two pages is two entries and one document
+    documents: int = 0
+    removed: int = 0
     new: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -60,9 +66,10 @@ class IngestReport:
         return not self.errors
 
     def summary(self) -> str:
-        return (f"{self.entries} entries from {self.files} file(s): {self.new} new, "
-                f"{self.updated} updated, {self.unchanged} unchanged, {self.incomplete} "
-                f"incomplete, {len(self.errors)} error(s)")
+        removed = f", {self.removed} removed" if self.removed else ""
+        return (f"{self.entries} entries from {self.files} file(s), {self.documents} "
+                f"document(s): {self.new} new, {self.updated} updated, {self.unchanged} "
+                f"unchanged{removed}; {self.incomplete} incomplete, {len(self.errors)} error(s)")
 
 
 class IngestAborted(Exception):
@@ -92,17 +99,32 @@ class KnowledgeGraph:
         self.iris = Iris(self.base)
         self.model = model
         self.data_dir = data_dir
-        # a historian's corrections file (default: $KG_CORRECTIONS or ./corrections.jsonl)
+        # a historian's corrections file: given, or where the store keeps it (see
+        # `default_corrections_path`); a given path is recorded in the store on its next write
         self._corrections = corrections
         self._extractor = None
+        self.notes: list[str] = []
+
+    def corrections_path(self) -> Path:
+        if self._corrections is not None and not isinstance(self._corrections, Corrections):
+            return Path(self._corrections)
+        return default_corrections_path(self.path)  # a remote store (no folder): ./ as before
 
     def corrections(self) -> Corrections:
         """The corrections to apply, read afresh (a historian may have edited the file);
-        CorrectionsError names file and line of a bad one. No file means no corrections."""
+        CorrectionsError names file and line of a bad one. No file means no corrections.
+        Decisions left in ./corrections.jsonl by earlier versions are carried over first."""
         if isinstance(self._corrections, Corrections):
             return self._corrections
-        return load_corrections(self._corrections or default_corrections_path(),
-                                missing_ok=True)
+        if self._corrections is None and self.path is not None:
+            note = carry_over_corrections(self.path)
+            if note:
+                self.notes.append(note)
+        return load_corrections(self.corrections_path(), missing_ok=True)
+
+    def _remember_corrections(self) -> None:
+        if self._corrections is not None and not isinstance(self._corrections, Corrections):
+            remember_corrections_path(self.path, self._corrections)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -112,6 +134,11 @@ class KnowledgeGraph:
         return current_generation(self.path) is not None
 
     def reader(self) -> ox.Store:
+        """The published generation (empty before the first write); a StoreError when the
+        folder does not exist (a mistyped --store must not read as an empty graph)."""
+        if not self.path.exists():
+            raise StoreError(f"{self.path}: no such store (nothing has been ingested there; "
+                             f"check --store)")
         return open_reader(self.path)
 
     def query(self, sparql: str, *, use_default_graph_as_union: bool = True):
@@ -149,11 +176,18 @@ class KnowledgeGraph:
         """Read, extract and store; a file that yields nothing is reported and skipped."""
         report = IngestReport()
         records: list[Record] = []
-        for _name, result in read_inputs(paths):
+        read_paths: set[str] = set()
+        for name, result in read_inputs(paths):
+            if isinstance(result, Skipped):
+                report.notes.append(str(result))
+                continue
             report.files += 1
             if isinstance(result, SourceError):
                 report.errors.append(str(result))
                 continue
+            if name != "<stdin>":
+                # the page as it is now: its graphs not written again below are gone from it
+                read_paths.add(_abs_path(name))
             for problem in result.problems:
                 (report.errors if problem.severity == "error" else report.notes).append(str(problem))
             records.extend(result.records)
@@ -162,15 +196,18 @@ class KnowledgeGraph:
         if not records:
             return report
         self._store_records(records, report, strict=strict, full_text=full_text,
-                            progress=progress)
+                            progress=progress, read_paths=read_paths)
+        report.notes += self.notes
         return report
 
     def rebuild(self, *, progress: Callable[[int, int], None] | None = None) -> IngestReport:
         """Re-extract every kept raw record (after an upgrade of extractor, authority or ontology)."""
         records = self.raw_records()
-        report = IngestReport(files=0)
+        report = IngestReport(files=len({(r.source.kind, r.source.path) for r in records}))
+        # the records come from the store: their paths are names, the graphs keep their paths
         self._store_records(records, report, strict=False, full_text=True, progress=progress,
-                            force=True)
+                            force=True, fresh=False)
+        report.notes += self.notes
         return report
 
     def raw_records(self) -> list[Record]:
@@ -184,16 +221,20 @@ class KnowledgeGraph:
         return out
 
     def _store_records(self, records: list[Record], report: IngestReport, *, strict: bool,
-                       full_text: bool, progress, force: bool = False) -> None:
+                       full_text: bool, progress, force: bool = False, fresh: bool = True,
+                       read_paths: set[str] | None = None) -> None:
         with writer(self.path) as w:
             if StoreConfig.read(self.path) is None:
                 StoreConfig(base=self.base).write(self.path)
+            self._remember_corrections()
             self._write_records(w.store, records, report, strict=strict, full_text=full_text,
-                                progress=progress, force=force)
+                                progress=progress, force=force, fresh=fresh,
+                                read_paths=read_paths)
 
     def _write_records(self, store, records: list[Record], report: IngestReport, *,
                        strict: bool, full_text: bool, progress, force: bool = False,
-                       batch_size: int | None = 200_000, bulk: bool = True) -> None:
+                       batch_size: int | None = 200_000, bulk: bool = True,
+                       fresh: bool = True, read_paths: set[str] | None = None) -> None:
         """Extract, map and write: the one ingest loop, for a local or a remote store.
 
         Graphs are written in batches of about `batch_size` quads; with None, everything is
@@ -211,20 +252,31 @@ class KnowledgeGraph:
         lookup = authority_lookup(extractor.resolver)
         todo: list[tuple[str, Record]] = []
         fingerprints: dict[str, str] = {}
+        # where each graph was read from: fresh records carry the file's path; records from
+        # the store (rebuild) carry only its name, and their graphs keep the path they had
+        stored_paths = source_paths(store)
+        paths: dict[str, str] = {}
+        written: set[str] = set()
+        doc_state: dict[str, str] = {}
+        known_docs = {g.rsplit("/", 2)[-2] for g in hashes}
         for key, record in records:
             report.entries += 1
             g = self.iris.graph(key, _source_key(record)).value
+            written.add(g)
+            path = _abs_path(record.source.path) if fresh and record.source.path != "<stdin>" \
+                else stored_paths.get(g)
+            if path:
+                paths[g] = path
             # corrections that can touch this entry are part of what made its graph
             fp = fingerprints[g] = fingerprint + corrections.fingerprint_for(key, record)
             if not force and hashes.get(g) == content_hash(record, fp):
-                report.unchanged += 1
+                doc_state.setdefault(key, "unchanged")
+                if path and stored_paths.get(g) != path:
+                    _set_source_path(store, g, path)  # same content, the file moved
                 if progress:
                     progress(1, len(records))
                 continue
-            if g in hashes:
-                report.updated += 1
-            else:
-                report.new += 1
+            doc_state[key] = "updated" if key in known_docs else "new"
             todo.append((key, record))
         # where each mention of the graphs about to be replaced pointed (IRIs keep working)
         before = continuity.mention_targets(store, [self.iris.graph(k, _source_key(r))
@@ -250,9 +302,13 @@ class KnowledgeGraph:
             entry = apply_to_entry(entry, keys[i], corrections, lookup=lookup)
             g = self.iris.graph(keys[i], _source_key(entry.record)).value
             dg = map_entry(entry, keys[i], self.iris, fingerprints[g], versions)
+            if g in paths:
+                dg.quads.append(_path_quad(dg.graph, paths[g]))
             batch[dg.graph] = dg.quads
             batch_quads += len(dg.quads)
             if dg.curated_graph is not None:
+                if g in paths:
+                    dg.curated_quads.append(_path_quad(dg.curated_graph, paths[g]))
                 batch[dg.curated_graph] = dg.curated_quads
                 batch_quads += len(dg.curated_quads)
             entity_keys |= dg.entity_keys
@@ -264,11 +320,27 @@ class KnowledgeGraph:
         replace_graphs(store, batch, bulk=bulk)
         for old in rekeyed:
             store.remove_graph(old)
+        # entries no longer on a page read whole in this run: their graphs mirror the page
+        stale = [ox.NamedNode(g) for g, p in stored_paths.items()
+                 if read_paths and p in read_paths and g not in written
+                 and not g.endswith("/curated")]
+        for g in stale:
+            store.remove_graph(g)
+        # a curated graph is orphaned only when a source graph went: no scan otherwise
+        orphans = _orphan_curated(store, self.iris) if stale or rekeyed else []
+        gone = set(stale) | set(orphans)
+        for g in gone - set(stale):
+            store.remove_graph(g)
+        report.removed = sum(1 for key in {g.value.rsplit("/", 2)[-2] for g in gone}
+                             if not _has_graph(store, self.iris.document(key)))
+        report.documents = len(doc_state)
+        for state in doc_state.values():
+            setattr(report, state, getattr(report, state) + 1)
         self._write_identity(store, identity)
         continuity.keep_old_iris(store, self.base, before, extractor.resolver.authority)
         self.refresh_authority(store, entity_keys)
         store_corrections(store, corrections, self.iris)
-        if todo or rekeyed or self.summary_every_run or not store.contains_named_graph(
+        if todo or rekeyed or gone or self.summary_every_run or not store.contains_named_graph(
                 self.iris.summary_graph()):
             self.refresh_summary(store, bulk=bulk)
         report.written = True
@@ -362,28 +434,119 @@ class KnowledgeGraph:
         replace_graphs(store, {g: quads})
 
     def remove(self, target: str) -> int:
-        """Remove a document (IRI or key) or a source (file name, IRI or key); returns graphs removed."""
+        """Remove a document (IRI or key) or a source, and every graph that came from it;
+        returns the graphs removed. A source is identified by its path (as given, or
+        absolute); a bare file name is enough when one source has it, and an ambiguous one is
+        a StoreError listing the candidates. A document goes with its last source."""
         with writer(self.path) as w:
             store = w.store
-            graphs = set()
-            for q in store.quads_for_pattern(None, KG.aboutDocument, None, None):
-                doc, src = q.object.value, None
-                s = next(store.quads_for_pattern(q.subject, KG.source, None, q.graph_name), None)
-                src = s.object.value if s else ""
-                names = {doc, doc.rsplit("/", 1)[-1], src, src.rsplit("/", 1)[-1]}
-                n = next(store.quads_for_pattern(s.object, KG.sourceName, None, q.graph_name),
-                         None) if s else None
-                if n:
-                    names.add(n.object.value)
-                if target in names or Path(target).name in names:
-                    graphs.add(q.graph_name)
+            graphs = self._graphs_of(store, target)
             for g in graphs:
+                store.remove_graph(g)
+            orphans = _orphan_curated(store, self.iris) if graphs else []
+            for g in orphans:
                 store.remove_graph(g)
             if graphs:
                 self.refresh_authority(store)
                 store_corrections(store, self.corrections(), self.iris)
                 self.refresh_summary(store, bulk=True)
-        return len(graphs)
+        return len(graphs) + len(orphans)
+
+    def _graphs_of(self, store, target: str) -> set[ox.NamedNode]:
+        """The graphs `remove(target)` takes out (see there)."""
+        doc_graphs: set[ox.NamedNode] = set()
+        rows = []  # (graph, document, source IRI, source name, path or None)
+        paths = source_paths(store)
+        for q in store.quads_for_pattern(None, KG.aboutDocument, None, None):
+            if q.subject != q.graph_name:
+                continue
+            doc = q.object.value
+            if target in (doc, doc.rsplit("/", 1)[-1]):
+                doc_graphs.add(q.graph_name)
+                continue
+            s = next(iter(store.quads_for_pattern(q.subject, KG.source, None, q.graph_name)),
+                     None)
+            src = s.object.value if s else ""
+            n = next(iter(store.quads_for_pattern(s.object, KG.sourceName, None, None)),
+                     None) if s else None
+            rows.append((q.graph_name, src, n.object.value if n else "",
+                         paths.get(q.graph_name.value)))
+        if doc_graphs:
+            return doc_graphs
+        # by source IRI or key
+        found = {g for g, src, _, _ in rows if target in (src, src.rsplit("/", 1)[-1])}
+        if found:
+            return found
+        # by path: as given (relative to here) or absolute
+        wanted = _abs_path(target)
+        found = {g for g, _, _, path in rows if path == wanted}
+        if found:
+            return found
+        # by file name, when the name is all that was given and one source has it
+        name = Path(target).name
+        if name != target:
+            return set()
+        named = [(g, src, path) for g, src, nm, path in rows
+                 if nm == name or (path and Path(path).name == name)]
+        places = {path or src for _, src, path in named}
+        if len(places) > 1:
+            raise StoreError(
+                f"{target}: {len(places)} sources have this name; give the path of the one "
+                f"to remove: " + ", ".join(sorted(places)))
+        return {g for g, _, _ in named}
+
+
+def _abs_path(path: str) -> str:
+    return str(Path(path).resolve())
+
+
+def _path_quad(graph: ox.NamedNode, path: str) -> ox.Quad:
+    return ox.Quad(graph, KG.sourcePath, ox.Literal(path), graph)
+
+
+def source_path_quads(dg, path: str | None) -> list[ox.Quad]:
+    """The statements of where a (document, source) graph and its curated graph were read
+    from; none for standard input."""
+    if not path or path == "<stdin>":
+        return []
+    graphs = [dg.graph] + ([dg.curated_graph] if dg.curated_graph is not None else [])
+    return [_path_quad(g, _abs_path(path)) for g in graphs]
+
+
+def source_paths(store) -> dict[str, str]:
+    """Graph IRI -> absolute path of the file it was read from (graphs written before paths
+    were recorded have none)."""
+    return {q.graph_name.value: q.object.value
+            for q in store.quads_for_pattern(None, KG.sourcePath, None, None)
+            if q.subject == q.graph_name}
+
+
+def _set_source_path(store, graph: str, path: str) -> None:
+    g = f"<{graph}>"
+    store.update(f"DELETE WHERE {{ GRAPH {g} {{ {g} {KG.sourcePath} ?p }} }} ;\n"
+                 f"INSERT DATA {{ GRAPH {g} {{ {g} {KG.sourcePath} "
+                 f"{ox.Literal(path)} }} }}")
+
+
+def _has_graph(store, doc: ox.NamedNode) -> bool:
+    return next(iter(store.quads_for_pattern(None, KG.aboutDocument, doc, None)), None) \
+        is not None
+
+
+def _orphan_curated(store, iris: Iris) -> list[ox.NamedNode]:
+    """Curated graphs whose (document, source) graph is gone: the curated lists came with
+    that source's record, and go with it."""
+    out = []
+    for q in store.quads_for_pattern(None, KG.sourceKind, ox.Literal("curated"), None):
+        if q.subject != q.graph_name or not q.graph_name.value.endswith("/curated"):
+            continue  # the corrections graph is curated too, but no document's
+        src = next(iter(store.quads_for_pattern(q.subject, KG.source, None, q.graph_name)),
+                   None)
+        doc_key = q.graph_name.value.rsplit("/", 2)[-2]
+        skey = src.object.value.rsplit("/", 1)[-1] if src is not None else ""
+        if not skey or not store.contains_named_graph(iris.graph(doc_key, skey)):
+            out.append(q.graph_name)
+    return out
 
 
 def _source_key(record: Record) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -20,11 +21,11 @@ QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
 
 def corrections_option(f):
     return click.option(
-        "--corrections", "corrections_path", envvar="KG_CORRECTIONS",
-        default="corrections.jsonl", show_default=True,
+        "--corrections", "corrections_path", default=None,
         type=click.Path(dir_okay=False, path_type=Path),
-        help="A historian's corrections file (JSON Lines); used when it exists. "
-             "Also KG_CORRECTIONS.")(f)
+        help="A historian's corrections file (JSON Lines); default: the one the store names, "
+             "else STORE/corrections.jsonl (or KG_CORRECTIONS). A file given here is recorded "
+             "in the store, so later commands use it from any folder.")(f)
 
 
 def store_option(f):
@@ -137,11 +138,14 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
         sys.exit(1 if problems else 0)
     from kg.extract.jsonl import entry_to_json
     from kg.identity import better, document_key
-    from kg.sources import SourceError, read_inputs
+    from kg.sources import Skipped, SourceError, read_inputs
 
     records: dict[str, object] = {}
     failed = False
     for _name, result in read_inputs(paths):
+        if isinstance(result, Skipped):
+            click.echo(f"note: {result}", err=True)
+            continue
         if isinstance(result, SourceError):
             click.echo(f"error: {result}", err=True)
             failed = True
@@ -210,18 +214,35 @@ def _read_query(query: str) -> str:
 def query(query, store, fmt, param) -> None:
     """Run a SPARQL query: a .rq file, a named query from queries/, or - for standard input."""
     from kg.api import KnowledgeGraph
-    from kg.query import bind_parameters, format_results
+    from kg.query import EntityNames, bind_parameters, check_parameters, format_results
 
     for p in param:
         if "=" not in p:
             _fail(f"--param {p!r}: expected NAME=VALUE", 2)
+    graph = KnowledgeGraph(store)
+    source = _read_query(query)
     try:
-        text = bind_parameters(_read_query(query), dict(p.split("=", 1) for p in param))
+        reader = graph.reader()
+    except StoreError as exc:
+        _fail(str(exc))
+    try:
+        values, notes = check_parameters(source, dict(p.split("=", 1) for p in param),
+                                         EntityNames(reader))
+        text = bind_parameters(source, values)
     except ValueError as exc:
         _fail(str(exc), 2)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     try:
-        results = KnowledgeGraph(store).query(text)
-    except (SyntaxError, ValueError, OSError) as exc:
+        results = graph.query(text)
+    except SyntaxError as exc:
+        from kg.rdf.namespace import PREFIXES
+        from kg.sparql_errors import explain
+
+        where = "standard input" if query == "-" else query
+        _fail(f"SPARQL syntax error in {where}, "
+              f"{explain(text, str(exc), known_prefixes=set(PREFIXES))}")
+    except (ValueError, OSError) as exc:
         _fail(f"query failed: {exc}")
     except StoreError as exc:
         _fail(str(exc))
@@ -235,8 +256,11 @@ def queries() -> None:
     from kg.query import named_queries
 
     for q in named_queries():
-        params = f" (parameters: {', '.join(q.params)})" if q.params else ""
-        click.echo(f"{q.name:28s} [{q.scope}] {q.description}{params}")
+        click.echo(f"{q.name:28s} [{q.scope}] {q.description}")
+        for p in q.typed:
+            example = f"; e.g. -p {shlex.quote(f'{p.name}={p.example}')}" if p.example else ""
+            about = f": {p.description}" if p.description else ""
+            click.echo(f"    -p {p.name}  ({p.expects()}{example}){about}")
 
 
 @main.command()
@@ -280,8 +304,10 @@ def stats(store, as_json) -> None:
 
 @main.command()
 @store_option
-def validate(store) -> None:
-    """Check the store against ontology/shapes.ttl (SHACL); exit 1 on any violation."""
+@click.option("--full", is_flag=True, help="Print pySHACL's whole report as well.")
+def validate(store, full) -> None:
+    """Check the store against ontology/shapes.ttl (SHACL): one line per problem naming the
+    document, its source file and line, and what is wrong; exit 1 on any violation."""
     from kg.api import KnowledgeGraph
     from kg.validate import validate_store
 
@@ -289,7 +315,7 @@ def validate(store) -> None:
         report = validate_store(KnowledgeGraph(store).reader())
     except StoreError as exc:
         _fail(str(exc))
-    click.echo(report.text)
+    click.echo(report.text if full else "\n".join(report.lines()))
     sys.exit(0 if report.conforms else 1)
 
 
@@ -297,7 +323,8 @@ def validate(store) -> None:
 @click.argument("target")
 @store_option
 def remove(target, store) -> None:
-    """Take a source (its file name) or a document (its IRI or key) out of the store."""
+    """Take a source (its path; a bare file name when only one source has it) or a document
+    (its IRI or key) out of the store, with every graph that came from it."""
     from kg.api import KnowledgeGraph
 
     try:
@@ -322,6 +349,8 @@ def rebuild(store, model, corrections_path) -> None:
         report = KnowledgeGraph(store, model=model, corrections=corrections_path).rebuild()
     except (StoreError, CorrectionsError) as exc:
         _fail(str(exc))
+    for line in report.notes:
+        click.echo(f"note: {line}", err=True)
     click.echo(report.summary())
 
 
@@ -372,11 +401,13 @@ def evaluate(paths, store, model, fmt, summary_only) -> None:
     Without PATHS, the records kept in the store are evaluated."""
     from kg.evaluate import evaluate_entries, format_text
     from kg.extract.pipeline import Extractor
-    from kg.sources import SourceError, read_inputs
+    from kg.sources import Skipped, SourceError, read_inputs
 
     if paths:
         records = []
         for _name, result in read_inputs(paths):
+            if isinstance(result, Skipped):
+                continue
             if isinstance(result, SourceError):
                 _fail(str(result))
             records.extend(result.records)

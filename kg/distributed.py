@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.api import source_path_quads
 from kg.extract.nlp import resolver_for
 from kg.extract.pipeline import ExtractorInfo
 from kg.identity import better, content_key, document_key
@@ -200,6 +201,8 @@ def write_nquads_shards(entries: Iterable[Entry], out_dir: str | Path, base: str
                 paths.append(out / f"shard-{len(paths) + 1:06d}.nq")
                 fh = open(paths[-1], "wb")
             quads = dg.quads + (dg.curated_quads if dg.curated_graph is not None else [])
+            # as the ingest records it: the file each graph was read from
+            quads += source_path_quads(dg, entry.record.source.path)
             ox.serialize(quads, fh, ox.RdfFormat.N_QUADS)
             in_shard += 1
             if in_shard >= shard_size:

@@ -38,12 +38,14 @@ from kg.resolve.corrections import (
     Origin,
     RejectLink,
     append_corrections,
+    carry_over_corrections,
     correction_quads,
     corrections_graph,
     default_corrections_path,
     load_corrections,
     parse_correction,
     prune_overridden_links,
+    remember_corrections_path,
 )
 from kg.resolve.wikidata import (
     DEFAULT_API_URL,
@@ -600,8 +602,14 @@ def run_link_command(store: str | Path, *, online: bool = False, review: bool = 
     reader = kg.reader()
     if next(reader.quads_for_pattern(None, None, None, None), None) is None:
         raise LinkError(f"{store}: the store is empty; run `kg ingest` first")
-    path = Path(corrections_path) if corrections_path else default_corrections_path()
+    carried = None
+    if corrections_path:
+        path = Path(corrections_path)
+        remember_corrections_path(kg.path, path)
+    else:
+        path = default_corrections_path(kg.path)
     try:
+        carried = None if corrections_path else carry_over_corrections(kg.path)
         corrections = load_corrections(path, missing_ok=True)
         added = ([_decision(text, "accept", reader, kg.iris, path) for text in accept]
                  + [_decision(text, "reject", reader, kg.iris, path) for text in reject])
@@ -628,7 +636,8 @@ def run_link_command(store: str | Path, *, online: bool = False, review: bool = 
     if output == "json":
         return json.dumps(_as_json(report, items, added, path), indent=2,
                           ensure_ascii=False) + "\n"
-    return _as_table(report, items, added, path, review)
+    text = _as_table(report, items, added, path, review)
+    return (f"note: {carried}\n" if carried else "") + text
 
 
 def _decision(text: str, op: str, reader: ox.Store, iris: Iris, path: Path

@@ -215,14 +215,17 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
         self._corrections = None  # $KG_CORRECTIONS or ./corrections.jsonl, as locally
         self.workers = 1
         self._extractor = None
+        self.notes: list[str] = []
 
     def _store_records(self, records: list[Record], report: IngestReport, *, strict: bool,
                        full_text: bool, progress: Callable[[int, int], None] | None,
-                       force: bool = False) -> None:
+                       force: bool = False, fresh: bool = True,
+                       read_paths: set[str] | None = None) -> None:
         # The local ingest loop with the remote store in place of the local writer, and every
         # graph extracted before the first write (so --strict aborts with nothing written).
         self._write_records(self.remote, records, report, strict=strict, full_text=full_text,
-                            progress=progress, force=force, batch_size=None)
+                            progress=progress, force=force, batch_size=None, fresh=fresh,
+                            read_paths=read_paths)
 
     # writes to a remote store are not one transaction: a run interrupted before the summary
     # was written would leave it stale for the next run that finds everything unchanged

@@ -19,6 +19,7 @@ the abandoned copy.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import gc
 import json
@@ -44,17 +45,23 @@ class StoreError(Exception):
 @dataclass(frozen=True)
 class StoreConfig:
     base: str
+    # the curators' corrections file, when it is not the store's own corrections.jsonl: the
+    # store says where its curators' decisions are, whatever folder a command runs in
+    corrections: str | None = None
 
     @staticmethod
     def read(path: Path) -> StoreConfig | None:
-        f = path / _CONFIG
+        f = Path(path) / _CONFIG
         if not f.exists():
             return None
         data = json.loads(f.read_text(encoding="utf-8"))
-        return StoreConfig(base=data["base"])
+        return StoreConfig(base=data["base"], corrections=data.get("corrections"))
 
     def write(self, path: Path) -> None:
-        _atomic_write(path / _CONFIG, json.dumps({"base": self.base}, indent=2) + "\n")
+        data: dict[str, str] = {"base": self.base}
+        if self.corrections:
+            data["corrections"] = self.corrections
+        _atomic_write(Path(path) / _CONFIG, json.dumps(data, indent=2) + "\n")
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -116,24 +123,37 @@ def writer(path: str | Path) -> Iterator[Writer]:
         _remove_abandoned(path, current)
         number = int(current.name.split("-")[1]) + 1 if current else 1
         new = path / f"gen-{number:06d}"
-        if current is not None:
-            _copy_generation(current, new)
-        handle = Writer(ox.Store(str(new)))
+        handle = Writer(None)
         try:
+            if current is not None:
+                _copy_generation(current, new)
+            handle.store = ox.Store(str(new))
             yield handle
             handle.store.flush()
-        except BaseException:
+            handle.store = None
+            gc.collect()
+            _atomic_write(path / _CURRENT, new.name + "\n")
+        except BaseException as exc:
+            # the new generation was never published: readers keep the old one, unchanged
             handle.store = None
             gc.collect()
             shutil.rmtree(new, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise StoreError(_write_failure(path, exc, current)) from exc
             raise
-        handle.store = None
-        gc.collect()
-        _atomic_write(path / _CURRENT, new.name + "\n")
         _remove_abandoned(path, new, keep_previous=current)
     finally:
         fcntl.flock(lock_fh, fcntl.LOCK_UN)
         lock_fh.close()
+
+
+def _write_failure(path: Path, exc: OSError, current: Path | None) -> str:
+    cause = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        cause = f"no space left on the disk that holds {path}"
+    kept = (f"the store is as it was (generation {current.name} still published)"
+            if current else "nothing was published")
+    return f"{path}: writing the store failed: {cause}; {kept}"
 
 
 def _copy_generation(src: Path, dst: Path) -> None:

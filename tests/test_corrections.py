@@ -361,7 +361,7 @@ def test_corrections_survive_reingest_and_rebuild(tmp_path: Path,
     corrections = load_corrections(HISTORIAN)
     kg = integrate(monkeypatch, corrections)(store)
     again = kg.ingest(paths)  # unchanged input: the corrections' fingerprint re-maps it
-    assert again.updated == again.entries and again.unchanged == 0
+    assert again.updated == again.documents and again.unchanged == 0
     assert state(kg) == CORRECTED
     g = corrections_graph(kg.iris)
     assert kg.query(f"ASK {{ GRAPH {g} {{ <{BASE}organization/bolshoi-theatre> kg:link ?l . "
@@ -374,7 +374,7 @@ def test_corrections_survive_reingest_and_rebuild(tmp_path: Path,
     corrected = dump(kg)
 
     third = kg.ingest(paths)  # nothing new: nothing re-mapped, nothing drifts
-    assert third.unchanged == third.entries
+    assert third.unchanged == third.documents
     assert state(kg) == CORRECTED and dump(kg) == corrected
 
     rebuilt = kg.rebuild()  # re-extracts every raw record: corrections applied again

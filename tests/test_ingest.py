@@ -72,7 +72,8 @@ def test_strict_aborts_with_nothing_written(tmp_path):
 def test_clean_ingest_exits_zero_with_a_summary(tmp_path, seed_pages):
     out = run_kg("ingest", "--store", str(tmp_path / "s"), *map(str, seed_pages))
     assert out.returncode == 0, out.stderr.decode()
-    assert "20 entries from 2 file(s): 20 new" in out.stdout.decode()
+    # 20 entries, one document listed on both pages: counts are the store's documents
+    assert "20 entries from 2 file(s), 19 document(s): 19 new" in out.stdout.decode()
 
 
 def test_same_page_twice_and_shared_entry_leave_one_document_each(store_copy, seed_pages):
@@ -80,7 +81,7 @@ def test_same_page_twice_and_shared_entry_leave_one_document_each(store_copy, se
     before = graphs(store_copy)
     KnowledgeGraph(store_copy).ingest([str(seed_pages[0])])
     report = KnowledgeGraph(store_copy).ingest([str(p) for p in seed_pages])
-    assert report.unchanged == 20 and report.new == 0
+    assert report.unchanged == 19 and report.new == 0  # 20 entries, 19 documents
     assert documents(store_copy) == 19
     assert graphs(store_copy) == before
 
@@ -95,7 +96,12 @@ def test_changed_entry_replaces_its_graph_only(store_copy, seed_pages, tmp_path)
     report = KnowledgeGraph(store_copy).ingest([str(page)])
     assert report.updated == 1 and report.unchanged == 9
     after = graphs(store_copy)
-    changed_graphs = {g for g in before if before[g] != after.get(g)}
+    # the page was read from another folder: the graphs record where it is now, and only
+    # the changed entry's graph changes otherwise
+    path = "<https://w3id.org/archive-kg/ns#sourcePath>"
+    def content(g):
+        return {q for q in g if path not in q}
+    changed_graphs = {g for g in before if content(before[g]) != content(after.get(g, set()))}
     assert len([g for g in changed_graphs if "/graph/h" in g]) == 1
     assert documents(store_copy) == 19
 

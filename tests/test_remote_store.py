@@ -114,11 +114,11 @@ def _ingest(paths, endpoint: str, **kwargs):
 def test_ingest_into_oxigraph_equals_a_local_ingest(oxigraph, seed_pages, local_quads, path):
     report = _ingest(seed_pages, oxigraph.url + path)
     assert report.ok, report.errors
-    assert report.new == report.entries > 0 and report.written
+    assert report.new == report.documents > 0 and report.written
     assert oxigraph.dataset() == local_quads
     # Unchanged input changes nothing, as locally.
     again = _ingest(seed_pages, oxigraph.url + path)
-    assert again.ok and again.unchanged == again.entries and again.new == 0
+    assert again.ok and again.unchanged == again.documents and again.new == 0
     assert oxigraph.dataset() == local_quads
 
 
@@ -180,7 +180,7 @@ def test_problems_are_reported_not_raised(oxigraph, seed_pages):
     assert not report.ok and f"base IRI {BASE}" in report.errors[0]
     # Without --base, the remote store's own base is used.
     report = _ingest(seed_pages, oxigraph.url, base=None)
-    assert report.ok and report.unchanged == report.entries
+    assert report.ok and report.unchanged == report.documents
 
 
 def test_oxigraph_serves_our_store_read_only(local_store, local_quads):

@@ -242,7 +242,8 @@ def test_results_are_capped_with_a_header(url, local):
 def test_malformed_query_gets_400_with_the_parser_message(url):
     status, headers, body = get(sparql_url(url, "SELECT * WHERE { ?s ?p }"))
     assert status == 400
-    assert b"malformed query" in body and b"1:" in body  # the parser's position
+    # where, in the user's terms, with the line shown
+    assert b"malformed query: line 1, column 18:" in body and b"SELECT * WHERE { ?s ?p }" in body
     status, _, body = get(sparql_url(url, SMALL, format="pdf"))
     assert status == 400 and b"unknown format" in body
 

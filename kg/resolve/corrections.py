@@ -77,6 +77,8 @@ __all__ = [
     "correction_quads",
     "corrections_graph",
     "default_corrections_path",
+    "remember_corrections_path",
+    "carry_over_corrections",
     "load_corrections",
     "parse_correction",
     "prune_overridden_links",
@@ -384,9 +386,65 @@ _COMMON = ("op", "note")
 _DOC_FIELDS = ("document", "title", "date")
 
 
-def default_corrections_path() -> Path:
-    """``$KG_CORRECTIONS`` if set, else ``corrections.jsonl`` in the current directory."""
-    return Path(os.environ.get(ENV_CORRECTIONS) or DEFAULT_CORRECTIONS)
+def default_corrections_path(store: str | Path | None = None) -> Path:
+    """Where a store's curators' decisions are: ``$KG_CORRECTIONS`` if set; else the file the
+    store's config names (given once with --corrections); else ``corrections.jsonl`` inside
+    the store folder. Never the current folder: a decision must not depend on where a command
+    runs. Without a store (tools that have none), ``corrections.jsonl`` here."""
+    env = os.environ.get(ENV_CORRECTIONS)
+    if env:
+        return Path(env)
+    if store is None:
+        return Path(DEFAULT_CORRECTIONS)
+    from kg.store import StoreConfig
+
+    config = StoreConfig.read(Path(store))
+    if config is not None and config.corrections:
+        return Path(config.corrections)
+    return Path(store) / DEFAULT_CORRECTIONS
+
+
+def remember_corrections_path(store: str | Path, path: str | Path) -> None:
+    """Record in the store's config that its corrections live in `path` (given explicitly),
+    so later commands find them without being told."""
+    from kg.store import StoreConfig
+
+    store = Path(store)
+    config = StoreConfig.read(store)
+    target = str(Path(path).resolve())
+    own = (store / DEFAULT_CORRECTIONS).resolve()
+    if config is None or Path(target) == own and not config.corrections:
+        return  # a new store records it on its first write; the store's own file needs no note
+    if config.corrections != target:
+        StoreConfig(base=config.base,
+                    corrections=None if Path(target) == own else target).write(store)
+
+
+def carry_over_corrections(store: str | Path, cwd: Path | None = None) -> str | None:
+    """Move decisions from a ``corrections.jsonl`` in the current folder (where earlier
+    versions kept them) into the store's corrections file: lines the store's file lacks are
+    appended, the old file is left as it was. Returns a note saying so, or None."""
+    if os.environ.get(ENV_CORRECTIONS):
+        return None
+    legacy = (cwd or Path.cwd()) / DEFAULT_CORRECTIONS
+    target = default_corrections_path(store)
+    if not legacy.is_file() or legacy.resolve() == target.resolve():
+        return None
+    load_corrections(legacy)  # a bad line stops here, named by file and line
+    have = set(target.read_text(encoding="utf-8").splitlines()) if target.exists() else set()
+    new = [ln for ln in legacy.read_text(encoding="utf-8").splitlines()
+           if ln.strip() and ln not in have]
+    if not new:
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = target.read_text(encoding="utf-8") if target.exists() else ""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(text + "\n".join(new) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+    return (f"carried {len(new)} curator decision(s) over from {legacy} to {target}, where "
+            f"this store's decisions are kept")
 
 
 def load_corrections(path: str | Path, *, missing_ok: bool = False) -> Corrections:

@@ -44,7 +44,13 @@ from kg.serve import network as net
 from kg.serve import overview, views
 from kg.serve.describe import description
 from kg.serve.negotiate import choose
-from kg.serve.protocol import Operation, ProtocolError, forbidden_operation, parse_operation
+from kg.serve.protocol import (
+    Operation,
+    ProtocolError,
+    forbidden_operation,
+    parse_operation,
+    with_update_dataset,
+)
 from kg.serve.results import render_graph
 from kg.serve.snapshot import Snapshot, StoreView
 from kg.serve.void import DOWNLOADS, service_description, void_turtle
@@ -348,7 +354,10 @@ class App:
         if reason:
             return Response.text(400, reason)
         if op.kind == "update":
-            outcome = self.pool.run(UpdateTask(op.text))
+            # the service's base IRI is the graph's: relative IRIs name things under it
+            outcome = self.pool.run(UpdateTask(
+                with_update_dataset(op.text, op.using_graphs, op.using_named_graphs),
+                base=snap.base))
             return Response(outcome.status, outcome.content_type, outcome.body, outcome.headers)
         return self.run_query(request, snap, op)
 
@@ -370,7 +379,7 @@ class App:
     def run_query(self, request: Request, snap: Snapshot, op: Operation) -> Response:
         fmt = request.param("format") or request.param("output")
         task = QueryTask(op.text, fmt, request.accept, tuple(op.default_graphs),
-                         tuple(op.named_graphs), self.settings.max_results)
+                         tuple(op.named_graphs), self.settings.max_results, base=snap.base)
         outcome = self.pool.run(task)
         headers = {"Vary": "Accept", **outcome.headers}
         if outcome.status != 200:

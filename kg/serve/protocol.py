@@ -4,7 +4,10 @@
 
 * GET ``?query=``; POST ``application/x-www-form-urlencoded`` with ``query=`` or ``update=``;
   POST with a direct ``application/sparql-query`` or ``application/sparql-update`` body.
-* ``default-graph-uri`` / ``named-graph-uri`` set the query's dataset.
+* ``default-graph-uri`` / ``named-graph-uri`` set the query's dataset;
+  ``using-graph-uri`` / ``using-named-graph-uri`` an update's (as USING and USING NAMED in each
+  of its operations, `with_update_dataset`); given with a dataset in the text, it is a 400.
+* Any other method than GET and POST is refused (405).
 
 `forbidden_operation` refuses federation (SERVICE) and LOAD unless the server allows it. It
 looks at the text with strings, IRIs and comments blanked out, so a literal "SERVICE" in a
@@ -35,6 +38,8 @@ class Operation:
     text: str
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
+    using_graphs: list[str] = field(default_factory=list)
+    using_named_graphs: list[str] = field(default_factory=list)
 
 
 def _one(params: dict[str, list[str]], name: str) -> str | None:
@@ -49,6 +54,9 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
 def parse_operation(method: str, url_params: dict[str, list[str]], content_type: str,
                     body: bytes, *, update_only: bool = False) -> Operation | None:
     """The operation a request carries; None for a bare GET (the endpoint's own page)."""
+    if method not in ("GET", "POST"):
+        raise ProtocolError(405, f"{method} is not allowed on a SPARQL endpoint: send a query "
+                                 f"with GET or POST, an update with POST")
     media = content_type.split(";", 1)[0].strip().lower()
     params = {k: list(v) for k, v in url_params.items()}
     text: str | None = None
@@ -84,8 +92,46 @@ def parse_operation(method: str, url_params: dict[str, list[str]], content_type:
         raise ProtocolError(400, "this endpoint takes updates only; send queries to /sparql")
     if not text.strip():
         raise ProtocolError(400, f"empty {kind}")
-    return Operation(kind, text, params.get("default-graph-uri", []),
-                     params.get("named-graph-uri", []))
+    op = Operation(kind, text, params.get("default-graph-uri", []),
+                   params.get("named-graph-uri", []), params.get("using-graph-uri", []),
+                   params.get("using-named-graph-uri", []))
+    if kind == "query" and (op.using_graphs or op.using_named_graphs):
+        raise ProtocolError(400, "using-graph-uri and using-named-graph-uri are for updates; "
+                                 "a query's dataset is default-graph-uri and named-graph-uri")
+    if kind == "update" and (op.default_graphs or op.named_graphs):
+        raise ProtocolError(400, "default-graph-uri and named-graph-uri are for queries; an "
+                                 "update's dataset is using-graph-uri and using-named-graph-uri")
+    if kind == "update" and (op.using_graphs or op.using_named_graphs) and (
+            _keyword(text, "USING") or _keyword(text, "WITH")):
+        raise ProtocolError(400, "the update names its dataset (USING or WITH) and the request "
+                                 "gives one too (using-graph-uri, using-named-graph-uri): "
+                                 "give it in one place only")
+    return op
+
+
+def with_update_dataset(text: str, using: list[str], using_named: list[str]) -> str:
+    """The update with USING / USING NAMED clauses for the protocol's dataset added to each
+    operation that has a WHERE clause (the Protocol: the parameters mean exactly that)."""
+    if not using and not using_named:
+        return text
+    clause = " ".join([f"USING <{g}>" for g in using]
+                      + [f"USING NAMED <{g}>" for g in using_named]) + " "
+    blanked = blank_literals(text)
+    out, last, depth = [], 0, 0
+    previous = ""  # the last word met at depth 0: DELETE WHERE takes no USING
+    for m in re.finditer(r"[{}]|[A-Za-z]+", blanked):
+        token = m.group(0)
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+        elif depth == 0:
+            if token.upper() == "WHERE" and previous.upper() != "DELETE":
+                out.append(text[last:m.start()] + clause)
+                last = m.start()
+            previous = token
+    out.append(text[last:])
+    return "".join(out)
 
 
 # Order matters: an IRI may hold '#', a string may hold '<', a comment may hold '"'.
@@ -99,6 +145,20 @@ _BLANKS = re.compile(
     re.S,
 )
 _KEYWORD = r"(?<![\w?$:.-])({})(?![\w:-])"
+
+
+def _blank(m: re.Match) -> str:
+    token = m.group(0)
+    if token[0] == "#":
+        return " " * len(token)
+    inner = re.sub(r"[^\n]", " ", token[1:-1])
+    return token[0] + inner + token[-1]
+
+
+def blank_literals(text: str) -> str:
+    """The text with the insides of strings and IRIs, and comments, turned to spaces: same
+    length, same lines, so positions in it are positions in the text."""
+    return _BLANKS.sub(_blank, text)
 
 
 def _keyword(text: str, word: str) -> bool:

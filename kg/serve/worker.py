@@ -29,11 +29,13 @@ class QueryTask:
     default_graphs: tuple[str, ...] = ()  # protocol's default-graph-uri
     named_graphs: tuple[str, ...] = ()  # protocol's named-graph-uri
     max_results: int = 10_000
+    base: str | None = None  # relative IRIs in the query resolve against it
 
 
 @dataclass(frozen=True)
 class UpdateTask:
     text: str
+    base: str | None = None
 
 
 @dataclass
@@ -86,7 +88,7 @@ def run_query(store, task: QueryTask) -> Outcome:
         render_solutions,
     )
 
-    options: dict = {"prefixes": PREFIXES}
+    options: dict = {"prefixes": PREFIXES, "base_iri": task.base}
     if task.default_graphs or task.named_graphs:
         if task.default_graphs:
             options["default_graph"] = [ox.NamedNode(g) for g in task.default_graphs]
@@ -98,7 +100,10 @@ def run_query(store, task: QueryTask) -> Outcome:
     try:
         results = store.query(task.text, **options)
     except SyntaxError as exc:
-        return Outcome.error(400, f"malformed query: {exc}")
+        from kg.sparql_errors import explain
+
+        return Outcome.error(400, "malformed query: " + explain(
+            task.text, str(exc), known_prefixes=set(PREFIXES)))
     except ValueError as exc:
         return Outcome.error(400, f"bad query: {exc}")
     if isinstance(results, ox.QueryBoolean):
@@ -152,9 +157,12 @@ def run_update(path: str, task: UpdateTask) -> Outcome:
 
     try:
         with writer(path) as w:
-            w.store.update(task.text, prefixes=PREFIXES)
+            w.store.update(task.text, prefixes=PREFIXES, base_iri=task.base)
     except SyntaxError as exc:
-        return Outcome.error(400, f"malformed update: {exc}")
+        from kg.sparql_errors import explain
+
+        return Outcome.error(400, "malformed update: " + explain(
+            task.text, str(exc), update=True, known_prefixes=set(PREFIXES)))
     except StoreError as exc:
         return Outcome.error(503, str(exc))
     return Outcome(204, "text/plain; charset=utf-8", b"")

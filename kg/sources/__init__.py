@@ -13,33 +13,74 @@ from pathlib import Path
 
 from kg.model import ReadResult
 
-__all__ = ["SourceError", "read_text", "read_one", "read_inputs", "expand_paths"]
+__all__ = ["SourceError", "Skipped", "read_text", "read_one", "read_inputs", "expand_paths",
+           "is_store_folder"]
 
-READABLE_SUFFIXES = {".txt", ".csv", ".jsonl", ".ndjson", ".text", ".md", ""}
+# What a folder is searched for: catalogue pages are saved as text, record tables as CSV or
+# JSON Lines. Anything else in a folder (notes, images, a store) is skipped and reported.
+READABLE_SUFFIXES = {".txt", ".text", ".csv", ".jsonl", ".ndjson"}
 
 
 class SourceError(Exception):
     """A whole input could not be read; the message names the file and the problem."""
 
 
-def expand_paths(paths: Iterable[str]) -> list[str]:
-    """Files as given, folders expanded to their readable files in name order, "-" for stdin."""
-    out: list[str] = []
+class Skipped(SourceError):
+    """An input left out on purpose (not a catalogue file type, part of a store); reported as
+    a note, not an error."""
+
+
+def is_store_folder(path: Path) -> bool:
+    """A kg store: config.json beside CURRENT or gen-* folders (its files are the store's
+    own, never catalogue input)."""
+    return (path / "config.json").is_file() and ((path / "CURRENT").exists()
+                                                 or any(path.glob("gen-*")))
+
+
+def _in_store(path: Path) -> bool:
+    return any(is_store_folder(p) for p in [path, *path.parents])
+
+
+def expand_paths(paths: Iterable[str]) -> list[str | SourceError]:
+    """Files as given, folders expanded to their catalogue files in name order, "-" for stdin.
+
+    A path that cannot be used comes back as the SourceError saying why (missing, a store),
+    a file a folder holds but that is no catalogue input as a `Skipped`: one bad name must not
+    stop the others."""
+    out: list[str | SourceError] = []
     for p in paths:
         if p == "-":
             out.append(p)
             continue
         path = Path(p)
-        if path.is_dir():
-            out.extend(
-                str(f) for f in sorted(path.rglob("*"))
-                if f.is_file() and f.suffix.lower() in READABLE_SUFFIXES
-                and not f.name.startswith(".")
-            )
-        elif path.exists():
-            out.append(p)
+        if not path.exists():
+            out.append(SourceError(f"{p}: no such file or folder"))
+        elif _in_store(path.resolve()):
+            out.append(SourceError(f"{p}: part of a kg store, not catalogue input"))
+        elif path.is_dir():
+            out.extend(_folder(path))
         else:
-            raise SourceError(f"{p}: no such file or folder")
+            out.append(p)
+    return out
+
+
+def _folder(folder: Path) -> list[str | SourceError]:
+    out: list[str | SourceError] = []
+    for f in sorted(folder.iterdir()):
+        if f.name.startswith("."):
+            continue  # hidden files and folders (.git, editor swap files) are nobody's input
+        if f.is_dir():
+            if is_store_folder(f):
+                out.append(Skipped(f"{f}: a kg store, not read"))
+            else:
+                out.extend(_folder(f))
+        elif f.is_file():
+            if f.suffix.lower() in READABLE_SUFFIXES:
+                out.append(str(f))
+            else:
+                kind = f.suffix.lower() or "no suffix"
+                out.append(Skipped(f"{f}: skipped, not a catalogue file type ({kind}; "
+                                   f"read are {', '.join(sorted(READABLE_SUFFIXES))})"))
     return out
 
 
@@ -61,7 +102,7 @@ def read_text(text: str, name: str) -> ReadResult:
     """Read one decoded input, choosing the reader by suffix and content."""
     from kg.sources.listing import read_listing
 
-    suffix = Path(name).suffix.lower()
+    suffix = Path(name).suffix.lower() or _sniff(text)
     if suffix == ".csv":
         from kg.sources.records import read_csv
 
@@ -75,6 +116,26 @@ def read_text(text: str, name: str) -> ReadResult:
     if looks_like_document_page(text):
         return read_document_page(text, name)
     return read_listing(text, name)
+
+
+def _sniff(text: str) -> str:
+    """A suffix for unnamed input (standard input): a CSV header naming the required columns
+    is a record table, a first line that is a JSON object is JSON Lines, else a page."""
+    import csv
+
+    from kg.sources.records import KNOWN_COLUMNS, REQUIRED_COLUMNS
+
+    first = next((ln for ln in text.removeprefix("\ufeff").splitlines() if ln.strip()), "")
+    if first.lstrip().startswith("{"):
+        return ".jsonl"
+    try:
+        cells = [c.strip().lower() for c in next(csv.reader([first]))]
+    except (csv.Error, StopIteration):
+        return ""
+    if (len(cells) > 1 and all(c in cells for c in REQUIRED_COLUMNS)
+            and sum(c in KNOWN_COLUMNS for c in cells) >= 2):
+        return ".csv"
+    return ""
 
 
 def _table(reader, text: str, name: str) -> ReadResult:
@@ -105,6 +166,9 @@ def read_one(p: str) -> ReadResult:
 def read_inputs(paths: Iterable[str]) -> Iterator[tuple[str, ReadResult | SourceError]]:
     """Yield (name, result or the error that made the file unusable) per input, in order."""
     for p in expand_paths(paths):
+        if isinstance(p, SourceError):
+            yield str(p).split(": ", 1)[0], p
+            continue
         name = "<stdin>" if p == "-" else p
         try:
             yield name, read_one(p)

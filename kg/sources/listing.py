@@ -23,8 +23,18 @@ _CHROME = {
     "add search filter cancel search filter", "add search filter", "cancel search filter",
     "search results", "popular documents", "next", "previous", "first", "last", "next page",
     "previous page", "load more", "show more", "sort by", "relevance", "filter", "filters",
-    "…", "...", "menu", "search",
+    "…", "...", "menu", "search", "document", "read more", "continue reading", "see more",
+    "view more", "more", "view document", "view record", "back to top", "top", "share",
+    "print", "download", "cite", "citation", "home", "subscribe",
 }
+# Link text that ends in an arrow ("Read more »", "Next ›") is chrome when the words are.
+_ARROWS = re.compile(r"\s*[»«›‹→←>]+\s*")
+# Pagination: page numbers with the words around them ("Previous 1 2 Next", "« 1 2 3 … 9 »",
+# "Page 2 of 9"), and copyright or rights footers ("© 2024 Wilson Center", "Copyright 2024 ...",
+# "All rights reserved").
+_PAGINATION = re.compile(
+    r"^(?:(?:previous|prev|next|first|last|page|of|go to page|\d{1,4}|…|\.\.\.)\s*)+$", re.I)
+_FOOTER = re.compile(r"^(?:©|\(c\)\s*\d{4}|copyright\b|all rights reserved\b)", re.I)
 _COUNTER = re.compile(r"^(?:showing\s+)?\d[\d,]*\s*[-\u2013]\s*\d[\d,]*\s+of\s+\d[\d,]*$", re.I)
 _HEADINGS = re.compile(r"^(popular documents|documents|search results|results:?)$", re.I)
 _BULLET = re.compile(r"^\s*[\u2022\u25cf\u25aa\u2023\u2043*]\s*")
@@ -53,7 +63,13 @@ class _Block:
 
 def is_chrome(text: str) -> bool:
     folded = " ".join(text.split()).lower()
-    return folded in _CHROME or bool(_COUNTER.match(folded))
+    bare = _ARROWS.sub(" ", folded).strip()
+    if folded in _CHROME or bare in _CHROME or _COUNTER.match(folded) or _FOOTER.match(folded):
+        return True
+    # a run of page numbers and navigation words; a lone number or a year is not chrome
+    # (an entry's date or title may be one), two numbers or a navigation word make it one
+    return bool(_PAGINATION.match(bare)) and (
+        len(re.findall(r"\d+", bare)) >= 2 or bool(re.search(r"[a-z…]", bare)))
 
 
 def read_listing(text: str, path: str) -> ReadResult:

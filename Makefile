@@ -40,7 +40,7 @@ demo: install
 	@echo "Exports written to exports/"
 
 test: install browser
-	$(VENV)/bin/ruff check kg tests bench
+	$(VENV)/bin/ruff check kg tests bench tools
 	$(VENV)/bin/pytest -q
 
 bench: install
@@ -58,7 +58,7 @@ openrefine: install
 	else echo "openrefine is not installed (Debian package, needs root): workflow skipped"; fi
 
 lint: install
-	$(VENV)/bin/ruff check kg tests bench
+	$(VENV)/bin/ruff check kg tests bench tools
 
 clean:
 	rm -rf $(VENV) $(STORE) exports openrefine-out

@@ -192,26 +192,24 @@ class Extractor:
                 _ORG_HINT.search(member.group("person")) and not split_role(
                     member.group("person"), self.resolver, require_modifiers_known=False):
             # "Comrade Durcak of the Czech Embassy in the DPRK": a person and their body
-            out = []
-            for part in ("person", "body"):
-                sub = NameRef(written=ref.written, name=member.group(part), start=ref.start,
-                              end=ref.end)
-                entity = self._name_ref(entry, sub, ctx, places)
-                if entity is not None:
-                    out.append(entity)
-            return out
+            return self._parts(entry, ref, member, ("person", "body"), ctx, places)
         both = _BODY_THEN_PERSON.match(ref.name)
         if both and not split_role(ref.name, self.resolver, require_modifiers_known=False):
-            out = []
-            for part in ("body", "person"):
-                sub = NameRef(written=ref.written, name=both.group(part), start=ref.start,
-                              end=ref.end)
-                entity = self._name_ref(entry, sub, ctx, places)
-                if entity is not None:
-                    out.append(entity)
-            return out
+            return self._parts(entry, ref, both, ("body", "person"), ctx, places)
         entity = self._name_ref(entry, ref, ctx, places)
         return [entity] if entity is not None else []
+
+    def _parts(self, entry: Entry, ref: NameRef, match: re.Match, groups: tuple[str, ...],
+               ctx: DocContext, places: Sequence[tuple[int, int]]) -> list[Entity]:
+        """The entities of the named parts of one reference, in order."""
+        out = []
+        for part in groups:
+            sub = NameRef(written=ref.written, name=match.group(part), start=ref.start,
+                          end=ref.end)
+            entity = self._name_ref(entry, sub, ctx, places)
+            if entity is not None:
+                out.append(entity)
+        return out
 
     def _name_ref(self, entry: Entry, ref: NameRef, ctx: DocContext,
                   places: Sequence[tuple[int, int]] = ()) -> Entity | None:

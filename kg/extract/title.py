@@ -449,13 +449,7 @@ def _parse_conversation(title: str, rest: str, offset: int, result: TitleParse) 
     if between and re.match(r"^[\s,:]*(?:(?:of|from|on)\s+)?(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,3}?"
                             r"(?:" + words_pattern(CONVERSATION_WORDS + GATHERING_WORDS) +
                             r")?\s*$", rest[:between.start()], re.I):
-        body, start = between.group("list"), offset + between.start("list")
-        w = re.search(r"\s+with\s+", body)
-        if w:
-            _parse_list(title, body[:w.start()], start, result.participants)
-            _parse_list(title, body[w.end():], start + w.end(), result.participants)
-        else:
-            _parse_list(title, body, start, result.participants)
+        _parse_sides(title, between.group("list"), offset + between.start("list"), result)
         return
     m = _PARTICIPANT_LEAD.search(rest)
     if m and m.start() == len(rest[:m.start()]) and (
@@ -463,13 +457,7 @@ def _parse_conversation(title: str, rest: str, offset: int, result: TitleParse) 
                                        r"(?:[\w-]+\s+){0,3}?(?:" + words_pattern(
                                            CONVERSATION_WORDS + GATHERING_WORDS) + r")\s*$",
                                        rest[:m.start()], re.I)):
-        body, start = m.group("list"), offset + m.start("list")
-        w = re.search(r"\s+with\s+", body)
-        if w:
-            _parse_list(title, body[:w.start()], start, result.participants)
-            _parse_list(title, body[w.end():], start + w.end(), result.participants)
-        else:
-            _parse_list(title, body, start, result.participants)
+        _parse_sides(title, m.group("list"), offset + m.start("list"), result)
         return
     m = _WITH.search(rest)
     if m:
@@ -485,6 +473,17 @@ def _parse_conversation(title: str, rest: str, offset: int, result: TitleParse) 
         body = re.sub(r"^of\s+", "", lead)
         if not _GATHERING.match(body):
             _parse_list(title, body, offset + len(rest) - len(body), result.participants)
+
+
+def _parse_sides(title: str, body: str, start: int, result: TitleParse) -> None:
+    """The participants of "A and B", or of "A with B" (the Czech embassy's man "with the
+    Soviet Ambassador")."""
+    w = re.search(r"\s+with\s+", body)
+    if w:
+        _parse_list(title, body[:w.start()], start, result.participants)
+        _parse_list(title, body[w.end():], start + w.end(), result.participants)
+    else:
+        _parse_list(title, body, start, result.participants)
 
 
 def _parse_untyped(title: str, masked: str, result: TitleParse) -> None:

@@ -41,7 +41,7 @@ demo: install
 
 test: install browser
 	$(VENV)/bin/ruff check kg tests bench tools
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2
 
 bench: install
 	$(PY) -m bench.run

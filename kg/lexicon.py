@@ -89,6 +89,20 @@ HONORIFICS: tuple[str, ...] = (
     "Sir", "Herr", "Frau", "Monsieur", "Madame", "Mme.", "Mme", "Senor", "Señor", "Don",
     "His Excellency", "Her Excellency", "H.E.", "Honorable", "Hon.",
 )
+# What the resolver strips before a name it is asked about ("the Chairman Mao", "Comrade X").
+NAME_PREFIX_WORDS: tuple[str, ...] = (
+    "comrades", "comrade", "mr", "mrs", "ms", "dr", "messrs", "sir", "herr", "monsieur",
+    "madame", "tovarishch", "chairman", "premier", "president", "marshal", "general",
+    "ambassador", "minister", "secretary", "prime minister", "foreign minister", "vice premier",
+)
+# Words that open a form of address ("President Ho", "Uncle Ho"), never a family name.
+ADDRESS_WORDS: frozenset[str] = frozenset({
+    "president", "chairman", "uncle", "comrade", "general", "marshal", "premier", "prime",
+    "minister", "king", "emperor", "sir", "mr", "mrs", "dr", "pope", "ayatollah", "shah",
+    "prince", "princess", "queen", "lord", "lady", "generalissimo", "admiral", "colonel",
+    "secretary", "ambassador", "chancellor", "field", "vice", "madame", "saint", "st", "the",
+})
+
 # Military and other ranks: not posts (the gold convention), but not names either.
 RANKS: tuple[str, ...] = (
     "General-Colonel", "Colonel-General", "General-Lieutenant", "Lieutenant-General",

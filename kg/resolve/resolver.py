@@ -25,15 +25,11 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from kg.lexicon import ADDRESS_WORDS, NAME_PREFIX_WORDS, words_pattern
 from kg.model import DateValue, Entity, EntityKind
 from kg.resolve.authority import Authority, AuthorityEntry, fold, squash
 
-_HONORIFIC = re.compile(
-    r"^(?:the\s+)?(?:comrades?|mr|mrs|ms|dr|messrs|sir|herr|monsieur|madame|tovarishch|"
-    r"chairman|premier|president|marshal|general|ambassador|minister|secretary|prime minister|"
-    r"foreign minister|vice premier|comrade)\s+",
-    re.I,
-)
+_HONORIFIC = re.compile(r"^(?:the\s+)?(?:" + words_pattern(NAME_PREFIX_WORDS) + r")\s+", re.I)
 _INITIAL = re.compile(r"^[A-Z]\.?$|^[A-Z][a-z]?\.$")
 _INITIALS_RUN = re.compile(r"^((?:[A-Z][a-z]?\.\s*){1,3})\s*(.+)$")
 
@@ -85,12 +81,7 @@ class DocContext:
 
 
 # Words that open a form of address ("President Ho", "Uncle Ho"), never a family name.
-_ADDRESS_WORDS = {
-    "president", "chairman", "uncle", "comrade", "general", "marshal", "premier", "prime",
-    "minister", "king", "emperor", "sir", "mr", "mrs", "dr", "pope", "ayatollah", "shah", "prince",
-    "princess", "queen", "lord", "lady", "generalissimo", "admiral", "colonel", "secretary",
-    "ambassador", "chancellor", "field", "vice", "madame", "saint", "st", "the",
-}
+
 
 
 def _name_tokens(form: str) -> list[str]:
@@ -106,11 +97,11 @@ def family_and_given(entry: AuthorityEntry) -> tuple[set[str], set[str]]:
         if form.count(",") != 1:
             continue
         last, first = (_name_tokens(p) for p in form.split(","))
-        if last and first and last[0] not in _ADDRESS_WORDS and first[0] not in _ADDRESS_WORDS:
+        if last and first and last[0] not in ADDRESS_WORDS and first[0] not in ADDRESS_WORDS:
             family.add(last[-1])
             given.update(first)
     tokens = _name_tokens(entry.name)
-    if len(tokens) >= 2 and tokens[0] not in _ADDRESS_WORDS:
+    if len(tokens) >= 2 and tokens[0] not in ADDRESS_WORDS:
         own = tokens[0] if entry.family_name_first else tokens[-1]
         if family and own not in family and (tokens[-1] if entry.family_name_first
                                              else tokens[0]) in family:
@@ -143,7 +134,7 @@ def short_names(entry: AuthorityEntry) -> set[str]:
         if "," in form:
             continue  # catalogue order: read by family_and_given
         tokens = _name_tokens(form)
-        if len(tokens) < 2 or tokens[0] in _ADDRESS_WORDS:
+        if len(tokens) < 2 or tokens[0] in ADDRESS_WORDS:
             continue
         first, last = (tokens[0], tokens[-1]) if entry.family_name_first else (tokens[-1],
                                                                                  tokens[0])
@@ -154,7 +145,7 @@ def short_names(entry: AuthorityEntry) -> set[str]:
         elif first not in given and canonical & set(tokens[:-1] if not entry.family_name_first
                                                     else tokens[1:]):
             out.add(first)
-    return {s for s in out if s not in _ADDRESS_WORDS}
+    return {s for s in out if s not in ADDRESS_WORDS}
 
 
 class Resolver:

@@ -108,6 +108,11 @@ SHAPES = [
     # records of talks, the names in the possessive
     ("Record of Chairman Liu Shaoqi's Second Conversation with President Sukarno",
      "Record", "Record", [], [], [], ["Chairman Liu Shaoqi", "President Sukarno"]),
+    # the possessor of a conversation took part in it; of a speech, gave it
+    ("The Minister's [Andrei Gromyko's] Telephone Conversation with Secretary Rusk",
+     "Telephone Conversation", "Telephone Conversation", [], [], [],
+     ["Andrei Gromyko", "Secretary Rusk"]),
+    ("Ulbricht's Speech at the Party Congress", "Speech", "Speech", ["Ulbricht"], [], [], []),
     # plural and unknown heads
     ("Telegrams from Kosygin to Brezhnev", "Telegrams", "Telegram", ["Kosygin"], ["Brezhnev"],
      [], []),

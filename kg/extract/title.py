@@ -252,7 +252,7 @@ def parse_title(title: str) -> TitleParse:
         _parse_correspondence(title, rest, rest_start, result, right_after_type=True,
                               audience=head in SPOKEN_TYPES)
     if not result.authors:
-        _prefix_authors(title, prefix, prefix_start, result)
+        _prefix_authors(title, prefix, prefix_start, result, conversation=is_conversation)
     else:
         # "CDS Report No. 62 from Choi Duk Shin": the office before the type is the writer's;
         # a mission before it still names itself ("Polish Embassy in Havana (Jelen), Report")
@@ -361,7 +361,8 @@ def _type_position(masked: str, start: int) -> bool:
 
 # -- pass 3 ----------------------------------------------------------------------------------
 
-def _prefix_authors(title: str, prefix: str, offset: int, result: TitleParse) -> None:
+def _prefix_authors(title: str, prefix: str, offset: int, result: TitleParse,
+                    conversation: bool = False) -> None:
     """A name before the type is its author: "KGB Report", "Anatoly Chernyaev, Notes",
     "Hungarian Embassy in Havana (Beck), Report"; adjectives alone are not ("Soviet Report").
     "T. Shtykov to V.M. Molotov, Report": correspondents before the type."""
@@ -374,8 +375,11 @@ def _prefix_authors(title: str, prefix: str, offset: int, result: TitleParse) ->
         return
     stripped = re.sub(r"^(?:\W|the\b)+", "", text.replace(_MASK, " "), flags=re.I).strip()
     if re.search(r"['’]s\]?$", stripped):
-        # "The Chancellor's [Helmut Kohl's] Meeting": the speaker
-        result.authors.extend(_items(title, text, offset))
+        # "Khrushchev's Speech": the speaker; "The Chancellor's [Helmut Kohl's] Telephone
+        # Conversation with ...": one who took part, no author
+        target = result.participants if conversation else result.authors
+        target[:0] = [r for r in _items(title, text, offset)
+                      if r.name not in {t.name for t in target}]
         return
     words = stripped.split()
     if not words:

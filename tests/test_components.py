@@ -78,6 +78,9 @@ def test_authority_ruler_finds_names_and_pseudonyms(nlp):
     # a group of bodies, or an event, is no body
     ("Relations with Some Fraternal Countries", "Some Fraternal Countries", None),
     ("on the Romanian Government Delegation Visit", "Romanian Government Delegation Visit", None),
+    # where the model stopped short, or named a delegation
+    ("talks with the Government of the Republic", "Government of the", None),
+    ("met the Albanian Trade Delegation in Tirana", "Albanian Trade Delegation", None),
 ])
 def test_repair_trims_bodies(nlp, text, model_span, expected):
     doc = nlp.get_pipe("kg_entity_repair")(with_ents(nlp, text, [(model_span, "ORG")]))

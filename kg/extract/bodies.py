@@ -88,9 +88,11 @@ def _up_to_country(resolver: Resolver, key: str | None) -> str | None:
 
 # The catalogue's abbreviations of party organs, spelt out as the authority writes them.
 _ABBREVIATIONS = (
-    (re.compile(r"\bCC\b(?!\s+(?:CPSU|CCP|BCP|SED|KWP|RWP|PUWP|CPCz|HSWP|LCY|PLA|MPRP)\b)"),
-     "Central Committee"),
-    (re.compile(r"\bCP\b"), "Communist Party"),
+    # "the CC CP of Azerbaijan", "the CC of the CP of Azerbaijan": spelt out only where the
+    # abbreviation heads a phrase with "of", so that "CPSU CC" and "SED CC" keep their names
+    (re.compile(r"\bCC\s+CP\s+of\b"), "Central Committee of the Communist Party of"),
+    (re.compile(r"\bCC\s+(?=of\b)"), "Central Committee "),
+    (re.compile(r"\bCP\s+(?=of\b)"), "Communist Party "),
     (re.compile(r"\bMFA\b"), "Ministry of Foreign Affairs"),
 )
 _EVENT_LEAD = re.compile(
@@ -104,7 +106,7 @@ def trim_body(phrase: str, resolver: Resolver) -> str:
     in Beijing"); party abbreviations spelt out ("the CC of the CP of Azerbaijan" -> "Central
     Committee of the Communist Party of Azerbaijan", "Azerbaijan CP" -> "Communist Party of
     Azerbaijan")."""
-    text = " ".join(phrase.split())
+    text = " ".join(re.sub(r"\s*\((?:[A-Z][A-Za-z]?){1,2}[A-Z]{0,6}\)", "", phrase).split())
     while (m := _EVENT_LEAD.match(text)) and len(text[m.end():].split()) >= 1:
         text = text[m.end():]
     where = re.search(r"\s+(?:in|at)\s+(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)$", text)

@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.extract.roles import _HEAD_RE, split_role
-from kg.lexicon import ABSTRACT_NOUNS, GATHERING_WORDS, GROUP_WORDS, ORDINALS
+from kg.lexicon import ABSTRACT_NOUNS, GATHERING_WORDS, GROUP_WORDS, ORDINALS, ORG_WORDS
 from kg.resolve.authority import DATA_DIR, load_authority
 from kg.resolve.resolver import Resolver, short_names
 
@@ -210,8 +210,13 @@ class EntityRepair:
             if place is not None and not any(e.start < place.start < e.end for e in doc.ents
                                              if e.label_ == "ORG" and e.start != ent.start):
                 end = place.end
+        while end - 1 > start and doc[end - 1].lower_ in ("of", "the", "and", "for", "a"):
+            end -= 1  # "Government of", "Commission of the": the model stopped short
         span = Span(doc, start, end, label="ORG")
         last = span[-1].text
+        if len(span) == 1 and _ORG_WORD.fullmatch(span.text) or last in ("Delegation",
+                                                                        "Delegations"):
+            return None  # a bare "Government", a delegation: no body in particular
         if _GROUP_OR_EVENT.search(last) or _GROUP_HEAD.match(span.text):
             return None
         return span
@@ -224,6 +229,7 @@ _BODY_LEAD = re.compile(
 _GROUP_OR_EVENT = re.compile(r"^(?:" + "|".join(GROUP_WORDS) + r"|Visit|Visits|Question|Issue|"
                              r"Problem|Relations|Discussion|Meeting)$")
 _GROUP_HEAD = re.compile(r"^(?:the\s+)?(?:All|Various|Several|Some|Certain)\b")
+_ORG_WORD = re.compile("|".join(map(re.escape, ORG_WORDS)))
 
 
 @Language.factory("kg_implied_places", default_config={"resolver": _resolver_config()},

@@ -255,6 +255,8 @@ class Extractor:
                 return entity
         if real is None:
             real = r.resolve(phrase, kind, ctx, allow_pseudonym=ref.pseudonym is None)
+            if kind == "organization":
+                real = _exactly(real)  # "Romanian Workers Party" is not the RCP by spelling
         if real is not None and real.entity.kind == "place":
             return None  # "Telegram from Pyongyang to Bucharest": places send nothing
         alias_text = ref.pseudonym
@@ -375,8 +377,10 @@ class Extractor:
                 if kind == "person" or any(
                         s <= ent.start_char and ent.end_char <= e and (
                             k == kind or k == "person" or kind != "place")
+                        for s, e, k in title_spans) or any(
+                        s < ent.end_char and ent.start_char < e and k == kind == "organization"
                         for s, e, k in title_spans):
-                    continue
+                    continue  # the grammar's body already names it (under its canonical name)
             pending.append((ent, kind))
         # full names first, so that surnames can resolve against them in this document
         pending.sort(key=lambda p: (len(p[0].text.split()) < 2, p[0].start))

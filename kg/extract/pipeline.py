@@ -484,9 +484,11 @@ class Extractor:
         if kind == "organization":
             return bool(_ORG_HINT.search(text)) or text.isupper() and 2 <= len(text) <= 6
         if kind == "place" and (re.fullmatch(r"[A-Z][a-z]+(?:ing|ed)", text)
-                                or re.search(r"\b(?:of|the|and)$", text)
-                                or re.match(r"^(?:State|City|Province)\s+of\b", text)):
-            return False  # "Conveying", "City of", "State of Soviet Foreign": no place
+                                or re.search(r"\b(?:of|the|and)$|\b[A-Z][a-z]+ed$", text)
+                                or re.match(r"^(?:State|City|Province)\s+of\b", text)
+                                or len(text.strip(".")) <= 1 or _ORG_HINT.search(text)):
+            # "Conveying", "City of", "Banquet Hosted", "T.", "Romanian Embassy": no place
+            return False
         if kind == "person":
             return len(text) > 2 and not text.isupper()
         return True

@@ -243,16 +243,19 @@ class _Doc:
         and the places the authors' posts name ("Ambassador to China"): key -> who."""
         entry = self.entry
         home: dict[str, str] = {}
-        for e in entry.authors + [e for n, e in entry.curated if n == "authors"]:
+        # a record of a conversation has no author: the side whose record it is comes first
+        # among the participants ("The Chancellor's Meeting with ...")
+        first_party = entry.participants[:1] if not entry.authors else []
+        for e in entry.authors + first_party + [e for n, e in entry.curated if n == "authors"]:
             key, _ = self.place_of(e)
             if key and self.is_country(key):
                 home.setdefault(key, e.label)
         other: dict[str, str] = {}
-        for e in entry.recipients + entry.participants + entry.intermediaries:
+        for e in entry.recipients + entry.participants[len(first_party):] + entry.intermediaries:
             key, _ = self.place_of(e)
             if key and self.is_country(key) and key not in home:
                 other.setdefault(key, e.label)
-        authors = {e.key for e in entry.authors}
+        authors = {e.key for e in entry.authors + first_party}
         for claim in entry.roles:
             if claim.place and claim.person.key in authors:
                 key, _ = self.place_of(claim.place)

@@ -162,10 +162,12 @@ def _child_main(task: str, args: dict, out: Path) -> None:
 
 
 def _records(corpus: str):
-    from kg.sources import SourceError, read_inputs
+    from kg.sources import Skipped, SourceError, read_inputs
 
     records = []
     for name, result in read_inputs([corpus]):
+        if isinstance(result, Skipped):
+            continue  # the corpus's manifest.json: not a catalogue file, as kg ingest says
         if isinstance(result, SourceError):
             raise SystemExit(f"{name}: {result}")
         records += result.records
@@ -539,11 +541,13 @@ def _same_as_canonical(parsed, reader, union: bool, expected: int) -> tuple[int,
 def child_single_file(path: str) -> dict:
     """Read one big file with the readers `kg ingest` uses (the parent wrote it, so that the
     peak memory measured here is the reading's)."""
-    from kg.sources import SourceError, read_inputs
+    from kg.sources import Skipped, SourceError, read_inputs
 
     t = time.perf_counter()
     entries = problems = 0
     for _name, result in read_inputs([path]):
+        if isinstance(result, Skipped):
+            continue
         if isinstance(result, SourceError):
             return {"error": str(result)}
         entries += len(result.records)

@@ -212,6 +212,8 @@ class EntityRepair:
                 end = place.end
         while end - 1 > start and doc[end - 1].lower_ in ("of", "the", "and", "for", "a"):
             end -= 1  # "Government of", "Commission of the": the model stopped short
+        while start < end - 1 and doc[start].lower_ in ("the", "a", "an"):
+            start += 1
         span = Span(doc, start, end, label="ORG")
         last = span[-1].text
         if len(span) == 1 and _ORG_WORD.fullmatch(span.text) or last in ("Delegation",

@@ -229,6 +229,8 @@ class Extractor:
             kind = "organization"
             if r.kind_of(phrase) != "organization":
                 phrase = trim_body(phrase, r)
+                if not _ORG_HINT.search(phrase) and r.kind_of(phrase) == "place":
+                    return None  # "the Delegation of the Popular Republic of Mongolia"
             canonical = canonical_body(phrase, r)
             if _GROUP.search(phrase) and _exactly(r.resolve(phrase, "organization")) is None:
                 return None  # "the Commanders and Soldiers", "Others": nobody in particular

@@ -18,6 +18,7 @@ body is listed here.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kg.lexicon import (
     FOREIGN_MINISTRY_FORMS,
@@ -179,9 +180,11 @@ def _party_organ(text: str, resolver: Resolver) -> str | None:
     return f"{organ} of the {party_name}"
 
 
+@lru_cache(maxsize=512)
 def ruling_party(resolver: Resolver, country: str) -> str | None:
     """The country's top-level party when the authority knows exactly one communist or
-    workers' party there (the party whose organs the catalogue names by the country)."""
+    workers' party there (the party whose organs the catalogue names by the country). Cached:
+    it scans the whole authority, which does not change while a resolver lives."""
     parties = [e for e in resolver.authority.entries.values()
                if e.kind == "organization" and e.type == "party" and e.country == country
                and not e.parent]

@@ -157,7 +157,7 @@ class Extractor:
         if record.truncated:
             entry.flags.append("incomplete")
         ctx = DocContext(date=date)
-        self._title_people(entry, ctx, title_doc)
+        self._title_people(entry, ctx)
         self._mentions(entry, title_doc, "title", ctx)
         self._mentions(entry, summary_doc, "summary", ctx)
         for offset, doc in text_docs:
@@ -169,22 +169,18 @@ class Extractor:
 
     # -- title grammar ---------------------------------------------------------------------
 
-    def _title_people(self, entry: Entry, ctx: DocContext, title_doc: Doc | None = None
-                      ) -> None:
-        places = [(e.start_char, e.end_char) for e in title_doc.ents
-                  if e.label_ in ("GPE", "LOC") and not e.ent_id_] if title_doc is not None else []
+    def _title_people(self, entry: Entry, ctx: DocContext) -> None:
         for role_list, target in ((entry.title.authors, entry.authors),
                                   (entry.title.recipients, entry.recipients),
                                   (entry.title.intermediaries, entry.intermediaries),
                                   (entry.title.participants, entry.participants)):
             for ref in role_list:
                 # correspondents and participants were alive and about at the date
-                for entity in self._name_refs(entry, ref, ctx.as_party(), places):
+                for entity in self._name_refs(entry, ref, ctx.as_party()):
                     if entity.key not in {e.key for e in target}:
                         target.append(entity)
 
-    def _name_refs(self, entry: Entry, ref: NameRef, ctx: DocContext,
-                   places: Sequence[tuple[int, int]] = ()) -> list[Entity]:
+    def _name_refs(self, entry: Entry, ref: NameRef, ctx: DocContext) -> list[Entity]:
         """The entities a name reference denotes: "CC CPSU G.M. Malenkov" is a body and a
         person; a place ("from Baku") is nobody."""
         member = _PERSON_OF_BODY.match(ref.name)
@@ -192,27 +188,26 @@ class Extractor:
                 _ORG_HINT.search(member.group("person")) and not split_role(
                     member.group("person"), self.resolver, require_modifiers_known=False):
             # "Comrade Durcak of the Czech Embassy in the DPRK": a person and their body
-            return self._parts(entry, ref, member, ("person", "body"), ctx, places)
+            return self._parts(entry, ref, member, ("person", "body"), ctx)
         both = _BODY_THEN_PERSON.match(ref.name)
         if both and not split_role(ref.name, self.resolver, require_modifiers_known=False):
-            return self._parts(entry, ref, both, ("body", "person"), ctx, places)
-        entity = self._name_ref(entry, ref, ctx, places)
+            return self._parts(entry, ref, both, ("body", "person"), ctx)
+        entity = self._name_ref(entry, ref, ctx)
         return [entity] if entity is not None else []
 
     def _parts(self, entry: Entry, ref: NameRef, match: re.Match, groups: tuple[str, ...],
-               ctx: DocContext, places: Sequence[tuple[int, int]]) -> list[Entity]:
+               ctx: DocContext) -> list[Entity]:
         """The entities of the named parts of one reference, in order."""
         out = []
         for part in groups:
             sub = NameRef(written=ref.written, name=match.group(part), start=ref.start,
                           end=ref.end)
-            entity = self._name_ref(entry, sub, ctx, places)
+            entity = self._name_ref(entry, sub, ctx)
             if entity is not None:
                 out.append(entity)
         return out
 
-    def _name_ref(self, entry: Entry, ref: NameRef, ctx: DocContext,
-                  places: Sequence[tuple[int, int]] = ()) -> Entity | None:
+    def _name_ref(self, entry: Entry, ref: NameRef, ctx: DocContext) -> Entity | None:
         r = self.resolver
         if ref.pseudonym and r.kind_of(ref.name) == "place":
             # "Conant (Bonn)": the bracket says where the writer was
@@ -279,11 +274,7 @@ class Extractor:
                 return None
             entity = r.unresolved(canonical or phrase, kind or "person")
             method, score, feats = "unresolved", 0.5, ()
-        start = ref.start + max(0, ref.written.find(phrase))
-        mention = Mention(text=phrase, kind=entity.kind, field="title", start=start,
-                          end=start + len(phrase), method="title-grammar",
-                          confidence=CONFIDENCE["title-grammar"])
-        entry.links.append(Link(mention, entity, score, method, feats))
+        self._link_title(entry, phrase, ref, entity, score, method, feats)
         if alias_text and entity.kind == "person":
             entry.aliases.append((alias_text, entity))
         if role and role.name and entity.kind == "person":

@@ -302,9 +302,6 @@ def _find_type(masked: str) -> tuple[int, int, str, bool] | None:
         plural = m.group("plural") or ""
         if head.lower() in ("meeting", "minute") and not mods and m.start() > 0:
             continue  # "Council Meeting after ...": an event named, not a type
-        if head.lower() == "information" and re.match(r"\s+(?:on|about)\b", masked[m.end():]) \
-                and m.start() > 0:
-            pass
         end = m.end()
         nxt = _TYPE_RE.match(masked, end + 1) if masked[end:end + 1] == " " else None
         while nxt and not nxt.group("mods"):

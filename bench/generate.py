@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from kg.resolve.authority import Authority, AuthorityEntry, load_authority
+from kg.core.authority import Authority, AuthorityEntry, load_authority
 
 __all__ = ["GeneratedEntry", "Vocabulary", "generate_entries", "render_page", "write_corpus",
            "write_export_csv", "CorpusInfo"]

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.identity import better, content_key, document_key
+from kg.core.authority import load_authority
+from kg.core.identity import better, content_key, document_key
+from kg.core.model import ReadProblem, Record, SourceRef
 from kg.link import store_corrections
-from kg.model import ReadProblem, Record, SourceRef
 from kg.rdf.mapping import (
     DEFAULT_BASE,
     Iris,
@@ -26,7 +27,6 @@ from kg.rdf.mapping import (
 from kg.rdf.namespace import KG, OWL, PREFIXES, SKOS
 from kg.rdf.summary import summary_quads
 from kg.resolve import continuity
-from kg.resolve.authority import load_authority
 from kg.resolve.corrections import (
     Corrections,
     apply_to_entry,

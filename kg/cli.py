@@ -136,8 +136,8 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
         for s in shards:
             click.echo(str(s))
         sys.exit(1 if problems else 0)
+    from kg.core.identity import better, document_key
     from kg.extract.jsonl import entry_to_json
-    from kg.identity import better, document_key
     from kg.sources import Skipped, SourceError, read_inputs
 
     records: dict[str, object] = {}

@@ -29,13 +29,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.api import source_path_quads
+from kg.core.authority import DATA_DIR
+from kg.core.identity import better, content_key, document_key
+from kg.core.model import Entry, Record
 from kg.extract.nlp import resolver_for
 from kg.extract.pipeline import ExtractorInfo
-from kg.identity import better, content_key, document_key
-from kg.model import Entry, Record
 from kg.rdf.mapping import DEFAULT_BASE, Iris, map_entry, source_key
 from kg.rdf.namespace import OWL
-from kg.resolve.authority import DATA_DIR
 from kg.resolve.corrections import (
     Corrections,
     apply_to_entry,

@@ -13,8 +13,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kg.model import Entity, EntityKind, Entry
-from kg.resolve.authority import fold
+from kg.core.authority import fold
+from kg.core.model import Entity, EntityKind, Entry
 
 KINDS: tuple[EntityKind, ...] = ("person", "organization", "place")
 # Subject headings are scored as whole headings and as their parts ("Japan--Foreign

@@ -266,7 +266,7 @@ class EntityNames:
 
     def resolver(self):
         if self._resolver is None:
-            from kg.resolve.authority import load_authority
+            from kg.core.authority import load_authority
             from kg.resolve.resolver import Resolver
 
             self._resolver = Resolver(load_authority(self.data_dir))

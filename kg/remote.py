@@ -29,7 +29,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 import pyoxigraph as ox
 
 from kg.api import IngestAborted, IngestReport, KnowledgeGraph
-from kg.model import Record
+from kg.core.model import Record
 from kg.rdf.mapping import DEFAULT_BASE, Iris
 from kg.rdf.namespace import PREFIXES
 

@@ -21,9 +21,9 @@ from conftest import SAMPLE
 
 from kg import api
 from kg.api import KnowledgeGraph
-from kg.identity import document_key
+from kg.core.identity import document_key
+from kg.core.model import Entry
 from kg.link import store_corrections
-from kg.model import Entry
 from kg.rdf.mapping import Iris, authority_quads
 from kg.rdf.namespace import PREFIXES
 from kg.resolve.corrections import (
@@ -285,8 +285,8 @@ def integrate(monkeypatch: pytest.MonkeyPatch, corrections: Corrections
                              + corrections.fingerprint_for(document_key(record), record))
 
     def map_entry(entry, doc_key, iris, fingerprint, versions):
+        from kg.core.authority import DATA_DIR
         from kg.extract.nlp import resolver_for
-        from kg.resolve.authority import DATA_DIR
 
         lookup = authority_lookup(resolver_for(str(DATA_DIR)))
         fp = fingerprint + corrections.fingerprint_for(doc_key, entry.record)

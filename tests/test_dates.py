@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from kg.extract.dates import looks_like_date, parse_date
+from kg.core.dates import looks_like_date, parse_date
 
 CASES = [
     # text, precision, value, earliest, latest, edtf

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.model import Record
+from kg.core.model import Record
 from kg.sources.document_page import looks_like_document_page, read_document_page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "docpages"

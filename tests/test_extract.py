@@ -10,8 +10,8 @@ import warnings
 import pytest
 from conftest import FIXTURES, ROOT, SHARED, run_kg
 
+from kg.core.model import Record, SourceRef
 from kg.extract.pipeline import Extractor
-from kg.model import Record, SourceRef
 
 
 def record(title: str, summary: str, date: str = "March 3, 1953") -> Record:

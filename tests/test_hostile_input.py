@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.extract.dates import parse_date
+from kg.core.dates import parse_date
 from kg.extract.title import parse_title
 from kg.sources.listing import read_listing
 

@@ -91,7 +91,7 @@ def test_latin1_error_names_the_line():
 
 
 def test_seed_pages_share_one_entry(seed_pages):
-    from kg.identity import document_key
+    from kg.core.identity import document_key
 
     keys = [{document_key(r) for r in read_one(str(p)).records} for p in seed_pages]
     assert sum(len(k) for k in keys) == 20

@@ -17,9 +17,9 @@ import pytest
 from conftest import SAMPLE
 
 from kg.api import KnowledgeGraph
+from kg.core.authority import load_authority
 from kg.rdf.candidates import MIN_DOCUMENTS
 from kg.rdf.posts import Attestation, merge
-from kg.resolve.authority import load_authority
 from kg.validate import validate_store
 
 ENTITY_CLASSES = "VALUES ?class { kg:Person kg:Place kg:Organization }"

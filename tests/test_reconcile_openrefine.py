@@ -20,8 +20,8 @@ import pytest
 from reconcile_schemas import SKIP_REASON, SPECS, unwrap_jsonp, validate
 
 from kg.api import KnowledgeGraph
+from kg.core.authority import load_authority
 from kg.rdf.namespace import PREFIXES
-from kg.resolve.authority import load_authority
 from kg.serve.app import make_server
 from kg.store import open_reader
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.resolve.authority import load_authority
+from kg.core.authority import load_authority
 from kg.resolve.resolver import DocContext, Resolver
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from rapidfuzz import fuzz
 
-from kg.extract.dates import parse_date
-from kg.resolve.authority import load_authority
+from kg.core.authority import load_authority
+from kg.core.dates import parse_date
 from kg.resolve.resolver import DocContext, Resolver, short_names
 
 PEOPLE = [
@@ -183,7 +183,7 @@ def _no_contradiction(resolver: Resolver, text: str, key: str) -> bool:
     """A mention fits its person when it is not a contradicting full name and, as one word, is
     (a misspelling of) one of the person's family names, pseudonyms or one-word forms, never a
     given name."""
-    from kg.resolve.authority import fold
+    from kg.core.authority import fold
     from kg.resolve.resolver import clean_name
     e = resolver.authority.entries[key]
     words = fold(clean_name(text)).split()

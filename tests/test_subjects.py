@@ -13,9 +13,9 @@ import pyoxigraph as ox
 import pytest
 from conftest import ROOT, SAMPLE, SHARED, run_kg
 
+from kg.core.identity import document_key
+from kg.core.model import Record, SourceRef
 from kg.extract.pipeline import Extractor
-from kg.identity import document_key
-from kg.model import Record, SourceRef
 from kg.rdf.mapping import Iris, map_entry
 from kg.rdf.namespace import KG, SKOS
 from kg.resolve.subject_scheme import (

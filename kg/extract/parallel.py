@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
-from kg.model import Entry, Record
+from kg.core.model import Entry, Record
 
 __all__ = ["extract_parallel", "THREAD_ENV"]
 

@@ -14,13 +14,9 @@ from pathlib import Path
 
 from spacy.tokens import Doc
 
-from kg.extract.bodies import canonical_body, trim_body
-from kg.extract.dates import parse_date
-from kg.extract.nlp import KIND_OF_LABEL, build_nlp, resolver_for
-from kg.extract.roles import split_role
-from kg.extract.title import parse_title
-from kg.extract.topics import assign_topics
-from kg.lexicon import (
+from kg.core.authority import DATA_DIR
+from kg.core.dates import parse_date
+from kg.core.lexicon import (
     ABSTRACT_NOUNS,
     CLASSIFICATIONS,
     DOC_TYPES,
@@ -30,7 +26,7 @@ from kg.lexicon import (
     ORG_WORDS,
     PARTY_ORGANS,
 )
-from kg.model import (
+from kg.core.model import (
     Entity,
     EntityKind,
     Entry,
@@ -40,7 +36,11 @@ from kg.model import (
     Record,
     RoleClaim,
 )
-from kg.resolve.authority import DATA_DIR
+from kg.extract.bodies import canonical_body, trim_body
+from kg.extract.nlp import KIND_OF_LABEL, build_nlp, resolver_for
+from kg.extract.roles import split_role
+from kg.extract.title import parse_title
+from kg.extract.topics import assign_topics
 from kg.resolve.resolver import DocContext, Resolver
 from kg.resolve.subjects import assign_subjects
 from kg.sources.catalogue_names import parse_catalogue_name

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.lexicon import (
+from kg.core.lexicon import (
     ABSTRACT_NOUNS,
     NAME_PARTICLES,
     ORDINALS,

@@ -21,7 +21,7 @@ Titles are half structured: "Ciphered Telegram No. 3172, Stalin to Zhou Enlai vi
 
 Name phrases keep their post words ("Soviet Ambassador to China Nikolai Roshchin"); separating
 post from name is the job of `kg.extract.roles`, deciding what a name denotes that of the
-resolver. The word lists come from `kg.lexicon`.
+resolver. The word lists come from `kg.core.lexicon`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from kg.lexicon import (
+from kg.core.lexicon import (
     ABSTRACT_NOUNS,
     AUTHOR_VERBS,
     CLASSIFICATIONS,
@@ -56,7 +56,7 @@ from kg.lexicon import (
     TYPE_PLURALS,
     words_pattern,
 )
-from kg.model import NameRef, TitleParse
+from kg.core.model import NameRef, TitleParse
 
 _MASK = "\x1f"  # stands for a blanked character; never in a title
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kg.model import TopicClaim
-from kg.resolve.authority import Authority
+from kg.core.authority import Authority
+from kg.core.model import TopicClaim
 
 
 @lru_cache(maxsize=4)

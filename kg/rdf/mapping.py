@@ -17,10 +17,10 @@ from pathlib import PurePath
 
 import pyoxigraph as ox
 
-from kg.model import Entity, Entry, Record
+from kg.core.authority import Authority, AuthorityEntry
+from kg.core.model import Entity, Entry, Record
 from kg.rdf.namespace import DCTERMS, GEO, KG, OWL, RDF, RDFS, SCHEMA, SKOS, WD, XSD, ontology_version
 from kg.rdf.subjects import assignment_quads, heading_quads
-from kg.resolve.authority import Authority, AuthorityEntry
 from kg.resolve.resolver import slug
 
 DEFAULT_BASE = "http://127.0.0.1:8000/"

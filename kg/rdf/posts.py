@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.core.authority import fold
 from kg.rdf.namespace import KG, OWL, PREFIXES, RDF, RDFS, SKOS, XSD
-from kg.resolve.authority import fold
 
 _Key = tuple[str | None, str | None]  # (organisation or state IRI, place IRI)
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from kg.model import Entry
+from kg.core.model import Entry
 from kg.rdf.namespace import KG, RDF, RDFS, SKOS, XSD
 from kg.resolve.subject_scheme import SubjectScheme, broader_of, heading_parts, subject_scheme
 

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from kg.core.authority import Authority
 from kg.rdf.namespace import KG, OWL
-from kg.resolve.authority import Authority
 from kg.store import replace_graphs
 
 MentionKey = tuple[str, str, int, int]  # document graph, field, start, end

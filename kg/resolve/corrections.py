@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import pyoxigraph as ox
 
-from kg.model import DateValue, Entity, EntityKind, Entry, Link, Record, RoleClaim
+from kg.core.model import DateValue, Entity, EntityKind, Entry, Link, Record, RoleClaim
 from kg.rdf.mapping import Iris, lit
 from kg.rdf.namespace import KG, OWL, RDF, WD
 from kg.resolve.resolver import slug

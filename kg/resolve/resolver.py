@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from kg.lexicon import ADDRESS_WORDS, NAME_PREFIX_WORDS, words_pattern
-from kg.model import DateValue, Entity, EntityKind
-from kg.resolve.authority import Authority, AuthorityEntry, fold, squash
+from kg.core.authority import Authority, AuthorityEntry, fold, squash
+from kg.core.lexicon import ADDRESS_WORDS, NAME_PREFIX_WORDS, words_pattern
+from kg.core.model import DateValue, Entity, EntityKind
 
 _HONORIFIC = re.compile(r"^(?:the\s+)?(?:" + words_pattern(NAME_PREFIX_WORDS) + r")\s+", re.I)
 _INITIAL = re.compile(r"^[A-Z]\.?$|^[A-Z][a-z]?\.$")
@@ -52,7 +52,7 @@ class DocContext:
 
     - `by_short`: people already resolved in the document (`add`); a bare surname resolves
       against them first.
-    - `date`: the document's date (`kg.extract.dates.parse_date(...)`), optional. Its
+    - `date`: the document's date (`kg.core.dates.parse_date(...)`), optional. Its
       `earliest`/`latest` bounds, at year precision, are checked against the candidates' born
       and died years and their posts; an undated or invalid date checks nothing.
     - `party`: true while resolving the document's author, recipient or other party (see

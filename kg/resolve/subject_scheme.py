@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from kg.resolve.authority import DATA_DIR, Authority
+from kg.core.authority import DATA_DIR, Authority
 
 SUBJECTS_DIR = "subjects"
 HSG_BASE = "https://history.state.gov/tags/"

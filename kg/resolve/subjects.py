@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.identity import document_key
-from kg.model import Entity, Entry, Record, SubjectClaim
-from kg.resolve.authority import Authority
+from kg.core.authority import Authority
+from kg.core.identity import document_key
+from kg.core.model import Entity, Entry, Record, SubjectClaim
 from kg.resolve.subject_scheme import (
     PERIOD,
     PLACE_TYPES_COUNTRY,

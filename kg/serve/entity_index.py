@@ -18,8 +18,8 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 
+from kg.core.authority import AuthorityEntry, load_authority
 from kg.rdf.namespace import GEO, KG, OWL, RDF, RDFS, SKOS, WD
-from kg.resolve.authority import AuthorityEntry, load_authority
 from kg.serve.extend import ExtValue
 from kg.serve.reconcile import EntityIndex, IndexedEntity
 from kg.serve.snapshot import Snapshot

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kg.model import ReadResult
+from kg.core.model import ReadResult
 
 __all__ = ["SourceError", "Skipped", "read_text", "read_one", "read_inputs", "expand_paths",
            "is_store_folder"]

@@ -49,8 +49,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from kg.extract.dates import looks_like_date
-from kg.model import ReadProblem, ReadResult, Record, SourceRef
+from kg.core.dates import looks_like_date
+from kg.core.model import ReadProblem, ReadResult, Record, SourceRef
 
 ValueKind = Literal["text", "list", "line"]
 ARCHIVE_BASE = "https://digitalarchive.wilsoncenter.org"

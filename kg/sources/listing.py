@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kg.extract.dates import looks_like_date
-from kg.model import ReadProblem, ReadResult, Record, SourceRef
+from kg.core.dates import looks_like_date
+from kg.core.model import ReadProblem, ReadResult, Record, SourceRef
 
 # Chrome lines of the archive's pages, compared case-insensitively after whitespace folding.
 _CHROME = {

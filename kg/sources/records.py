@@ -38,7 +38,7 @@ import json
 import sys
 from collections.abc import Iterator, Mapping
 
-from kg.model import ReadProblem, ReadResult, Record, SourceRef
+from kg.core.model import ReadProblem, ReadResult, Record, SourceRef
 
 REQUIRED_COLUMNS = ("title",)
 

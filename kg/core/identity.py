@@ -11,8 +11,8 @@ import hashlib
 import re
 import unicodedata
 
-from kg.extract.dates import parse_date
-from kg.model import Record
+from kg.core.dates import parse_date
+from kg.core.model import Record
 
 
 def normalise(text: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from kg.model import EntityKind
+from kg.core.model import EntityKind
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FILES: dict[EntityKind, str] = {

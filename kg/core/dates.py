@@ -12,7 +12,7 @@ import calendar
 import re
 from datetime import date
 
-from kg.model import DateValue
+from kg.core.model import DateValue
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})

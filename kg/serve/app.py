@@ -202,7 +202,7 @@ class Site:
     def error(self, req: Req, status: int, title: str, message: str) -> Response:
         fmt = self.page_format(req)
         if fmt == "html":
-            return self.html(req, "error.html", status, status=status, title=title,
+            return self.html(req, "error.html", status, code=status, title=title,
                              message=message, active="")
         if fmt == "json":
             return Response(to_json({"error": message, "status": status}), status,
@@ -695,6 +695,8 @@ class KGServer:
 def _warm_later(store_path: Path) -> Callable[[Snapshot], None]:
     """Build a new generation's whole-store caches in a thread as soon as it is opened."""
     def warm(snap: Snapshot) -> None:
+        if snap.generation is None:
+            return  # an empty store: nothing to build
         threading.Thread(target=overview.warm, args=(snap, store_path), daemon=True,
                          name="kg-warm").start()
     return warm

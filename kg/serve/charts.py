@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 BASEMAP = Path(__file__).resolve().parent / "static" / "land-110m.geojson"
-CHAR_WIDTH = 6.6  # average width of a label character at the charts' 12px font
+CHAR_WIDTH = 7.2  # width a label character may take at the charts' 12px font (wide side)
 
 
 def month_name(month: str) -> str:

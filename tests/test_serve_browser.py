@@ -153,6 +153,13 @@ def test_walk_search_document_cite_person_network_timeline(site):
         assert r.headers["Content-Type"].startswith("application/vnd.citationstyles.csl+json")
         [item] = json.loads(r.read())
     assert item["type"] == "manuscript" and item["title"] and item["URL"]
+    # what one source says, and the event the document records, read as text: labels, not
+    # prefixed names, and no JSON
+    for label, name in (("what this source says", "03b-graph"), ("Event page", "03c-event")):
+        target = root + next(h for h, text in document.links if text == label)
+        page = browser.dom(target)
+        assert "kg:" not in page.all_text and '{"' not in page.all_text, name
+        browser.screenshot(target, name, height=1600)
 
     person_url = root + dict((label, h) for h, label in people)["Nikolai Roshchin"]
     person = browser.dom(person_url)

@@ -162,7 +162,8 @@ class Site:
             autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(month_name=charts.month_name, plural=charts.plural,
-                                number=lambda n: f"{n:,}", highlight=highlight)
+                                number=lambda n: f"{n:,}", highlight=highlight,
+                                human_date=charts.human_date)
         self.env.globals.update(nav=NAV, kind_names=KIND_NAMES, quote=quote)
 
     def close(self) -> None:

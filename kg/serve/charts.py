@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+LONG_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December"]
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 BASEMAP = Path(__file__).resolve().parent / "static" / "land-110m.geojson"
 CHAR_WIDTH = 7.2  # width a label character may take at the charts' 12px font (wide side)
@@ -23,6 +25,16 @@ CHAR_WIDTH = 7.2  # width a label character may take at the charts' 12px font (w
 
 def month_name(month: str) -> str:
     return f"{MONTHS[int(month[5:7]) - 1]} {month[:4]}"
+
+
+def human_date(value: str | None) -> str:
+    """An xsd:date, gYearMonth or gYear as a reader writes it: "5 July 1950", "July 1950"."""
+    parts = (value or "").split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts) and 1 <= int(parts[1]) <= 12:
+        return f"{int(parts[2])} {LONG_MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and 1 <= int(parts[1]) <= 12:
+        return f"{LONG_MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    return value or ""
 
 
 def plural(n: int, word: str) -> str:

@@ -15,8 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+from kg.serve.charts import LONG_MONTHS as MONTHS
 
 
 @dataclass

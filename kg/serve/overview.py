@@ -208,7 +208,8 @@ def month_bounds(text: str | None, *, end: bool) -> str | None:
     t = text.strip()
     parts = t.split("-")
     try:
-        if not (1 <= len(parts) <= 3 and len(parts[0]) == 4 and all(p.isdigit() for p in parts)):
+        if not (1 <= len(parts) <= 3 and len(parts[0]) == 4 and all(len(p) == 2 for p in parts[1:])
+                and all(p.isdigit() for p in parts)):
             raise ValueError
         y = int(parts[0])
         m = int(parts[1]) if len(parts) > 1 else (12 if end else 1)

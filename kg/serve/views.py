@@ -753,6 +753,16 @@ class GraphPage:
     def heading(self) -> str:
         return self.label
 
+    @property
+    def groups(self) -> list[tuple[Ref, list[Statement]]]:
+        """The statements by what they are about, in the order they are listed."""
+        out: list[tuple[Ref, list[Statement]]] = []
+        for st in self.statements:
+            if not out or out[-1][0] != st.subject:
+                out.append((st.subject, []))
+            out[-1][1].append(st)
+        return out
+
 
 MAX_STATEMENTS = 400
 
@@ -804,7 +814,7 @@ def _record_fields(raw: str | None) -> list[RecordField]:
             if value:
                 out.append(RecordField(prefix.replace("_", " "),
                                        "; ".join(str(v) for v in value)))
-        elif value not in (None, ""):
+        elif value not in (None, "", False):  # a flag that is off says nothing to a reader
             out.append(RecordField(prefix.replace("_", " "), str(value)))
 
     walk("", data if isinstance(data, dict) else {"record": data})

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from kg.rdf.namespace import KG, RDF, RDFS, SKOS
 from kg.serve import charts
-from kg.serve.models import DocBrief, Ref
+from kg.serve.models import DocBrief
 from kg.serve.snapshot import Snapshot
 from kg.serve.views import brief_of, catalogue, doc_sort_key
 
@@ -355,4 +355,3 @@ def map_data(snap: Snapshot) -> MapPage:
     return MapPage(items, missing)
 
 
-__all__ = ["Ref", "home", "search", "documents_list", "entity_list", "timeline", "map_data"]

@@ -113,7 +113,7 @@ def overlapping(labels) -> list[tuple[str, str]]:
     def box(label):
         x, y, anchor, text = label
         w = charts.CHAR_WIDTH * len(text)
-        left = x - w if anchor == "end" else x
+        left = x - w if anchor == "end" else (x - w / 2 if anchor == "middle" else x)
         return left, y - 11, left + w, y + 3
     out = []
     for i, a in enumerate(labels):
@@ -241,8 +241,9 @@ def test_network_labels_never_overlap_in_a_crowded_drawing():
     # every node is named: in the drawing, or in the list beside it
     assert len(chart.labels) + len(chart.unlabelled) == 40 and chart.labels
     for lab in chart.labels:  # and no label covers a node
-        x0 = lab.x - charts.CHAR_WIDTH * len(lab.text) if lab.anchor == "end" else lab.x
-        x1 = x0 + charts.CHAR_WIDTH * len(lab.text)
+        w = charts.CHAR_WIDTH * len(lab.text)
+        x0 = {"end": lab.x - w, "middle": lab.x - w / 2}.get(lab.anchor, lab.x)
+        x1 = x0 + w
         assert not any(x0 < n.x < x1 and lab.y - 11 < n.y < lab.y + 3 for n in chart.nodes)
 
 

@@ -120,7 +120,7 @@ def _overlap(a: tuple, b: tuple) -> bool:
     def box(label):
         x, y, anchor, text = label
         w = CHAR_WIDTH * len(text)
-        left = x - w if anchor == "end" else x
+        left = x - w if anchor == "end" else (x - w / 2 if anchor == "middle" else x)
         return left, y - 11, left + w, y + 3
     (a1, a2, a3, a4), (b1, b2, b3, b4) = box(a), box(b)
     return not (a3 <= b1 or b3 <= a1 or a4 <= b2 or b4 <= a2)

@@ -693,12 +693,18 @@ class KGServer:
             self.site = None
 
 
+def warm_pages(snap: Snapshot, store_path: Path) -> None:
+    """Build every whole-store cache the pages read, so that no visitor waits for one."""
+    overview.warm(snap, store_path)
+    network.whole_layout(snap)
+
+
 def _warm_later(store_path: Path) -> Callable[[Snapshot], None]:
     """Build a new generation's whole-store caches in a thread as soon as it is opened."""
     def warm(snap: Snapshot) -> None:
         if snap.generation is None:
             return  # an empty store: nothing to build
-        threading.Thread(target=overview.warm, args=(snap, store_path), daemon=True,
+        threading.Thread(target=warm_pages, args=(snap, store_path), daemon=True,
                          name="kg-warm").start()
     return warm
 
@@ -745,6 +751,12 @@ def serve(store_path: str, *, host: str = "127.0.0.1", port: int = 8000,
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     assert server.site is not None
     snap = server.site.view.snapshot()
+    if snap.generation is not None:
+        # announced once the pages' whole-store data is built: the first visitor waits for none
+        print(f"Preparing the pages of {store_path}…", file=sys.stderr)
+        started = time.monotonic()
+        warm_pages(snap, Path(store_path))
+        print(f"  ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
     print(f"Serving {store_path} at {server.url}  (SPARQL: {server.url}sparql)", file=sys.stderr)
     if not snap.base.startswith(server.url) and snap.generation is not None:
         print(f"note: the graph's IRIs start with {snap.base}; they dereference here only "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -269,33 +269,42 @@ def map_chart(places: list[Any], width: float = 1040.0,
                          f"{abs(lat)}°{'N' if lat > 0 else 'S' if lat < 0 else ''}",
                          4, round(y - 3, 1), "equator" if lat == 0 else "graticule"))
     ordered = sorted(places, key=lambda p: (-p.documents, p.label))
+    top = max(1, ordered[0].documents)
     points, taken = [], []
     for p in ordered:
         x, y = xy(p.long, p.lat)
-        r = 3.5 + 2.2 * math.sqrt(p.documents)
+        # area by documents, relative to the most documented place: a big catalogue's
+        # capital stays a mark, not a disc covering its neighbours
+        r = 3.0 + 14.0 * math.sqrt(p.documents / top)
         points.append(Point(round(x, 1), round(y, 1), round(r, 1), p.iri,
                             f"{p.label}: {plural(p.documents, 'document')}"))
         taken.append((x - r, y - r, x + r, y + r))
     labels = []
     for i, (p, point) in enumerate(zip(ordered, points)):
         others = taken[:i] + taken[i + 1:]
-        box = place_label(point.x, point.y, point.r, p.label, others, width, height)
-        if box is not None:
-            taken.append(box[:4])
-            labels.append(Label(round(box[0], 1), round(point.y + 4, 1), p.label,
-                                point.iri))
+        placed = place_label(point.x, point.y, point.r, p.label, others, width, height)
+        if placed is not None:
+            taken.append(placed[0])
+            labels.append(replace(placed[1], iri=point.iri))
     return MapChart(width, round(height, 1), land, coast, grid, points, labels)
 
 
 def place_label(x: float, y: float, r: float, text: str, taken: list[tuple], width: float,
-                height: float) -> tuple[float, float, float, float] | None:
-    """A box for a label beside a mark at (x, y) of radius r, right of it or else left of it,
-    that overlaps no box in `taken` and stays inside the drawing; None when none fits."""
+                height: float) -> tuple[tuple[float, float, float, float], Label] | None:
+    """Where a label for a mark at (x, y) of radius r goes: right of it, left, above or below,
+    the first of these boxes that overlaps no box in `taken` and stays inside the drawing.
+    Returns the box and the label (text position and anchor), None when none fits."""
     w = CHAR_WIDTH * len(text) + 4
-    for box in ((x + r + 2, y - 8, x + r + 2 + w, y + 6), (x - r - 2 - w, y - 8, x - r - 2, y + 6)):
+    candidates = (
+        ((x + r + 2, y - 8, x + r + 2 + w, y + 6), x + r + 4, y + 4, "start"),
+        ((x - r - 2 - w, y - 8, x - r - 2, y + 6), x - r - 4, y + 4, "end"),
+        ((x - w / 2, y - r - 17, x + w / 2, y - r - 3), x, y - r - 6, "middle"),
+        ((x - w / 2, y + r + 3, x + w / 2, y + r + 17), x, y + r + 14, "middle"),
+    )
+    for box, tx, ty, anchor in candidates:
         inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
         if inside and not any(_overlaps(box, t) for t in taken):
-            return box
+            return box, Label(round(tx, 1), round(ty, 1), text, "", anchor)
     return None
 
 
@@ -343,7 +352,9 @@ def network_chart(drawn: dict[str, Any]) -> NetworkChart | None:
     pos = {n["iri"]: (n["x"], n["y"]) for n in drawn["nodes"]}
     top = max((e["count"] for e in drawn["edges"]), default=1)
     pairs = {(e["source"], e["target"]) for e in drawn["edges"]}
-    radius = {n["iri"]: 6 + 2.5 * math.sqrt(n["sent"] + n["received"]) for n in drawn["nodes"]}
+    busiest = max(n["sent"] + n["received"] for n in drawn["nodes"]) or 1
+    radius = {n["iri"]: 5 + 13 * math.sqrt((n["sent"] + n["received"]) / busiest)
+              for n in drawn["nodes"]}
     edges = []
     for e in drawn["edges"]:
         (x1, y1), (x2, y2) = pos[e["source"]], pos[e["target"]]
@@ -370,15 +381,13 @@ def network_chart(drawn: dict[str, Any]) -> NetworkChart | None:
     # best-connected first: they keep their labels when space runs out
     for i, (n, node) in enumerate(zip(drawn["nodes"], nodes)):
         text = _short(n["label"], 34)
-        box = place_label(node.x, node.y, node.r, text, taken[:i] + taken[i + 1:],
-                          width, height)
-        if box is None:
+        placed = place_label(node.x, node.y, node.r, text, taken[:i] + taken[i + 1:],
+                             width, height)
+        if placed is None:
             unlabelled.append(Label(node.x, node.y, n["label"], node.iri))
             continue
-        taken.append(box)
-        left_side = box[2] <= node.x
-        labels.append(Label(round(box[2] - 2 if left_side else box[0], 1), round(node.y + 4, 1),
-                            text, node.iri, "end" if left_side else "start"))
+        taken.append(placed[0])
+        labels.append(replace(placed[1], iri=node.iri))
     return NetworkChart(width, height, edges, nodes, labels, unlabelled)
 
 

@@ -41,6 +41,11 @@ def _all(snap: Snapshot) -> dict[str, Any]:
     return snap.cached("network", lambda: _count(snap, correspondence(snap)))
 
 
+def whole_layout(snap: Snapshot) -> dict[str, Any]:
+    """The drawing of the whole network (cached: the page most visitors open first)."""
+    return snap.cached("network_layout", lambda: layout(_all(snap)))
+
+
 def _count(snap: Snapshot, letters: list[tuple[str, str, str, str | None]]) -> dict[str, Any]:
     docs: dict[tuple[str, str], set[str]] = {}
     for d, a, r, _ in letters:
@@ -114,7 +119,7 @@ def network(snap: Snapshot, start: str | None = None, end: str | None = None,
         drawn = layout(data)
     else:
         data = whole
-        drawn = snap.cached("network_layout", lambda: layout(whole))
+        drawn = whole_layout(snap)
     people = sorted((Ref(n["iri"], n["label"]) for n in whole["nodes"]),
                     key=lambda r: r.label.casefold())
     return NetworkPage(

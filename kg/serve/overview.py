@@ -74,7 +74,7 @@ def document_counts(snap: Snapshot) -> dict[str, int]:
 
 
 def warm(snap: Snapshot, store_path: Path) -> None:
-    """Build every whole-store cache the pages read, so no visitor waits for one."""
+    """Build the whole-store caches of the overview pages (see `app.warm_pages`)."""
     catalogue(snap)
     entities(snap)
     stats(snap, store_path)
@@ -254,6 +254,14 @@ class TimelinePage:
     @property
     def chart(self) -> charts.TimelineChart | None:
         return charts.timeline_chart(self.months, by=self.by)
+
+    @property
+    def years(self) -> list[tuple[str, int]]:
+        """Documents per year of the range, for the table under a drawing by year."""
+        counts: dict[str, int] = {}
+        for m in self.months:
+            counts[m.month[:4]] = counts.get(m.month[:4], 0) + m.count
+        return [(y, n) for y, n in counts.items() if n]
 
 
 def timeline(snap: Snapshot, month: str | None = None, start: str | None = None,

@@ -291,14 +291,17 @@ def test_a_named_query_runs_with_its_parameters(client, local):
 
     data = twin(client, "/queries/documents-by-person?person_id=nikolai-roshchin")
     assert data["error"] is None and data["result"]["form"] == "solutions"
-    got = sorted(tuple(c["text"] for c in row) for row in data["result"]["rows"])
+    got = sorted(tuple(c["iri"] or c["text"] for c in row) for row in data["result"]["rows"])
+    # the documents are shown by their titles, linked
+    assert all(row[0]["text"] != row[0]["iri"] for row in data["result"]["rows"])
     text = bind_parameters(find_query("documents-by-person").text,
                            {"person_id": "nikolai-roshchin"})
     expected = sorted(tuple(v or "" for v in r) for r in rows(local, text))
     assert got == expected and len(got) >= 5
     # a name is read as the person's id, as `kg query` reads it
     by_name = twin(client, "/queries/documents-by-person?person_id=Nikolai+Roshchin")
-    assert sorted(tuple(c["text"] for c in r) for r in by_name["result"]["rows"]) == got
+    assert sorted(tuple(c["iri"] or c["text"] for c in r) for r in by_name["result"]["rows"]) \
+        == got
     r = client.get("/queries/documents-in-date-range?start=someday", headers={"Accept":
                                                                               "text/html"})
     assert r.status_code == 400 and "expected a day as YYYY-MM-DD" in r.text

@@ -163,11 +163,13 @@ def named_query_page(settings: EndpointSettings, snap: Snapshot, name: str,
                             base=snap.base))
     if outcome.status != 200:
         return NamedQueryPage(form, text, notes, None, outcome.body.decode("utf-8", "replace"))
-    return NamedQueryPage(form, text, notes, result_table(outcome), None)
+    # a reader of a named query's answer sees the graph's things by name, linked
+    return NamedQueryPage(form, text, notes, result_table(outcome, snap.label), None)
 
 
-def result_table(outcome: Outcome) -> ResultTable:
-    """A worker's answer to a page's query (SPARQL JSON, or Turtle for a graph) as a table."""
+def result_table(outcome: Outcome, label: Callable[[str], str] | None = None) -> ResultTable:
+    """A worker's answer to a page's query (SPARQL JSON, or Turtle for a graph) as a table;
+    with `label`, IRIs show as the names it gives them (the SPARQL editor shows IRIs)."""
     truncated = outcome.headers.get("X-Result-Truncated") == "true"
     if outcome.form == "graph":
         return ResultTable("graph", graph=outcome.body.decode("utf-8"), truncated=truncated)
@@ -183,7 +185,7 @@ def result_table(outcome: Outcome) -> ResultTable:
             if t is None:
                 row.append(Cell(""))
             elif t["type"] == "uri":
-                row.append(Cell(t["value"], iri=t["value"]))
+                row.append(Cell(label(t["value"]) if label else t["value"], iri=t["value"]))
             else:
                 note = t.get("xml:lang") or t.get("datatype", "").rsplit("#", 1)[-1] or None
                 row.append(Cell(t["value"], note=note))

@@ -15,7 +15,6 @@ import pyoxigraph as ox
 from kg.core.authority import load_authority
 from kg.core.identity import better, content_key, document_key
 from kg.core.model import ReadProblem, Record, SourceRef
-from kg.link import store_corrections
 from kg.rdf.mapping import (
     DEFAULT_BASE,
     Iris,
@@ -26,18 +25,15 @@ from kg.rdf.mapping import (
 )
 from kg.rdf.namespace import KG, OWL, PREFIXES, SKOS
 from kg.rdf.summary import summary_quads
-from kg.resolve import continuity
-from kg.resolve.corrections import (
-    Corrections,
-    apply_to_entry,
-    authority_lookup,
+from kg.resolve.corrections import Corrections, apply_to_entry, authority_lookup, load_corrections
+from kg.sources import Skipped, SourceError, read_inputs
+from kg.store import StoreConfig, StoreError, continuity, open_reader, replace_graphs, writer
+from kg.store.corrections import (
     carry_over_corrections,
     default_corrections_path,
-    load_corrections,
     remember_corrections_path,
+    store_corrections,
 )
-from kg.sources import Skipped, SourceError, read_inputs
-from kg.store import StoreConfig, StoreError, open_reader, replace_graphs, writer
 
 __all__ = ["KnowledgeGraph", "IngestReport", "StoreError"]
 

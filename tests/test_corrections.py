@@ -1,5 +1,6 @@
 """A historian's corrections (`kg.resolve.corrections`): the file, `apply_to_entry`, the
-curated graph, and corrections surviving re-ingest and rebuild in a real store.
+curated graph (`kg.rdf.corrections`, written by `kg.store.corrections`), and corrections
+surviving re-ingest and rebuild in a real store.
 
 ``fixtures/corrections/historian.jsonl`` corrects the seed pages and
 ``fixtures/corrections/constructed-listing.txt``, a constructed listing (test input, not an
@@ -23,7 +24,7 @@ from kg import api
 from kg.api import KnowledgeGraph
 from kg.core.identity import document_key
 from kg.core.model import Entry
-from kg.link import store_corrections
+from kg.rdf.corrections import correction_quads, corrections_graph, prune_overridden_links
 from kg.rdf.mapping import Iris, authority_quads
 from kg.rdf.namespace import PREFIXES
 from kg.resolve.corrections import (
@@ -36,14 +37,12 @@ from kg.resolve.corrections import (
     append_corrections,
     apply_to_entry,
     authority_lookup,
-    correction_quads,
-    corrections_graph,
     load_corrections,
     parse_correction,
-    prune_overridden_links,
     to_json,
 )
 from kg.sources import read_inputs
+from kg.store.corrections import store_corrections
 from kg.validate import validate_store
 
 SEEDS = sorted(SAMPLE.glob("*.txt"))  # the seed pages, bundled in data/sample

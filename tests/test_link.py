@@ -39,6 +39,7 @@ from kg.link import (
     review,
     run_link_command,
 )
+from kg.link.format import render
 from kg.rdf.namespace import PREFIXES
 from kg.resolve.corrections import load_corrections
 from kg.resolve.wikidata import WikidataClient, fold
@@ -88,6 +89,11 @@ def server() -> Iterator[ReplayServer]:
 @pytest.fixture(autouse=True)
 def _offline_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(kg.link.ENV_ONLINE, raising=False)
+
+
+def run_link(store: Path, output: str = "table", **options) -> str:
+    """What ``kg link`` prints: the command's outcome, rendered."""
+    return render(run_link_command(store, **options), output)
 
 
 def make_client(server: ReplayServer, cache: Path) -> WikidataClient:
@@ -203,7 +209,7 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(kg.link, "WikidataClient", NoClient)
+    monkeypatch.setattr(kg.link.online, "WikidataClient", NoClient)
     return attempts
 
 
@@ -219,8 +225,8 @@ def test_offline_default_sends_nothing_and_changes_nothing(
     assert not report.written and report.requests == 0
     assert report.attempts and all(a.decision is None for a in report.attempts)
     assert {"person/person-albert-einstein", "place/manchuria"} <= {a.ref for a in report.attempts}
-    text = run_link_command(store, review=True, corrections_path=tmp_path / "c.jsonl",
-                            api_url=server.url, output="json")
+    text = run_link(store, review=True, corrections_path=tmp_path / "c.jsonl",
+                    api_url=server.url, output="json")
     data = json.loads(text)
     assert data["online"] is False and data["requests"] == 0 and not data["written"]
 
@@ -243,7 +249,7 @@ def test_a_client_given_offline_is_not_used(store: Path, server: ReplayServer,
 def test_the_environment_setting_opts_in(store: Path, server: ReplayServer, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(kg.link.ENV_ONLINE, "1")
-    data = json.loads(run_link_command(
+    data = json.loads(run_link(
         store, corrections_path=tmp_path / "c.jsonl", cache_dir=tmp_path / "cache",
         api_url=server.url, request_interval=0.0, output="json"))
     assert data["online"] is True and data["written"] is True
@@ -310,8 +316,8 @@ def test_accept_and_reject_from_the_command(store: Path, server: ReplayServer,
     assert ask(store, f"ASK {{ <{einstein}> owl:sameAs wd:Q937 }}")
 
     # reject the online match: the file records it, the store drops the sameAs at once
-    text = run_link_command(store, reject=["person-albert-einstein=Q937"],
-                            corrections_path=corrections)
+    text = run_link(store, reject=["person-albert-einstein=Q937"],
+                    corrections_path=corrections)
     assert "rejected person/person-albert-einstein = Q937" in text
     lines = [json.loads(line) for line in corrections.read_text().splitlines()]
     assert lines == [{"op": "reject", "entity": "person/person-albert-einstein",
@@ -322,7 +328,7 @@ def test_accept_and_reject_from_the_command(store: Path, server: ReplayServer,
     assert ask(store, f"ASK {{ GRAPH <{kg_.base}graph/corrections> {{ <{einstein}> kg:link ?l . "
                       f"?l kg:linkTarget wd:Q937 ; kg:match false ; kg:linkMethod 'curated' }} }}")
     # the next online run respects the rejection
-    data = json.loads(run_link_command(store, online=True, output="json", **online))
+    data = json.loads(run_link(store, online=True, output="json", **online))
     decision = next(u for u in data["unlinked"] if u["ref"] == "person/person-albert-einstein")
     assert decision["match"] is False and decision["wikidata"] is None
     assert decision["candidates"][0]["rejected"] == "rejected by a curator"
@@ -335,7 +341,7 @@ def test_accept_and_reject_from_the_command(store: Path, server: ReplayServer,
     assert ask(store, f"ASK {{ GRAPH <{kg_.base}graph/corrections> {{ <{einstein}> owl:sameAs "
                       f"wd:Q937 ; kg:link ?l . ?l kg:match true ; kg:score 1.0 ; "
                       f"kg:linkMethod 'curated' }} }}")
-    data = json.loads(run_link_command(store, online=True, output="json", **online))
+    data = json.loads(run_link(store, online=True, output="json", **online))
     assert "person/person-albert-einstein" not in {u["ref"] for u in data["unlinked"]}
     assert data["linked"]["curated"] == 1
     # online decisions, curated links and pruned links all fit the shapes

@@ -349,6 +349,27 @@ def test_accept_and_reject_from_the_command(store: Path, server: ReplayServer,
     assert report.conforms, report.text
 
 
+def test_a_decision_survives_a_store_that_cannot_be_written(store: Path, tmp_path: Path
+                                                           ) -> None:
+    """Another writer holds the store: the decision is still in the file, the error says so,
+    and the store gets it once it can be written."""
+    from kg.store import writer
+
+    corrections = tmp_path / "corrections.jsonl"
+    bolshoi = entity(store, "organization/bolshoi-theatre")
+    assert ask(store, f"ASK {{ <{bolshoi}> owl:sameAs wd:Q138908 }}")
+    with writer(store), pytest.raises(LinkError, match="recorded in .*corrections.jsonl"):
+        run_link_command(store, reject=["organization/bolshoi-theatre=Q138908"],
+                         corrections_path=corrections)
+    assert [json.loads(line)["op"] for line in corrections.read_text().splitlines()] == [
+        "reject"]
+    assert ask(store, f"ASK {{ <{bolshoi}> owl:sameAs wd:Q138908 }}")  # not written yet
+    run_link_command(store, reject=["organization/bolshoi-theatre=Q138908"],
+                     corrections_path=corrections)
+    assert not ask(store, f"ASK {{ <{bolshoi}> owl:sameAs wd:Q138908 }}")
+    assert len(load_corrections(corrections)) == 2  # both lines kept; the same decision
+
+
 @pytest.mark.parametrize(("argument", "message"), [
     ("person-albert-einstein", "expected KEY=QID"),
     ("person/nobody-at-all=Q937", "no entity"),

@@ -37,7 +37,7 @@ from kg.resolve.corrections import (
     parse_correction,
 )
 from kg.resolve.wikidata import DEFAULT_API_URL
-from kg.store import writer
+from kg.store import StoreError, writer
 from kg.store.corrections import (
     carry_over_corrections,
     default_corrections_path,
@@ -102,7 +102,12 @@ def run_link_command(store: str | Path, *, online: bool = False, review: bool = 
         raise LinkError(str(exc)) from None
     del reader
     if added:
-        apply_corrections(kg, corrections)
+        try:
+            apply_corrections(kg, corrections)
+        except StoreError as exc:  # the file has the decisions: say so, and how they get in
+            raise LinkError(f"{exc}; the decision(s) are recorded in {path} and reach the store "
+                            f"with the next `kg ingest`, `kg rebuild` or `kg link --accept/"
+                            f"--reject`") from None
     client = None
     if online:
         client = make_client(cache_dir or kg.path / "wikidata-cache", api_url=api_url,

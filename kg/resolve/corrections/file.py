@@ -204,8 +204,11 @@ def _doc_selector(data: Mapping[str, Any]) -> DocSelector:
 
 
 # The order in which problems are reported when a line has several: what the line is (an
-# object with a known op) before which fields it has, before what their values are.
+# object with a known op) before which fields it has, before what their values are; among the
+# values, the document first, then the entities and ids, then what is left to say.
 _ORDER = {"additionalProperties": 2, "required": 3, "type": 4}
+_VALUE_ORDER = ("document", "title", "date", "entity", "into", "person", "wikidata",
+                "organization", "place", "field")
 
 
 def _missing(error: ValidationError, data: Any) -> str | None:
@@ -228,22 +231,30 @@ def _required(op: str) -> list[str]:
     return list(schema.get("required", ()))
 
 
-def _rank(error: ValidationError, data: Any) -> int:
+def _rank(error: ValidationError, data: Any) -> tuple[int, int]:
     if not error.absolute_path and error.validator == "type":
-        return 0
+        return 0, 0
     if list(error.absolute_path)[:1] == ["op"] or (error.validator == "required"
                                                    and "op" in error.validator_value):
-        return 1
-    if _missing(error, data):
-        return 3
-    return _ORDER.get(str(error.validator), 5)
+        return 1, 0
+    missing = _missing(error, data)
+    if missing:
+        return 3, _required(str(data.get("op"))).index(missing)
+    name = error.absolute_path[0] if error.absolute_path else None
+    rank = _ORDER.get(str(error.validator), 5)
+    if rank == 4:  # wrong types in the order the line gives its fields
+        return rank, list(data).index(name) if name in data else 0
+    if name in _VALUE_ORDER:
+        return rank, _VALUE_ORDER.index(name)
+    # a rule about the whole line: naming the document comes first, what to change last
+    return rank, -1 if "document" in error.schema.get("errorMessage", "") else len(_VALUE_ORDER)
 
 
 def _explain(error: ValidationError, data: Any) -> str:
     """The schema's complaint in the words the file's author needs."""
     if not error.absolute_path and error.validator == "type":
         return f"expected a JSON object, got {type(data).__name__}"
-    if _rank(error, data) == 1:
+    if _rank(error, data)[0] == 1:
         return (f"unknown or missing \"op\" {data.get('op')!r}; expected one of "
                 f"{', '.join(_ops())}")
     op = data["op"]

@@ -71,7 +71,11 @@ _EXAMPLE = '{"op": "reject", "entity": "person/key", "wikidata": "Q123"}'
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    try:
+        schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    except OSError as exc:  # a broken install: say what is missing, not a traceback
+        raise CorrectionsError(f"{SCHEMA_FILE}: cannot read the corrections file's schema "
+                               f"({exc.strerror}); reinstall archive-kg") from None
     Draft202012Validator.check_schema(schema)  # a broken schema is a bug, not a user error
     return Draft202012Validator(schema)
 

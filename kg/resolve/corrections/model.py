@@ -5,11 +5,10 @@ The machine proposes, the historian decides. Each decision is one of the records
 `Corrections` holds one file's decisions in file order with the views the pipeline needs (the
 accepted and rejected Wikidata ids, where merges lead, which decisions touch a document).
 
-Where they come from and go to lives beside this module, one job each: `kg.resolve.corrections.
-file` reads and writes the corrections file (its format is `ontology/corrections.schema.json`);
-`kg.resolve.corrections.apply` applies them to entries before mapping; `kg.rdf.corrections`
-turns them into the curated named graph; `kg.store.corrections` writes that graph and finds a
-store's corrections file.
+Where they come from and go to lives beside this module, one job each: `.file` reads and
+writes the corrections file (its format is ``ontology/corrections.schema.json``); `.apply`
+applies them to entries before mapping; `kg.rdf.corrections` turns them into the curated
+named graph; `kg.store.corrections` writes that graph and finds a store's corrections file.
 
 A name only the statistical model found in a full text, that nothing corroborates, is kept as
 a candidate mention without an entity (see `kg.rdf.candidates`); ``promote`` makes it an

@@ -546,6 +546,11 @@ def test_the_schema_accepts_every_line_kg_writes_or_read_before() -> None:
             if line.strip() and not line.startswith("#"):
                 errors = [e.message for e in validator.iter_errors(json.loads(line))]
                 assert not errors, f"{path.name}:{number}: {errors}"
-    # and refuses what the reader refuses, with the schema's own words where it has them
+    # the reader takes the branch the schema's "if op is X then $defs/X" would take
+    ops = schema["properties"]["op"]["enum"]
+    assert [(b["if"]["$ref"], b["then"]["$ref"]) for b in schema["allOf"]] == [
+        (f"#/$defs/isOp/{op}", f"#/$defs/{op}") for op in ops]
+    assert all(schema["$defs"]["isOp"][op]["properties"]["op"]["const"] == op for op in ops)
+    # and refuses what the reader refuses
     assert not validator.is_valid({"op": "accept", "entity": "person/x", "wikidata": "855"})
     assert not validator.is_valid({"op": "remove-mention", "text": "Sino"})

@@ -70,18 +70,58 @@ _EXAMPLE = '{"op": "reject", "entity": "person/key", "wikidata": "Q123"}'
 
 
 @lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
+def _schema() -> dict[str, Any]:
     try:
         schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     except OSError as exc:  # a broken install: say what is missing, not a traceback
         raise CorrectionsError(f"{SCHEMA_FILE}: cannot read the corrections file's schema "
                                f"({exc.strerror}); reinstall archive-kg") from None
     Draft202012Validator.check_schema(schema)  # a broken schema is a bug, not a user error
-    return Draft202012Validator(schema)
+    return schema
+
+
+@lru_cache(maxsize=1)
+def _validators() -> tuple[Draft202012Validator, dict[str, Draft202012Validator]]:
+    """The line's own rules (an object with a known op), and each op's rules.
+
+    The schema dispatches on "op" (``allOf`` of ``if`` op is X ``then`` ``$defs/X``); taking
+    that branch directly, with the (acyclic, internal) references written out, validates a line
+    in a third of the time the whole schema takes: a $ref costs more than checking a field.
+    """
+    schema = _schema()
+    line = Draft202012Validator({k: v for k, v in schema.items() if k != "allOf"})
+    return line, {op: Draft202012Validator(_inline(schema["$defs"][op], schema))
+                  for op in _ops()}
+
+
+def _validation_errors(data: Any) -> list[ValidationError]:
+    line, ops = _validators()
+    errors = list(line.iter_errors(data))
+    return errors or list(ops[data["op"]].iter_errors(data))
+
+
+def _inline(node: Any, root: Mapping[str, Any]) -> Any:
+    """`node` with every internal ``$ref`` replaced by what it points at (beside other
+    keywords, a $ref applies like one more ``allOf`` entry, so it becomes one)."""
+    if isinstance(node, list):
+        return [_inline(n, root) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _inline(v, root) for k, v in node.items() if k not in ("$ref", "$defs")}
+    if "$ref" not in node:
+        return out
+    target: Any = root
+    for part in node["$ref"].removeprefix("#/").split("/"):
+        target = target[part]
+    resolved = _inline(target, root)
+    if not out:
+        return resolved
+    out["allOf"] = [*out.get("allOf", []), resolved]
+    return out
 
 
 def _ops() -> list[str]:
-    return list(_validator().schema["properties"]["op"]["enum"])
+    return list(_schema()["properties"]["op"]["enum"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,7 +195,7 @@ def _check_merges(corrections: Corrections, path: Path) -> None:
 
 def parse_correction(data: Any, origin: Origin) -> Correction:
     """One correction from its JSON object; ValueError saying what is wrong."""
-    errors = list(_validator().iter_errors(data))
+    errors = _validation_errors(data)
     if errors:
         raise ValueError(_explain(min(errors, key=lambda e: _rank(e, data)), data))
     op = data["op"]
@@ -228,7 +268,7 @@ def _missing(error: ValidationError, data: Any) -> str | None:
 
 def _required(op: str) -> list[str]:
     """The fields an op requires, following the schema's references."""
-    defs = _validator().schema["$defs"]
+    defs = _schema()["$defs"]
     schema = defs.get(op, {})
     while "required" not in schema and "$ref" in schema:
         schema = defs.get(schema["$ref"].rsplit("/", 1)[-1], {})

@@ -15,6 +15,7 @@ adds a person the authority files do not know, whom Wikidata does.
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import shutil
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import SHARED
+from conftest import ROOT, SHARED
 from wikidata_replay import ReplayServer
 
 import kg.link
@@ -476,3 +477,33 @@ def test_exports_carry_the_same_as_links(store: Path, server: ReplayServer,
     online = graphs[links_graph(KnowledgeGraph(store).iris).value]
     node = next(n for n in online if n["@id"].endswith("/person/person-albert-einstein"))
     assert {"@id": WD + "Q937"} in node["owl:sameAs"]
+
+
+# -- no cycles: what link, corrections and continuity import ----------------------------------
+
+
+def _imports(path: Path) -> set[str]:
+    """Every kg module a file imports, at the top or inside a function."""
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+    return {m for m in out if m == "kg" or m.startswith("kg.")}
+
+
+@pytest.mark.parametrize(("files", "higher"), [
+    ("kg/resolve/**/*.py", ("kg.rdf", "kg.store", "kg.api", "kg.link", "kg.cli")),
+    ("kg/rdf/**/*.py", ("kg.store", "kg.api", "kg.link", "kg.cli")),
+    ("kg/store/**/*.py", ("kg.api", "kg.link", "kg.cli")),
+    ("kg/api.py", ("kg.link", "kg.query", "kg.cli")),
+    ("kg/query.py", ("kg.cli",)),
+    ("kg/link/**/*.py", ("kg.cli", "kg.serve")),
+], ids=["resolve", "rdf", "store", "api", "query", "link"])
+def test_no_layer_imports_a_higher_one(files: str, higher: tuple[str, ...]) -> None:
+    paths = sorted(ROOT.glob(files))
+    assert paths
+    wrong = {f"{p.relative_to(ROOT)} imports {m}" for p in paths for m in _imports(p)
+             if any(m == h or m.startswith(h + ".") for h in higher)}
+    assert not wrong, sorted(wrong)

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.core.formats import RESULTS_FORMATS
 from kg.rdf.namespace import PREFIXES, XSD
 
 QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
@@ -285,9 +286,7 @@ def format_results(results, fmt: str) -> str:
         return buf.getvalue().decode("utf-8")
     if fmt in ("json", "csv", "tsv"):
         buf = io.BytesIO()
-        results.serialize(buf, {"json": ox.QueryResultsFormat.JSON,
-                                "csv": ox.QueryResultsFormat.CSV,
-                                "tsv": ox.QueryResultsFormat.TSV}[fmt])
+        results.serialize(buf, RESULTS_FORMATS[fmt])
         return buf.getvalue().decode("utf-8")
     headers = [v.value for v in results.variables]
     rows = [[term_text(sol[h]) for h in headers] for sol in results]

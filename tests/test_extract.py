@@ -91,6 +91,19 @@ def test_extraction_states_and_resolution_decides(extractor):
     assert early.recipients and not any(e.resolved for e in early.recipients + early.authors)
 
 
+def test_extracted_results_cross_process_boundaries(extractor):
+    """An ingest may extract in one process and resolve in another: an `Extracted` pickles,
+    and resolving the copy gives the same entry."""
+    import pickle
+
+    from kg.resolve.entry import resolve_entry
+
+    records = [rec for rec, _, _ in UNSEEN]
+    copies = pickle.loads(pickle.dumps(list(extractor.stage.extract(records))))
+    assert [resolve_entry(x, extractor.resolver) for x in copies] == \
+        list(extractor.extract(records))
+
+
 def test_adjectives_are_implied_places_kept_apart(extractor):
     entry = next(extractor.extract([record("Report", "Soviet planes flew over Chinese territory.")]))
     implied = [lk for lk in entry.links if lk.mention.implied]

@@ -19,9 +19,9 @@ import pyoxigraph as ox
 
 from kg.core.authority import Authority, AuthorityEntry
 from kg.core.model import Entity, Entry, Record
+from kg.core.text import slug
 from kg.rdf.namespace import DCTERMS, GEO, KG, OWL, RDF, RDFS, SCHEMA, SKOS, WD, XSD, ontology_version
 from kg.rdf.subjects import assignment_quads, heading_quads
-from kg.resolve.resolver import slug
 
 DEFAULT_BASE = "http://127.0.0.1:8000/"
 KIND_CLASS = {"person": "Person", "place": "Place", "organization": "Organization"}

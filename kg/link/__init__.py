@@ -25,7 +25,7 @@ from kg.link.online import (
 )
 from kg.link.review import REVIEW_SCORE, ReviewCandidate, ReviewItem, review
 from kg.link.survey import LinkAttempt
-from kg.rdf.links import ONLINE_METHOD, decision_quads, links_graph
+from kg.rdf.links import ONLINE_METHOD, decision_quads
 
 # Kept for callers that found it here before it moved to the store layer (kg.distributed).
 from kg.store.corrections import store_corrections
@@ -45,7 +45,6 @@ __all__ = [
     "apply_corrections",
     "decision_quads",
     "link_store",
-    "links_graph",
     "make_client",
     "online_from_env",
     "review",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kg.api import KnowledgeGraph
 from kg.link.survey import LinkAttempt, curated_links, entity_ref, survey, unlinked
-from kg.rdf.links import decision_quads, links_graph, links_graph_header
+from kg.rdf.links import decision_quads, links_graph_header
 from kg.resolve.corrections import Corrections
 from kg.resolve.wikidata import DEFAULT_API_URL, LinkDecision, WikidataClient, WikidataError, link_online
 from kg.store import replace_graphs, writer
@@ -131,7 +131,7 @@ def link_store(kg: KnowledgeGraph, *, online: bool, client: WikidataClient | Non
         for q in decision_quads(a.entity, a.decision, kg.iris, label=a.label, kind=a.kind,
                                 document_date=a.document_date, context=a.context)]
     with writer(kg.path) as w:
-        replace_graphs(w.store, {links_graph(kg.iris): list(dict.fromkeys(quads))})
+        replace_graphs(w.store, {kg.iris.online_links_graph(): list(dict.fromkeys(quads))})
     report.written = True
     return report
 

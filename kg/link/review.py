@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from kg.api import KnowledgeGraph
 from kg.link.survey import Survey, curated_links, entity_ref, survey
-from kg.rdf.links import ONLINE_METHOD, links_graph
+from kg.rdf.links import ONLINE_METHOD
 from kg.rdf.mapping import Iris
 from kg.rdf.namespace import KG, PREFIXES, RDFS, WD
 
@@ -104,7 +104,7 @@ def review(kg: KnowledgeGraph, limit: int = 50, *, threshold: float = REVIEW_SCO
 
 
 def _online_links(store: ox.Store, iris: Iris) -> dict[str, list[ReviewCandidate]]:
-    g = links_graph(iris)
+    g = iris.online_links_graph()
     props: dict[str, dict[str, list[ox.Term]]] = defaultdict(lambda: defaultdict(list))
     for q in store.quads_for_pattern(None, None, None, g):
         props[q.subject.value][q.predicate.value].append(q.object)

@@ -13,8 +13,6 @@ from datetime import date
 
 import pyoxigraph as ox
 
-from kg.rdf.corrections import corrections_graph
-from kg.rdf.links import links_graph
 from kg.rdf.mapping import Iris
 from kg.rdf.namespace import KG, OWL, PREFIXES, WD
 from kg.resolve.wikidata import LinkDecision
@@ -90,8 +88,8 @@ def survey(store: ox.Store, iris: Iris) -> Survey:
 
 
 def _source_of(graph: str, iris: Iris) -> str:
-    return {iris.authority_graph().value: "authority", corrections_graph(iris).value: "curated",
-            links_graph(iris).value: "online"}.get(graph, "other")
+    return {iris.authority_graph().value: "authority", iris.corrections_graph().value: "curated",
+            iris.online_links_graph().value: "online"}.get(graph, "other")
 
 
 def entity_ref(iri: str, iris: Iris) -> str:
@@ -102,7 +100,7 @@ def entity_ref(iri: str, iris: Iris) -> str:
 def unlinked(found: Survey, iris: Iris) -> tuple[list[LinkAttempt], dict[str, int]]:
     """Entities with no Wikidata link outside the online graph, with their date and context;
     and the number of linked entities by the source of their link."""
-    online = links_graph(iris).value
+    online = iris.online_links_graph().value
     fixed = {e: set().union(*(ids for g, ids in by_graph.items() if g != online))
              for e, by_graph in found.links.items()}
     counts: dict[str, int] = defaultdict(int)
@@ -127,7 +125,7 @@ def unlinked(found: Survey, iris: Iris) -> tuple[list[LinkAttempt], dict[str, in
 def curated_links(store: ox.Store, iris: Iris) -> list[tuple[str, str, bool]]:
     """(entity IRI, Wikidata id, accepted?) for every curated link in the corrections graph."""
     rows = store.query(
-        f"SELECT ?e ?t ?m WHERE {{ GRAPH {corrections_graph(iris)} {{ ?e kg:link ?l . "
+        f"SELECT ?e ?t ?m WHERE {{ GRAPH {iris.corrections_graph()} {{ ?e kg:link ?l . "
         f"?l kg:linkMethod \"curated\" ; kg:linkTarget ?t ; kg:match ?m }} }}",
         prefixes=PREFIXES)
     return [(e.value, t.value[len(WD.iri):], m.value == "true") for e, t, m in rows

@@ -27,12 +27,7 @@ from kg.resolve.corrections import (
     RejectLink,
 )
 
-__all__ = ["correction_quads", "corrections_graph", "prune_overridden_links"]
-
-
-def corrections_graph(iris: Iris) -> ox.NamedNode:
-    """``{base}graph/corrections``: where the curated statements live."""
-    return ox.NamedNode(iris.base + "graph/corrections")
+__all__ = ["correction_quads", "prune_overridden_links"]
 
 
 def _link_node(entity: ox.NamedNode, suffix: str) -> ox.NamedNode:
@@ -47,7 +42,7 @@ def correction_quads(corrections: Corrections, iris: Iris) -> list[ox.Quad]:
     from the merged entity's IRI to the one it became, so the old IRI keeps working. Fixed
     roles: the role's evidence names the correction.
     """
-    g = corrections_graph(iris)
+    g = iris.corrections_graph()
     name = PurePath(corrections.path).name
     src = iris.source(f"curated-{_slug(name)}")
     out: list[ox.Quad] = []

@@ -17,19 +17,14 @@ from kg.rdf.mapping import Iris, lit
 from kg.rdf.namespace import KG, OWL, RDF, RDFS, WD
 from kg.resolve.wikidata import Candidate, LinkDecision
 
-__all__ = ["ONLINE_METHOD", "decision_quads", "links_graph", "links_graph_header"]
+__all__ = ["ONLINE_METHOD", "decision_quads", "links_graph_header"]
 
 ONLINE_METHOD = "wikidata-online"
 
 
-def links_graph(iris: Iris) -> ox.NamedNode:
-    """``{base}graph/links-online``: where the online linker's decisions live."""
-    return ox.NamedNode(iris.base + "graph/links-online")
-
-
 def links_graph_header(iris: Iris) -> list[ox.Quad]:
-    """What the online links graph says about itself."""
-    g = links_graph(iris)
+    """What the online links graph (`Iris.online_links_graph`) says about itself."""
+    g = iris.online_links_graph()
     # Not a kg:SourceGraph: those are about one document each.
     return [ox.Quad(g, KG.sourceKind, lit("wikidata"), g)]
 
@@ -47,7 +42,7 @@ def decision_quads(entity_iri: str, decision: LinkDecision | None, iris: Iris, *
     """
     if decision is None:
         return []
-    g = links_graph(iris)
+    g = iris.online_links_graph()
     entity = ox.NamedNode(entity_iri)
     out: list[ox.Quad] = []
 

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.rdf.corrections import correction_quads, corrections_graph, prune_overridden_links
-from kg.rdf.links import links_graph
+from kg.rdf.corrections import correction_quads, prune_overridden_links
 from kg.rdf.mapping import Iris
 from kg.resolve.corrections import DEFAULT_CORRECTIONS, ENV_CORRECTIONS, Corrections, load_corrections
 from kg.resolve.corrections import default_corrections_path as _corrections_file
@@ -92,12 +91,12 @@ def store_corrections(store: ox.Store, corrections: Corrections, iris: Iris) -> 
     corrections) and drops owl:sameAs links a curator rejected or overrode from the authority
     and online links graphs.
     """
-    g = corrections_graph(iris)
+    g = iris.corrections_graph()
     if corrections.items:
         replace_graphs(store, {g: correction_quads(corrections, iris)})
     elif store.contains_named_graph(g):  # the file was emptied: its statements go too
         store.remove_graph(g)
-    for g in (iris.authority_graph(), links_graph(iris)):
+    for g in (iris.authority_graph(), iris.online_links_graph()):
         quads = list(store.quads_for_pattern(None, None, None, g))
         pruned = prune_overridden_links(quads, corrections, iris)
         if pruned != quads:

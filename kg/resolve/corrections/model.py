@@ -26,7 +26,7 @@ from pathlib import PurePath
 from typing import Any, Union
 
 from kg.core.model import DateValue, Entity, EntityKind, Record
-from kg.resolve.resolver import slug
+from kg.core.text import slug
 
 __all__ = [
     "DEFAULT_CORRECTIONS",

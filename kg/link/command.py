@@ -8,6 +8,7 @@ is touched, so a store write that fails leaves them recorded for the next ingest
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,8 +67,7 @@ def apply_corrections(kg: KnowledgeGraph, corrections: Corrections) -> None:
 
 
 def run_link_command(store: str | Path, *, online: bool = False, review: bool = False,
-                     accept: tuple[str, ...] | list[str] = (),
-                     reject: tuple[str, ...] | list[str] = (),
+                     accept: Iterable[str] = (), reject: Iterable[str] = (),
                      corrections_path: str | Path | None = None,
                      cache_dir: str | Path | None = None, api_url: str = DEFAULT_API_URL,
                      limit: int = 50, threshold: float = DEFAULT_THRESHOLD,

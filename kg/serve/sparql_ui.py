@@ -3,8 +3,9 @@
 Named queries are `queries/*.rq` (`kg.query.named_queries`): each becomes a form with one
 field per declared parameter (`# param: NAME TYPE description`), typed as the parameter is
 (a date field, a number, a list of choices...). Submitted to ``/queries/NAME``, the values are
-checked (`check_parameters`: a person's name is read as their id, as `kg query` does), bound
-into the query text, and the query runs in a worker like any other, under the same limits.
+checked (`check_parameters`: a person's name is read as their id, as `kg query` does) and
+bound as `kg query` binds them (`substitutions`, `bind_limit`), and the query runs in a
+worker like any other, under the same limits.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from kg.query import (
     EntityNames,
     NamedQuery,
     ParameterError,
-    bind_parameters,
+    bind_limit,
     check_parameters,
     named_queries,
+    substitutions,
 )
 from kg.serve.snapshot import Snapshot
 from kg.serve.worker import Outcome, QueryTask
@@ -108,10 +110,11 @@ class SparqlPage:
 class NamedQueryPage:
     template: ClassVar[str] = "named_query.html"
     form: QueryForm
-    query: str  # the text run, with the parameters bound
+    query: str  # the text run (its LIMIT set); the parameters are bound by substitution
     notes: list[str]
     result: ResultTable | None
     error: str | None
+    bound: dict[str, str] = field(default_factory=dict)  # variable -> the term it stands for
 
     @property
     def heading(self) -> str:
@@ -155,16 +158,20 @@ def named_query_page(settings: EndpointSettings, snap: Snapshot, name: str,
     form = _form(q, given)
     values = {k: v for k, v in given.items() if k in {p.name for p in q.typed} and v.strip()}
     try:
-        bound, notes = check_parameters(q.text, values, EntityNames(snap.store))
-        text = bind_parameters(q.text, bound)
+        checked, notes = check_parameters(q.text, values, EntityNames(snap.store))
+        text = bind_limit(q.text, checked)
+        bound = substitutions(q.text, checked)
     except (ParameterError, ValueError) as exc:
         return NamedQueryPage(form, q.text, [], None, str(exc))
     outcome = run(QueryTask(text, None, "text/html", (), (), settings.max_results,
-                            base=snap.base))
+                            base=snap.base, substitutions=tuple(
+                                (var.value, term) for var, term in bound.items())))
+    terms = {var.value: str(term) for var, term in bound.items()}
     if outcome.status != 200:
-        return NamedQueryPage(form, text, notes, None, outcome.body.decode("utf-8", "replace"))
+        return NamedQueryPage(form, text, notes, None, outcome.body.decode("utf-8", "replace"),
+                              terms)
     # a reader of a named query's answer sees the graph's things by name, linked
-    return NamedQueryPage(form, text, notes, result_table(outcome, snap.label), None)
+    return NamedQueryPage(form, text, notes, result_table(outcome, snap.label), None, terms)
 
 
 def result_table(outcome: Outcome, label: Callable[[str], str] | None = None) -> ResultTable:

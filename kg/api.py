@@ -15,7 +15,6 @@ import pyoxigraph as ox
 
 from kg.core.authority import load_authority
 from kg.core.model import Record
-from kg.link import store_corrections
 from kg.pipeline import upkeep
 from kg.pipeline.extract import LocalExtraction, local_extractor
 from kg.pipeline.local import LocalSink
@@ -101,10 +100,12 @@ class KnowledgeGraph:
                              f"check --store)")
         return open_reader(self.path)
 
-    def query(self, sparql: str, *, use_default_graph_as_union: bool = True):
-        """Run a SPARQL query over the union of all graphs."""
+    def query(self, sparql: str, *, substitutions: dict | None = None,
+              use_default_graph_as_union: bool = True):
+        """Run a SPARQL query over the union of all graphs; `substitutions` binds variables
+        (a named query's parameters: `kg.query.substitutions`)."""
         return self.reader().query(sparql, use_default_graph_as_union=use_default_graph_as_union,
-                                   prefixes=PREFIXES)
+                                   prefixes=PREFIXES, substitutions=substitutions)
 
     def stats(self) -> dict[str, int]:
         store = self.reader()
@@ -200,7 +201,7 @@ class KnowledgeGraph:
                 store.remove_graph(g)
             if graphs:
                 self.refresh_authority(store)
-                store_corrections(store, self.corrections(), self.iris)
+                upkeep.write_corrections(store, self.corrections(), self.iris)
                 self.refresh_summary(store, bulk=True)
         return len(graphs) + len(orphans)
 

@@ -209,11 +209,17 @@ def _read_query(query: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv"]),
               default=None, help="Output format (table on a terminal, else tsv).")
 @click.option("--param", "-p", multiple=True, metavar="NAME=VALUE",
-              help="Bind a query parameter: replaces the ?NAME placeholder's VALUES.")
+              help="Bind a query parameter ?NAME (its default is in the query's header).")
 def query(query, store, fmt, param) -> None:
     """Run a SPARQL query: a .rq file, a named query from queries/, or - for standard input."""
     from kg.api import KnowledgeGraph
-    from kg.query import EntityNames, bind_parameters, check_parameters, format_results
+    from kg.query import (
+        EntityNames,
+        bind_limit,
+        check_parameters,
+        format_results,
+        substitutions,
+    )
 
     for p in param:
         if "=" not in p:
@@ -227,13 +233,14 @@ def query(query, store, fmt, param) -> None:
     try:
         values, notes = check_parameters(source, dict(p.split("=", 1) for p in param),
                                          EntityNames(reader))
-        text = bind_parameters(source, values)
+        text = bind_limit(source, values)
+        bound = substitutions(source, values)
     except ValueError as exc:
         _fail(str(exc), 2)
     for note in notes:
         click.echo(f"note: {note}", err=True)
     try:
-        results = graph.query(text)
+        results = graph.query(text, substitutions=bound)
     except SyntaxError as exc:
         from kg.rdf.namespace import PREFIXES
         from kg.sparql_errors import explain

@@ -19,7 +19,6 @@ import pyoxigraph as ox
 
 from kg.core.authority import load_authority
 from kg.core.model import Record
-from kg.link import store_corrections
 from kg.pipeline import upkeep
 from kg.pipeline.extract import DaskExtraction
 from kg.pipeline.plan import identity_graph, key_records
@@ -174,6 +173,6 @@ def load_shards(store_path: str | Path, shard_paths: Iterable[str | Path], *,
         upkeep.refresh_authority(store, iris, load_authority())
         carry_over_corrections(path)
         corrections = load_corrections(default_corrections_path(path), missing_ok=True)
-        store_corrections(store, corrections, iris)
+        upkeep.write_corrections(store, corrections, iris)
         upkeep.refresh_summary(store, iris, bulk=True)
         return len(store) - before

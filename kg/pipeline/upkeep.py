@@ -19,15 +19,22 @@ from kg.rdf.mapping import Iris, authority_quads, unresolved_quads
 from kg.rdf.namespace import KG, OWL, SKOS
 from kg.rdf.summary import summary_quads
 from kg.resolve import continuity
+from kg.resolve.corrections import Corrections
 from kg.store import replace_graphs
 
-__all__ = ["write_graphs", "write_identity", "refresh_authority", "refresh_summary",
+__all__ = ["write_graphs", "write_corrections", "write_identity", "refresh_authority", "refresh_summary",
            "orphan_curated", "has_graph", "set_source_path", "finish_store"]
 
 
 def write_graphs(store: GraphStore, graphs: Graphs, *, bulk: bool = False) -> None:
     """Every graph write of an ingest goes through here (see `kg.store.replace_graphs`)."""
     replace_graphs(store, graphs, bulk=bulk)
+
+
+def write_corrections(store: GraphStore, corrections: Corrections, iris: Iris) -> None:
+    """The corrections graph, and the curators' link decisions applied to the authority and
+    links graphs (`kg.link.store_corrections`), after anything that rewrote them."""
+    store_corrections(store, corrections, iris)
 
 
 def write_identity(store: GraphStore, iris: Iris, identity: dict[str, str]) -> None:
@@ -137,7 +144,7 @@ def finish_store(store: GraphStore, iris: Iris, outcome: Outcome, *, full_author
     continuity.keep_old_iris(store, iris.base, outcome.before, outcome.authority)
     refresh_authority(store, iris, outcome.authority,
                       None if full_authority else outcome.entity_keys)
-    store_corrections(store, outcome.corrections, iris)
+    write_corrections(store, outcome.corrections, iris)
     if plan.todo or plan.rekeyed or gone or summary_always or not store.contains_named_graph(
             iris.summary_graph()):
         refresh_summary(store, iris, bulk=bulk)

@@ -37,7 +37,7 @@ _cache_lock = threading.Lock()
 
 def _worker_extractor(model: str | None, full_text: bool, data_dir: str | None):
     """This worker process's Extractor for these settings, built on first use."""
-    from kg.extract.pipeline import Extractor
+    from kg.resolve.entry import Extractor
 
     key = (model, full_text, data_dir)
     with _cache_lock:

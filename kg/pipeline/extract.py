@@ -1,9 +1,11 @@
-"""The extract stage: records in, entries out, in input order, on one of three engines.
+"""The extract stage: records in, what their text states out, in input order, on one of three
+engines.
 
-`LocalExtraction` runs today's `kg.extract.pipeline.Extractor` in this process, or on local
-worker processes (`kg.extract.parallel`); `DaskExtraction` runs it on a Dask cluster
-(`kg.distributed`). The extractor still resolves as it extracts (see `kg.pipeline.resolve`
-for the boundary a resolution stage of its own will take).
+`LocalExtraction` runs `kg.extract.pipeline.SpanExtractor` in this process: it hands back
+`Extracted` results (spans, no entity yet) and the resolve stage resolves them here. On local
+worker processes (`kg.extract.parallel`) or a Dask cluster (`kg.distributed`) the workers run
+the façade `Extractor` (extract, then resolve, where the spaCy pipeline already is) and hand
+back `Entry`s, which the resolve stage takes as they are.
 """
 
 from __future__ import annotations
@@ -14,20 +16,23 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kg.core.model import Entry, Record
-from kg.extract.pipeline import Extractor, ExtractorInfo
+from kg.extract.extracted import Extracted
+from kg.extract.pipeline import ExtractorInfo
 from kg.pipeline.plan import Planned
+from kg.resolve.entry import Extractor
 from kg.resolve.resolver import Resolver
 
-__all__ = ["Extraction", "Extracted", "LocalExtraction", "DaskExtraction", "extract_stage",
+__all__ = ["Extraction", "Found", "LocalExtraction", "DaskExtraction", "extract_stage",
            "local_extractor"]
 
 
 @dataclass(frozen=True)
-class Extracted:
-    """What the text of one planned record states (today: already resolved, see above)."""
+class Found:
+    """What the text of one planned record states: spans for the resolve stage to decide
+    (`Extracted`), or an `Entry` an engine resolved where it extracted."""
 
     planned: Planned
-    entry: Entry
+    result: Extracted | Entry
 
 
 class Extraction(Protocol):
@@ -40,7 +45,7 @@ class Extraction(Protocol):
     @property
     def resolver(self) -> Resolver: ...
 
-    def extract(self, records: Iterable[Record]) -> Iterator[Entry]: ...
+    def extract(self, records: Iterable[Record]) -> Iterator[Extracted | Entry]: ...
 
 
 # Loading the spaCy pipeline takes a second or two: once per process and settings.
@@ -73,13 +78,13 @@ class LocalExtraction:
     def resolver(self) -> Resolver:
         return self.extractor.resolver
 
-    def extract(self, records: Iterable[Record]) -> Iterator[Entry]:
+    def extract(self, records: Iterable[Record]) -> Iterator[Extracted | Entry]:
         if self.workers > 1:
             from kg.extract.parallel import extract_parallel
 
             return extract_parallel(records, self.workers, model=self.model,
                                     full_text=self.extractor.full_text, data_dir=self.data_dir)
-        return self.extractor.extract(records)
+        return self.extractor.stage.extract(records)
 
 
 class DaskExtraction:
@@ -89,14 +94,16 @@ class DaskExtraction:
     def __init__(self, client: Any, *, model: str | None = None, full_text: bool = True,
                  data_dir: Path | None = None, partition_size: int = 128):
         from kg.core.authority import DATA_DIR
+        from kg.core.gazetteer import gazetteer_for
         from kg.distributed import worker_info
-        from kg.extract.nlp import resolver_for
 
         self.client = client
         self.model, self.full_text, self.data_dir = model, full_text, data_dir
         self.partition_size = partition_size
         self._info = worker_info(client, model=model, full_text=full_text, data_dir=data_dir)
-        self._resolver = resolver_for(str(data_dir or DATA_DIR))
+        # the resolver the façade builds, for the corrections' look-ups and the authority graph
+        gazetteer = gazetteer_for(str(data_dir or DATA_DIR))
+        self._resolver = Resolver(gazetteer.authority, gazetteer=gazetteer)
 
     @property
     def info(self) -> ExtractorInfo:
@@ -106,7 +113,7 @@ class DaskExtraction:
     def resolver(self) -> Resolver:
         return self._resolver
 
-    def extract(self, records: Iterable[Record]) -> Iterator[Entry]:
+    def extract(self, records: Iterable[Record]) -> Iterator[Extracted | Entry]:
         from kg.distributed import extract_on_dask
 
         return extract_on_dask(records, self.client, model=self.model,
@@ -114,8 +121,8 @@ class DaskExtraction:
                                partition_size=self.partition_size)
 
 
-def extract_stage(todo: list[Planned], extraction: Extraction) -> Iterator[Extracted]:
-    """Entries for the planned records, each with its plan (engines keep input order)."""
-    entries = extraction.extract(p.record for p in todo)
-    for planned, entry in zip(todo, entries, strict=True):
-        yield Extracted(planned, entry)
+def extract_stage(todo: list[Planned], extraction: Extraction) -> Iterator[Found]:
+    """What the planned records state, each with its plan (engines keep input order)."""
+    results = extraction.extract(p.record for p in todo)
+    for planned, result in zip(todo, results, strict=True):
+        yield Found(planned, result)

@@ -1,10 +1,9 @@
-"""The resolve stage: decide who or what each extracted span is, then apply the curators'
-decisions (`kg.resolve.corrections`) on top.
+"""The resolve stage: decide who or what each extracted span is (`kg.resolve.entry.
+resolve_entry`, with the whole document in view), then apply the curators' decisions
+(`kg.resolve.corrections`) on top.
 
-Today the extractor resolves as it extracts, so the first half is already done when an
-`Extracted` arrives and this stage only applies the corrections. When resolution becomes a
-stage of its own (`kg.resolve`), its call goes where `resolve_stage` says, between extraction
-and the corrections: `Extracted` (spans as the text states them) in, `Resolved` out.
+`Found` items carry either spans (`Extracted`), resolved here, or an `Entry` an engine already
+resolved where it extracted (worker processes, a Dask cluster), taken as it is.
 """
 
 from __future__ import annotations
@@ -13,9 +12,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from kg.core.model import Entry
-from kg.pipeline.extract import Extracted
+from kg.pipeline.extract import Found
 from kg.pipeline.plan import Planned
 from kg.resolve.corrections import Corrections, apply_to_entry, authority_lookup
+from kg.resolve.entry import resolve_entry
 from kg.resolve.resolver import Resolver
 
 __all__ = ["Resolved", "resolve_stage"]
@@ -29,11 +29,11 @@ class Resolved:
     entry: Entry
 
 
-def resolve_stage(items: Iterable[Extracted], resolver: Resolver, corrections: Corrections
+def resolve_stage(items: Iterable[Found], resolver: Resolver, corrections: Corrections
                   ) -> Iterator[Resolved]:
     lookup = authority_lookup(resolver)
     for item in items:
-        entry = item.entry
-        # (a separate resolution stage is called here: entry = resolve(entry, resolver, ...))
+        result = item.result
+        entry = result if isinstance(result, Entry) else resolve_entry(result, resolver)
         entry = apply_to_entry(entry, item.planned.key, corrections, lookup=lookup)
         yield Resolved(item.planned, entry)

@@ -2,7 +2,7 @@
 
 `Pipeline.run` is the one ingest loop, whatever the target: a store folder
 (`kg.pipeline.local`), a remote SPARQL store (`kg.pipeline.remote`) or N-Quads shards
-(`kg.pipeline.shards`). Stages pass typed items along (`Planned`, `Extracted`, `Resolved`,
+(`kg.pipeline.shards`). Stages pass typed items along (`Planned`, `Found`, `Resolved`,
 `Mapped`) and stream: entries are mapped and written in the sink's batches as they come.
 """
 
@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from kg.core.model import Record
-from kg.pipeline.extract import Extracted, Extraction, extract_stage
+from kg.pipeline.extract import Extraction, extract_stage
 from kg.pipeline.map import map_stage
 from kg.pipeline.plan import make_plan
 from kg.pipeline.report import IngestAborted, IngestReport
-from kg.pipeline.resolve import resolve_stage
+from kg.pipeline.resolve import Resolved, resolve_stage
 from kg.pipeline.sink import Outcome, Sink
 from kg.pipeline.target import Graphs
 from kg.pipeline.upkeep import set_source_path
@@ -62,8 +62,9 @@ class Pipeline:
             for graph, path in plan.moved.items():
                 set_source_path(store, graph, path)
             outcome.before = continuity.mention_targets(store, [p.graph for p in plan.todo])
-        extracted = _flagged(extract_stage(plan.todo, self.extraction), report, strict)
-        resolved = resolve_stage(extracted, self.extraction.resolver, self.corrections)
+        found = extract_stage(plan.todo, self.extraction)
+        resolved = _flagged(resolve_stage(found, self.extraction.resolver, self.corrections),
+                            report, strict)
         batch: Graphs = {}
         size = 0
         for mapped in map_stage(resolved, self.iris, info):
@@ -85,8 +86,8 @@ class Pipeline:
         return report
 
 
-def _flagged(items: Iterator[Extracted], report: IngestReport, strict: bool
-             ) -> Iterator[Extracted]:
+def _flagged(items: Iterator[Resolved], report: IngestReport, strict: bool
+             ) -> Iterator[Resolved]:
     """Count and name the entries extraction flagged (cut off, date unknown, ...)."""
     for item in items:
         entry = item.entry

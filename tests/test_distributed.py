@@ -20,7 +20,7 @@ from kg.extract.parallel import extract_parallel
 from kg.extract.pipeline import Extractor
 from kg.pipeline.shards import load_shards, plan_records, shard_corpus
 from kg.sources import read_inputs
-from kg.store import StoreError, open_reader
+from kg.store import StoreConfig, StoreError, open_reader
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
@@ -153,6 +153,25 @@ def test_bad_shard_is_a_clear_error_and_changes_nothing(tmp_path, seed_store):
     with pytest.raises(StoreError, match="no such shard"):
         load_shards(tmp_path / "store", [tmp_path / "missing.nq"])
     assert len(open_reader(tmp_path / "store")) == 0
+
+
+def test_a_new_store_takes_the_shards_base_and_another_base_is_refused(tmp_path):
+    def shard(name: str, base: str) -> Path:
+        g = f"<{base}graph/hkey/listing-page>"
+        path = tmp_path / name
+        path.write_text(f"{g} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+                        f"<https://w3id.org/archive-kg/ns#SourceGraph> {g} .\n",
+                        encoding="utf-8")
+        return path
+
+    store = tmp_path / "store"
+    load_shards(store, [shard("a.nq", "http://a.example/kg/")])
+    assert StoreConfig.read(store).base == "http://a.example/kg/"
+    with pytest.raises(StoreError, match="made with base IRI http://b.example/"):
+        load_shards(store, [shard("b.nq", "http://b.example/")])
+    graphs = {q.graph_name.value for q in open_reader(store)}  # as it was: nothing of b
+    assert "http://a.example/kg/graph/hkey/listing-page" in graphs
+    assert not any(g.startswith("http://b.example/") for g in graphs)
 
 
 def test_local_worker_processes_give_the_same_entries_in_order(planned, local_json):

@@ -27,7 +27,7 @@ from kg.pipeline.run import Pipeline
 from kg.pipeline.sink import Outcome
 from kg.pipeline.target import Graphs
 from kg.rdf.mapping import DEFAULT_BASE, Iris
-from kg.rdf.namespace import OWL
+from kg.rdf.namespace import KG, OWL, RDF
 from kg.resolve.corrections import (
     carry_over_corrections,
     default_corrections_path,
@@ -127,13 +127,32 @@ def shard_corpus(paths: Iterable[str], address: Any, out_dir: str | Path, *,
     return sink.paths, report
 
 
+def _parse(path: Path):
+    """The quads of a shard; a StoreError naming it when it is not N-Quads."""
+    try:
+        yield from ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)
+    except SyntaxError as exc:
+        raise StoreError(f"{path}: not valid N-Quads ({exc})") from None
+
+
 def _graph_names(paths: Sequence[Path]) -> set[ox.NamedNode]:
-    names = set()
+    return {q.graph_name for p in paths for q in _parse(p)
+            if isinstance(q.graph_name, ox.NamedNode)}
+
+
+def _shards_base(paths: Sequence[Path]) -> str | None:
+    """The base IRI the shards were made with: what precedes /graph/ in the name of their first
+    (document, source) graph (the rule `RemoteStore.base_in_use` follows too). None when no
+    shard says; a shard that is not N-Quads is reported by the load itself."""
     for p in paths:
-        for q in ox.parse(path=str(p), format=ox.RdfFormat.N_QUADS):
-            if isinstance(q.graph_name, ox.NamedNode):
-                names.add(q.graph_name)
-    return names
+        try:
+            for q in ox.parse(path=str(p), format=ox.RdfFormat.N_QUADS):
+                if q.predicate == RDF.type and q.object == KG.SourceGraph:
+                    cut = q.subject.value.rfind("/graph/")
+                    return q.subject.value[: cut + 1] if cut >= 0 else None
+        except SyntaxError:
+            continue
+    return None
 
 
 def load_shards(store_path: str | Path, shard_paths: Iterable[str | Path], *,
@@ -153,11 +172,18 @@ def load_shards(store_path: str | Path, shard_paths: Iterable[str | Path], *,
     with writer(path) as w:
         store = w.store
         config = StoreConfig.read(path)
-        if config is None:
-            config = StoreConfig(base=base or DEFAULT_BASE)
-            config.write(path)
-        elif base and base != config.base:
+        made_with = _shards_base(shards)
+        if config is not None and base and base != config.base:
             raise StoreError(f"{path} was built with base IRI {config.base}, not {base}")
+        # a new store takes the base the shards were made with, unless told otherwise
+        store_base = config.base if config else base or made_with or DEFAULT_BASE
+        if made_with and made_with.rstrip("/#") != store_base.rstrip("/#"):
+            raise StoreError(f"the shards were made with base IRI {made_with}, not "
+                             f"{store_base}: make them again with --base {store_base}, or "
+                             f"load them into another store")
+        if config is None:
+            config = StoreConfig(base=store_base)
+            config.write(path)
         iris = Iris(config.base if config.base.endswith(("/", "#")) else config.base + "/")
         before = len(store)
         if before:

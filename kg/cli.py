@@ -71,7 +71,7 @@ def ingest(paths, store, base, model, strict, full_text, endpoint, token, worker
 
     bars: list = []
     if endpoint:
-        from kg.remote import ingest_remote
+        from kg.api import ingest_remote
 
         report = ingest_remote(paths, endpoint, base=base, token=token, model=model,
                                strict=strict, full_text=full_text)
@@ -125,37 +125,36 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
     if shards_dir:
         if not dask_address:
             _fail("--shards needs --dask ADDRESS", 2)
-        from kg.distributed import shard_corpus
+        from kg.api import shard_corpus
+        from kg.distributed import ClusterError
         from kg.rdf.mapping import DEFAULT_BASE
 
-        shards, problems = shard_corpus(paths, dask_address, shards_dir,
-                                        base=base or DEFAULT_BASE, model=model,
-                                        full_text=full_text)
-        for p in problems:
-            click.echo(f"error: {p}", err=True)
+        try:
+            shards, report = shard_corpus(paths, dask_address, shards_dir,
+                                          base=base or DEFAULT_BASE, model=model,
+                                          full_text=full_text)
+        except ClusterError as exc:
+            _fail(str(exc))
+        for line in report.errors:
+            click.echo(f"error: {line}", err=True)
+        for line in report.flags:
+            click.echo(f"flagged: {line}", err=True)
+        for line in report.notes:
+            click.echo(f"note: {line}", err=True)
         for s in shards:
             click.echo(str(s))
-        sys.exit(1 if problems else 0)
+        sys.exit(0 if report.ok else 1)
     from kg.core.identity import better, document_key
     from kg.extract.jsonl import entry_to_json
-    from kg.sources import Skipped, SourceError, read_inputs
+    from kg.sources import read_all
 
+    reading = read_all(paths)
+    for p in reading.problems:
+        click.echo(f"{p.severity}: {p}", err=True)
     records: dict[str, object] = {}
-    failed = False
-    for _name, result in read_inputs(paths):
-        if isinstance(result, Skipped):
-            click.echo(f"note: {result}", err=True)
-            continue
-        if isinstance(result, SourceError):
-            click.echo(f"error: {result}", err=True)
-            failed = True
-            continue
-        for p in result.problems:
-            click.echo(f"{p.severity}: {p}", err=True)
-            failed = failed or p.severity == "error"
-        for r in result.records:
-            key = document_key(r)
-            records[key] = better(records[key], r) if key in records else r
+    for r in reading.records:
+        key = document_key(r)
+        records[key] = better(records[key], r) if key in records else r
     if dask_address:
         from kg.distributed import extract_on_dask
 
@@ -172,7 +171,7 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
     out = sys.stdout
     for entry in entries:
         out.write(json.dumps(entry_to_json(entry), ensure_ascii=False) + "\n")
-    sys.exit(1 if failed else 0)
+    sys.exit(0 if reading.ok else 1)
 
 
 @main.command()
@@ -182,7 +181,7 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
 def load(shards, store, base) -> None:
     """Bulk-load N-Quads shards (from `kg extract --dask ... --shards DIR`) into the store as
     one new generation; graphs a shard holds replace the store's graphs of the same name."""
-    from kg.distributed import load_shards
+    from kg.api import load_shards
 
     try:
         n = load_shards(store, shards, base=base)
@@ -409,16 +408,14 @@ def evaluate(paths, store, model, fmt, summary_only) -> None:
     Without PATHS, the records kept in the store are evaluated."""
     from kg.evaluate import evaluate_entries, format_text
     from kg.extract.pipeline import Extractor
-    from kg.sources import Skipped, SourceError, read_inputs
+    from kg.sources import read_all
 
+    failed = False
     if paths:
-        records = []
-        for _name, result in read_inputs(paths):
-            if isinstance(result, Skipped):
-                continue
-            if isinstance(result, SourceError):
-                _fail(str(result))
-            records.extend(result.records)
+        reading = read_all(paths)
+        for p in reading.problems:
+            click.echo(f"{p.severity}: {p}", err=True)
+        records, failed = reading.records, not reading.ok
     else:
         from kg.api import KnowledgeGraph
 
@@ -433,6 +430,7 @@ def evaluate(paths, store, model, fmt, summary_only) -> None:
         click.echo(json.dumps(ev.as_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(format_text(ev, show_documents=not summary_only), nl=False)
+    sys.exit(1 if failed else 0)
 
 
 @main.command()

@@ -27,8 +27,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
-
+from kg.core.resources import QUERIES_DIR
 
 SCOPES = ("lookup", "whole graph")
 

@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.core.model import EntityKind
+from kg.core.resources import DATA_DIR
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FILES: dict[EntityKind, str] = {
     "person": "people.tsv", "place": "places.tsv", "organization": "organizations.tsv",
 }

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from kg.core.resources import STATIC_DIR
 from kg.rdf.namespace import KG_IRI, PREFIXES
 from kg.serve import html as pages
 from kg.serve import network as net
@@ -58,7 +59,6 @@ from kg.serve.worker import QueryTask, UpdateTask, WorkerPool
 
 __all__ = ["KGServer", "ServeError", "Settings", "make_server", "serve"]
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS
 
 from kg.api import KnowledgeGraph
 from kg.query import NamedQuery, bind_parameters, named_queries, select_rows
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "seeds"
 CORRECTIONS = Path(__file__).resolve().parent / "fixtures" / "corrections" / "historian.jsonl"
 BASE = "https://archive.example.org/kg/"
 FEDERATED = "wikidata-federated"

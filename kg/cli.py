@@ -14,9 +14,8 @@ from pathlib import Path
 
 import click
 
+from kg.core.resources import QUERIES_DIR
 from kg.store import DEFAULT_STORE, StoreError
-
-QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
 
 
 def corrections_option(f):

@@ -81,12 +81,14 @@ def dask_entries(client, planned):
     return list(extract_on_dask((r for _, r in keyed), client, partition_size=3))
 
 
+@pytest.mark.server  # a two-worker LocalCluster on 127.0.0.1
 def test_dask_entries_equal_single_process_entries(dask_entries, local_json, planned):
     assert len(dask_entries) == len(planned[0]) == 24
     assert sum(1 for e in dask_entries if e.record.record_id and e.record.full_text) == 4
     assert [json.dumps(entry_to_json(e), sort_keys=True) for e in dask_entries] == local_json
 
 
+@pytest.mark.server  # a two-worker LocalCluster on 127.0.0.1
 def test_each_worker_loads_the_pipeline_once(client, planned):
     keyed, _ = planned
     list(extract_on_dask((r for _, r in keyed), client, partition_size=2))
@@ -94,6 +96,7 @@ def test_each_worker_loads_the_pipeline_once(client, planned):
     assert sorted(cached.values()) == [1, 1]
 
 
+@pytest.mark.server  # a two-worker LocalCluster on 127.0.0.1
 def test_scheduler_address_works_like_a_client(client, planned, local_json):
     keyed, _ = planned
     address = client.scheduler.address
@@ -101,6 +104,7 @@ def test_scheduler_address_works_like_a_client(client, planned, local_json):
     assert [json.dumps(entry_to_json(e), sort_keys=True) for e in entries] == local_json[:7]
 
 
+@pytest.mark.server  # a two-worker LocalCluster on 127.0.0.1
 def test_shards_bulk_loaded_equal_a_single_process_ingest(client, planned, inputs, tmp_path):
     keyed, _ = planned
     # the pipeline with the Dask extract stage and the shard sink, as `kg extract --shards` runs
@@ -120,6 +124,7 @@ def test_shards_bulk_loaded_equal_a_single_process_ingest(client, planned, input
     assert set(open_reader(tmp_path / "from-shards")) == theirs
 
 
+@pytest.mark.server  # a two-worker LocalCluster on 127.0.0.1
 def test_shards_loaded_into_a_store_with_data_equal_two_ingests(client, inputs, tmp_path):
     """Pages ingested first, then the table's shards loaded: as if both had been ingested."""
     shards, report = shard_corpus([str(p) for p in inputs["table"]], client,

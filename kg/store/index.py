@@ -39,9 +39,11 @@ from kg.store.derived import (
 # after the text around them is escaped (`SearchHit.snippet_html`).
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _ELLIPSIS = "…"
-# BM25 weights of the columns title, summary, full_text, names, topics: a word in the title
-# counts most; a name counts well above the long full text where every name is repeated.
-_WEIGHTS = (10.0, 4.0, 1.0, 6.0, 2.0)
+# BM25 weights of the columns title, summary, full_text, names, topics. FTS5 weights a
+# term's counts per column before BM25's saturation, and the names column repeats a name in
+# every variant ("Vyshinsky", "Andrei Vyshinsky", ...): a low weight there keeps a document
+# that only links to the entity below one that names it in its title or summary.
+_WEIGHTS = (10.0, 4.0, 1.0, 0.2, 2.0)
 SNIPPET_TOKENS = 24
 FACET_LIMIT = 20
 MAX_PAGE_SIZE = 200

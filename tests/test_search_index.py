@@ -184,7 +184,8 @@ def test_catalogue_and_stats_match_the_store(seed_store, index):
     kg = KnowledgeGraph(seed_store)
     stats = index.stats()
     expected = kg.stats()
-    for key in ("documents", "people", "places", "organizations", "quads", "graphs"):
+    for key in ("documents", "people", "places", "organizations", "roles", "events",
+                "mentions", "quads", "graphs"):
         assert stats[key] == expected[key], key
     row = next(iter(kg.query("SELECT ?d ?t WHERE { ?d a kg:Document ; dcterms:title ?t } "
                              "ORDER BY ?d LIMIT 1")))

@@ -26,13 +26,13 @@ import sqlite3
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.rdf.namespace import DCTERMS, KG, KG_IRI, RDF, RDFS, SKOS
+from kg.rdf.namespace import DCTERMS, KG, KG_IRI, ONTOLOGY_FILE, OWL, RDF, RDFS, SKOS
 
 DERIVED_DIR = "kg-derived"
 INDEX_FILE = "index.sqlite"
@@ -49,7 +49,6 @@ OTHER_KINDS = {
     KG.Document.value: "document", KG.Role.value: "role", KG.Topic.value: "topic",
     KG.SubjectHeading.value: "subject", KG.DocumentType.value: "type",
     KG.Source.value: "source", KG.SourceGraph.value: "graph", KG.Method.value: "method",
-    KG.Mention.value: "mention", KG.CandidateMention.value: "mention",
 }
 EVENT_CLASSES = ("Event", "Communication", "Conversation", "Signing", "Decision", "Visit")
 
@@ -227,13 +226,20 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
              "people": sum(1 for k in kinds.values() if k == "person"),
              "places": sum(1 for k in kinds.values() if k == "place"),
              "organizations": sum(1 for k in kinds.values() if k == "organization"),
-             "roles": sum(1 for k in kinds.values() if k == "role"),
-             "events": sum(1 for k in kinds.values() if k == "event"),
-             "mentions": sum(1 for k in kinds.values() if k == "mention"),
+             # counted as `KnowledgeGraph.stats` counts them
+             "roles": _count(store, f"?x a {KG.Role}"),
+             "events": _count(store, f"?d {KG.records} ?x"),
+             "mentions": _count(store, f"?x a {KG.Mention}"),
              "quads": len(store), "graphs": sum(1 for _ in store.named_graphs())}
     con.executemany("INSERT INTO meta VALUES (?, ?)",
                     [(f"stats.{k}", str(v)) for k, v in stats.items()])
     return stats
+
+
+def _count(store: ox.Store, pattern: str) -> int:
+    rows = store.query(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {pattern} }}",
+                       use_default_graph_as_union=True)
+    return int(next(iter(rows))[0].value)
 
 
 def _kinds(store: ox.Store) -> dict[str, str]:
@@ -257,9 +263,8 @@ def _labels(store: ox.Store) -> dict[str, str]:
         for q in store.quads_for_pattern(None, predicate, None, None):
             if isinstance(q.object, ox.Literal):
                 labels.setdefault(q.subject.value, q.object.value)
-    for predicate, template in ((KG.text, "“{}”"), (KG.attestedName, "name “{}”")):
-        for q in store.quads_for_pattern(None, predicate, None, None):
-            labels.setdefault(q.subject.value, template.format(q.object.value))
+    # (mentions and name attestations, named after their text, are #fragments: no request
+    # names them, so they are left out)
     for q in store.quads_for_pattern(None, KG.candidateName, None, None):
         for of in store.quads_for_pattern(q.subject, KG.mentionOf, None, q.graph_name):
             labels.setdefault(of.object.value, q.object.value)
@@ -297,10 +302,17 @@ def _documents(store: ox.Store, kinds: dict[str, str]) -> dict[str, _Doc]:
     for q in store.quads_for_pattern(None, SKOS.broader, None, None):
         if kinds.get(q.subject.value) == "type":
             broader[q.subject.value].add(q.object.value)
-    for iri, d in docs.items():
-        for q in store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
-            p, o = q.predicate.value, q.object
-            value = o.value
+    wanted = [*link_predicates, *topic_predicates, KG.source.value, KG.documentType.value,
+              DCTERMS.title.value, KG.summary.value, KG.fullText.value, KG.earliestDate.value,
+              KG.latestDate.value, KG.date.value, KG.dateText.value, KG.rights.value]
+    # one scan per predicate (the store's POS index), not every quad of every document: a
+    # document's month index alone may hold hundreds
+    for predicate in wanted:
+        for q in store.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
+            d = docs.get(q.subject.value)
+            if d is None:
+                continue
+            p, value = predicate, q.object.value
             if p in link_predicates:
                 kind = kinds.get(value)
                 if kind in ("person", "place", "organization"):
@@ -332,6 +344,7 @@ def _documents(store: ox.Store, kinds: dict[str, str]) -> dict[str, _Doc]:
                 d.date_text = value if d.date_text is None or value < d.date_text else d.date_text
             elif p == KG.rights.value:
                 d.rights = value if d.rights is None or value < d.rights else d.rights
+    for d in docs.values():
         if d.earliest:
             d.facets.add(("year", d.earliest[:4]))
     return docs
@@ -341,17 +354,34 @@ def _all_iris(store: ox.Store) -> set[str]:
     """Every IRI the graph says something about or refers to, and every IRI whose #fragments
     it describes: the pages the server answers with 200 rather than 404."""
     out: set[str] = set()
-    for sparql in ("SELECT DISTINCT ?x WHERE { ?x ?p ?o FILTER(isIRI(?x)) }",
-                   "SELECT DISTINCT ?x WHERE { ?s ?p ?x FILTER(isIRI(?x)) }"):
+    queries = ["SELECT DISTINCT ?x WHERE { ?x ?p ?o }"]
+    # Objects predicate by predicate, skipping those whose objects are text: one query over
+    # every object decodes every literal of the store (full texts, raw records), 5x slower.
+    object_properties = _object_properties()
+    for row in store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }",
+                           use_default_graph_as_union=True):
+        p = row[0]
+        first = next(store.quads_for_pattern(None, p, None, None), None)
+        if p.value in object_properties or (
+                first is not None and not isinstance(first.object, ox.Literal)):
+            queries.append(f"SELECT DISTINCT ?x WHERE {{ ?s {p} ?x FILTER(isIRI(?x)) }}")
+    for sparql in queries:
         for row in store.query(sparql, use_default_graph_as_union=True):
-            out.add(row[0].value)
+            if isinstance(row[0], ox.NamedNode):
+                # a request never carries a #fragment: an IRI whose fragments the graph
+                # describes is known by its part before the "#"
+                out.add(row[0].value.split("#", 1)[0])
     out.update(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
-    out.update(_fragment_bases(out))
     return out
 
 
-def _fragment_bases(iris: Iterable[str]) -> set[str]:
-    return {iri.split("#", 1)[0] for iri in iris if "#" in iri}
+@lru_cache(maxsize=1)
+def _object_properties() -> frozenset[str]:
+    """The ontology's object properties: their values are IRIs even where a first value is
+    text (kg:url holds a link when it is one, else the text as written)."""
+    return frozenset(
+        q.subject.value for q in ox.parse(path=str(ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE)
+        if q.predicate == RDF.type and q.object == OWL.ObjectProperty)
 
 
 def refresh(path: str | Path) -> Path | None:

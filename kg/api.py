@@ -37,6 +37,7 @@ from kg.resolve.corrections import (
     remember_corrections_path,
 )
 from kg.sources import Skipped, SourceError, read_inputs
+from kg.sources.records import with_rights
 from kg.store import StoreConfig, StoreError, open_reader, replace_graphs, writer
 
 __all__ = ["KnowledgeGraph", "IngestReport", "StoreError"]
@@ -172,8 +173,10 @@ class KnowledgeGraph:
         return self._extractor
 
     def ingest(self, paths: Iterable[str], *, strict: bool = False, full_text: bool = True,
-               progress: Callable[[int, int], None] | None = None) -> IngestReport:
-        """Read, extract and store; a file that yields nothing is reported and skipped."""
+               progress: Callable[[int, int], None] | None = None,
+               rights: str | None = None) -> IngestReport:
+        """Read, extract and store; a file that yields nothing is reported and skipped.
+        `rights`: the rights statement of these sources, for records that state none."""
         report = IngestReport()
         records: list[Record] = []
         read_paths: set[str] = set()
@@ -190,7 +193,7 @@ class KnowledgeGraph:
                 read_paths.add(_abs_path(name))
             for problem in result.problems:
                 (report.errors if problem.severity == "error" else report.notes).append(str(problem))
-            records.extend(result.records)
+            records.extend(with_rights(result.records, rights))
         if strict and report.errors:
             raise IngestAborted("; ".join(report.errors[:5]))
         if not records:

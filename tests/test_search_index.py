@@ -281,3 +281,38 @@ def test_a_crash_while_deriving_leaves_the_previous_generation(store_copy, targe
     assert sorted(g.name for g in store_copy.glob("gen-*")) == sorted(
         g.name for g in {gen, current_generation(store_copy)})
     assert _indexed(store_copy) == docs - {victim}
+
+
+# -- rights ----------------------------------------------------------------------------------
+
+
+def test_rights_travel_with_each_source_graph_into_exports_and_void(tmp_path, seed_pages):
+    from kg.serve.snapshot import Snapshot
+    from kg.serve.void import void_turtle
+    from tests.conftest import SAMPLE, run_kg
+
+    store = tmp_path / "store"
+    stated = "Reuse for research and teaching; ask the archive for anything else."
+    run = run_kg("ingest", "--silent", "--no-full-text", "--store", str(store),
+                 "--rights", stated, str(SAMPLE / "wilson-export-sample.csv"),
+                 str(seed_pages[0]))
+    assert run.returncode == 0, run.stderr.decode()
+    kg = KnowledgeGraph(store)
+    rows = kg.query("SELECT ?kind ?r WHERE { ?g a kg:SourceGraph ; kg:sourceKind ?kind . "
+                    "OPTIONAL { ?g dcterms:rights ?r } }")
+    by_kind: dict[str, set] = {}
+    for kind, rights in rows:
+        by_kind.setdefault(kind.value, set()).add(rights.value if rights else None)
+    # the table states its own rights (its column wins); the page states none: the user's
+    assert by_kind.pop("listing") == {stated}
+    table = {r for values in by_kind.values() for r in values}
+    assert table
+    assert None not in table and stated not in table
+    assert all("History and Public Policy Program" in r for r in table)
+    exported = run_kg("export", "--store", str(store), "--format", "nquads")
+    assert exported.returncode == 0
+    assert b"<http://purl.org/dc/terms/rights>" in exported.stdout
+    snap = Snapshot(open_reader(store), current_generation(store), "http://127.0.0.1:8000/",
+                    tmp_path)
+    void = void_turtle(snap, kg.stats()).decode()
+    assert "rights" in void and "Reuse for research" in void and "Public Policy" in void

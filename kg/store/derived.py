@@ -18,6 +18,7 @@ the whole graph) and takes seconds at 10k entries (BENCHMARKS.md, "Search index"
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -152,6 +153,11 @@ def build(store: ox.Store, generation: Path) -> dict:
         con.commit()
         con.execute("ANALYZE")
         con.commit()
+    except sqlite3.Error as exc:
+        # as an OSError the writer reports it like any failed write ("no space left on the
+        # disk that holds ...; the store is as it was")
+        code = errno.ENOSPC if "full" in str(exc) else errno.EIO
+        raise OSError(code, f"building the search index: {exc}") from exc
     finally:
         con.close()
     manifest = {"schema": SCHEMA_VERSION, "seconds": round(time.perf_counter() - started, 3),

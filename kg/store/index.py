@@ -20,11 +20,14 @@ published generation never changes), so one `Index` serves any number of threads
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from kg.store import StoreError, current_generation
 from kg.store.derived import (
@@ -195,11 +198,16 @@ class Index:
                                "any write builds it (kg.store.derived.refresh)")
         return cls(gen)
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True,
-                              check_same_thread=False)
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # one connection per call, closed after it: no connection is shared between threads
+        con = sqlite3.connect(f"file:{quote(str(self.path.resolve()))}?mode=ro&immutable=1",
+                              uri=True)
         con.row_factory = sqlite3.Row
-        return con
+        try:
+            yield con
+        finally:
+            con.close()
 
     # -- search and browse -------------------------------------------------------------------
 

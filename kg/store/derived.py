@@ -39,7 +39,7 @@ DERIVED_DIR = "kg-derived"
 INDEX_FILE = "index.sqlite"
 MANIFEST = "manifest.json"
 # Bump when the tables change: an index of another schema is treated as missing.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TOKENIZER = "unicode61 remove_diacritics 2"
 
 # The entity kinds facets and name search know, by class.
@@ -66,7 +66,6 @@ CREATE TABLE docs(
   id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, title TEXT NOT NULL, summary TEXT,
   full_text TEXT, names TEXT, topics TEXT, date TEXT, date_text TEXT, earliest TEXT,
   latest TEXT, type TEXT, rights TEXT);
-CREATE INDEX docs_by_date ON docs(earliest, title);
 CREATE INDEX docs_by_latest ON docs(latest);
 CREATE VIRTUAL TABLE docs_fts USING fts5(
   title, summary, full_text, names, topics, content='docs', content_rowid='id',
@@ -192,7 +191,10 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
     # documents: rows, full text and facets
     doc_ids: dict[str, int] = {}
     rows = []
-    for n, iri in enumerate(sorted(docs), start=1):
+    # ids in date order (undated last): browsing in date order reads the table in id order
+    order = sorted(docs, key=lambda i: (docs[i].earliest is None, docs[i].earliest or "",
+                                        docs[i].title, i))
+    for n, iri in enumerate(order, start=1):
         d = docs[iri]
         doc_ids[iri] = n
         entity_names = sorted({x for e in d.entities for x in names.get(e, ())})

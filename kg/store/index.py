@@ -224,6 +224,12 @@ class Index:
         page_size = max(1, min(page_size, MAX_PAGE_SIZE))
         parsed = parse_query(query or "")
         with self._connect() as con:
+            if parsed.match is None and filters.is_empty():
+                # browsing everything: the precomputed totals, no temporary table
+                total = con.execute("SELECT COALESCE(MAX(id), 0) FROM docs").fetchone()[0]
+                hits = self._page(con, None, page, page_size, sort, everything=True)
+                return SearchPage(query, filters, page, page_size, total, hits,
+                                  self._totals(con, facet_limit))
             corrected = None
             try:
                 total = self._match(con, parsed.match, filters)
@@ -239,7 +245,7 @@ class Index:
                 return SearchPage(query, filters, page, page_size, 0, (), {},
                                   error=f"the query could not be read: {exc}")
             hits = self._page(con, parsed.match, page, page_size, sort)
-            facets = self._facets(con, filters, parsed.match, facet_limit)
+            facets = self._facets(con, total, facet_limit)
         return SearchPage(query, filters, page, page_size, total, hits, facets,
                           corrected=corrected)
 
@@ -259,15 +265,16 @@ class Index:
         return con.execute("SELECT COUNT(*) FROM m").fetchone()[0]
 
     def _page(self, con: sqlite3.Connection, match: str | None, page: int, page_size: int,
-              sort: str | None) -> tuple[SearchHit, ...]:
+              sort: str | None, *, everything: bool = False) -> tuple[SearchHit, ...]:
         sort = sort or ("relevance" if match else "date")
-        order = {"relevance": "m.score, docs.earliest, docs.title",
-                 "date": "docs.earliest IS NULL, docs.earliest, docs.title",
-                 "-date": "docs.earliest IS NULL, docs.earliest DESC, docs.title"}.get(
-                     sort, "m.score, docs.earliest, docs.title")
+        # document ids are in date order (undated last), so "date" needs no sorting
+        order = {"relevance": "score, docs.id", "date": "docs.id",
+                 "-date": "docs.earliest IS NULL, docs.id DESC"}.get(sort, "score, docs.id")
+        source = ("docs" if everything else "m JOIN docs ON docs.id = m.doc")
+        score = "NULL AS score" if everything else "m.score AS score"
         rows = con.execute(
-            "SELECT docs.id, iri, title, date, date_text, earliest, type, summary, m.score "
-            f"FROM m JOIN docs ON docs.id = m.doc ORDER BY {order} LIMIT ? OFFSET ?",
+            f"SELECT docs.id, iri, title, date, date_text, earliest, type, summary, {score} "
+            f"FROM {source} ORDER BY {order} LIMIT ? OFFSET ?",
             (page_size, (page - 1) * page_size)).fetchall()
         snippets: dict[int, str] = {}
         if match and rows:
@@ -287,28 +294,43 @@ class Index:
             snippet=_pieces(snippets.get(r["id"]) or _first_words(r["summary"] or "")))
             for r in rows)
 
-    def _facets(self, con: sqlite3.Connection, filters: Filters, match: str | None,
-                limit: int) -> dict[str, tuple[FacetValue, ...]]:
-        out: dict[str, tuple[FacetValue, ...]] = {}
-        everything = match is None and filters.is_empty()
+    def _totals(self, con: sqlite3.Connection, limit: int) -> dict[str, tuple[FacetValue, ...]]:
+        out = {}
         for facet in FACETS:
-            n = -1 if facet == "year" else limit
-            if everything:
-                rows = con.execute(
-                    "SELECT f.value, f.n, r.label FROM facet_totals f LEFT JOIN resources r "
-                    "ON r.iri = f.value WHERE f.facet = ? ORDER BY f.n DESC, f.value LIMIT ?",
-                    (facet, n)).fetchall()
-            else:
-                rows = con.execute(
-                    "SELECT c.value, c.n, r.label FROM (SELECT f.value AS value, COUNT(*) AS n "
-                    "FROM m JOIN doc_facets f ON f.doc = m.doc AND f.facet = ? "
-                    "GROUP BY f.value ORDER BY n DESC, f.value LIMIT ?) c "
-                    "LEFT JOIN resources r ON r.iri = c.value ORDER BY c.n DESC, c.value",
-                    (facet, n)).fetchall()
+            rows = con.execute(
+                "SELECT f.value, f.n, r.label FROM facet_totals f LEFT JOIN resources r "
+                "ON r.iri = f.value WHERE f.facet = ? ORDER BY f.n DESC, f.value LIMIT ?",
+                (facet, -1 if facet == "year" else limit)).fetchall()
             values = [FacetValue(r[0], r[2] or r[0], r[1]) for r in rows]
             if facet == "year":
                 values.sort(key=lambda v: v.value)
             out[facet] = tuple(values)
+        return out
+
+    def _facets(self, con: sqlite3.Connection, total: int, limit: int
+                ) -> dict[str, tuple[FacetValue, ...]]:
+        """Counts of every facet value among the matching documents (table m), in one pass:
+        from the matches through the per-document index when they are few, else one scan of
+        the facet table probing the matches."""
+        documents = con.execute("SELECT COALESCE(MAX(id), 0) FROM docs").fetchone()[0]
+        join = ("m CROSS JOIN doc_facets f ON f.doc = m.doc" if total * 8 < documents
+                else "doc_facets f JOIN m ON m.doc = f.doc")
+        by_facet: dict[str, list[tuple[int, str]]] = {f: [] for f in FACETS}
+        for facet, value, n in con.execute(
+                f"SELECT f.facet, f.value, COUNT(*) FROM {join} GROUP BY f.facet, f.value"):
+            by_facet.setdefault(facet, []).append((n, value))
+        kept = {}
+        for facet, values in by_facet.items():
+            values.sort(key=lambda nv: (-nv[0], nv[1]))
+            kept[facet] = values if facet == "year" else values[:limit]
+        labels = _labels(con, [v for facet, vs in kept.items() if facet != "year"
+                               for _, v in vs])
+        out = {}
+        for facet, values in kept.items():
+            items = [FacetValue(v, labels.get(v, v), n) for n, v in values]
+            if facet == "year":
+                items.sort(key=lambda fv: fv.value)
+            out[facet] = tuple(items)
         return out
 
     def _correct(self, con: sqlite3.Connection, query: str, words: list[str]) -> str | None:
@@ -390,16 +412,8 @@ class Index:
 
     def labels(self, iris: list[str] | tuple[str, ...] | set[str]) -> dict[str, str]:
         """Display labels of many IRIs in one look-up (IRIs without a label are left out)."""
-        iris = list(dict.fromkeys(iris))
-        out: dict[str, str] = {}
         with self._connect() as con:
-            for i in range(0, len(iris), 500):
-                chunk = iris[i:i + 500]
-                for iri, label in con.execute(
-                        f"SELECT iri, label FROM resources WHERE label IS NOT NULL AND iri IN "
-                        f"({','.join('?' * len(chunk))})", chunk):
-                    out[iri] = label
-        return out
+            return _labels(con, list(iris))
 
     # -- catalogue ---------------------------------------------------------------------------
 
@@ -421,6 +435,18 @@ class Index:
         with self._connect() as con:
             return {k[len("stats."):]: int(v) for k, v in con.execute(
                 "SELECT key, value FROM meta WHERE key LIKE 'stats.%'")}
+
+
+def _labels(con: sqlite3.Connection, iris: list[str]) -> dict[str, str]:
+    iris = list(dict.fromkeys(iris))
+    out: dict[str, str] = {}
+    for i in range(0, len(iris), 500):
+        chunk = iris[i:i + 500]
+        for iri, label in con.execute(
+                f"SELECT iri, label FROM resources WHERE label IS NOT NULL AND iri IN "
+                f"({','.join('?' * len(chunk))})", chunk):
+            out[iri] = label
+    return out
 
 
 def _summary(row) -> EntitySummary:

@@ -316,3 +316,13 @@ def test_rights_travel_with_each_source_graph_into_exports_and_void(tmp_path, se
                     tmp_path)
     void = void_turtle(snap, kg.stats()).decode()
     assert "rights" in void and "Reuse for research" in void and "Public Policy" in void
+
+
+def test_places_on_the_map_are_the_places_with_coordinates(seed_store, index):
+    rows = KnowledgeGraph(seed_store).query(
+        "SELECT DISTINCT ?p WHERE { ?p a kg:Place ; geo:lat ?lat ; geo:long ?long }")
+    expected = {r[0].value for r in rows}
+    assert expected
+    placed = index.places_on_map()
+    assert {p.iri for p in placed} == expected
+    assert all(p.lat is not None and -90 <= p.lat <= 90 for p in placed)

@@ -33,13 +33,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.rdf.namespace import DCTERMS, KG, KG_IRI, ONTOLOGY_FILE, OWL, RDF, RDFS, SKOS
+from kg.rdf.namespace import DCTERMS, GEO, KG, KG_IRI, ONTOLOGY_FILE, OWL, RDF, RDFS, SKOS
 
 DERIVED_DIR = "kg-derived"
 INDEX_FILE = "index.sqlite"
 MANIFEST = "manifest.json"
 # Bump when the tables change: an index of another schema is treated as missing.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TOKENIZER = "unicode61 remove_diacritics 2"
 
 # The entity kinds facets and name search know, by class.
@@ -79,7 +79,7 @@ CREATE TABLE facet_totals(facet TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NO
 CREATE INDEX facet_totals_by_count ON facet_totals(facet, n DESC);
 CREATE TABLE resources(
   id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, kind TEXT, label TEXT,
-  doc_count INTEGER NOT NULL DEFAULT 0, names TEXT);
+  doc_count INTEGER NOT NULL DEFAULT 0, names TEXT, lat REAL, long REAL);
 CREATE INDEX resources_by_kind ON resources(kind, doc_count DESC, label COLLATE NOCASE);
 CREATE VIRTUAL TABLE names_fts USING fts5(
   names, content='resources', content_rowid='id', tokenize='{TOKENIZER}', prefix='2 3');
@@ -219,12 +219,14 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
         for linked in {v for _, v in d.facets if v.startswith(("http:", "https:", "urn:"))}:
             doc_counts[linked] += 1
     iris = _all_iris(store)
+    coordinates = _coordinates(store)
     rows = []
     for n, iri in enumerate(sorted(iris), start=1):
         entity_names = names.get(iri)
+        lat, long = coordinates.get(iri, (None, None))
         rows.append((n, iri, kinds.get(iri), labels.get(iri), doc_counts.get(iri, 0),
-                     " | ".join(entity_names) if entity_names else None))
-    con.executemany("INSERT INTO resources VALUES (?,?,?,?,?,?)", rows)
+                     " | ".join(entity_names) if entity_names else None, lat, long))
+    con.executemany("INSERT INTO resources VALUES (?,?,?,?,?,?,?,?)", rows)
     con.execute("INSERT INTO names_fts(names_fts) VALUES ('rebuild')")
     terms = sorted({fold(t) for ns in names.values() for x in ns
                     for t in re.findall(r"\w+", x) if len(t) >= 4})
@@ -248,6 +250,20 @@ def _count(store: ox.Store, pattern: str) -> int:
     rows = store.query(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {pattern} }}",
                        use_default_graph_as_union=True)
     return int(next(iter(rows))[0].value)
+
+
+def _coordinates(store: ox.Store) -> dict[str, tuple[float, float]]:
+    """Places' geo:lat/geo:long, where both are there and on the globe (the map)."""
+    values: dict[str, dict[str, float]] = defaultdict(dict)
+    for key, predicate in (("lat", GEO.lat), ("long", GEO.long)):
+        for q in store.quads_for_pattern(None, predicate, None, None):
+            try:
+                values[q.subject.value].setdefault(key, float(q.object.value))
+            except ValueError:
+                continue
+    return {iri: (v["lat"], v["long"]) for iri, v in values.items()
+            if "lat" in v and "long" in v and -90 <= v["lat"] <= 90
+            and -180 <= v["long"] <= 180}
 
 
 def _kinds(store: ox.Store) -> dict[str, str]:

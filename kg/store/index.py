@@ -141,6 +141,8 @@ class EntitySummary:
     label: str | None
     documents: int  # documents that link to it (author, mention, place, topic, type, source)
     names: tuple[str, ...] = ()  # every name it goes by (people, places, organisations)
+    lat: float | None = None  # a place's coordinates, where the graph has them
+    long: float | None = None
 
 
 @dataclass(frozen=True)
@@ -370,7 +372,7 @@ class Index:
     def entity(self, iri: str) -> EntitySummary | None:
         """Kind, label, document count and names of any IRI the graph uses; None if unknown."""
         with self._connect() as con:
-            row = con.execute("SELECT iri, kind, label, doc_count, names FROM resources "
+            row = con.execute(f"SELECT {_COLUMNS} FROM resources "
                               "WHERE iri = ?", (iri,)).fetchone()
         return _summary(row) if row else None
 
@@ -385,7 +387,7 @@ class Index:
             total = con.execute(f"SELECT COUNT(*) FROM resources WHERE {cond}",
                                 (kind,)).fetchone()[0]
             rows = con.execute(
-                "SELECT iri, kind, label, doc_count, names FROM resources "
+                f"SELECT {_COLUMNS} FROM resources "
                 f"WHERE {cond} ORDER BY doc_count DESC, label COLLATE NOCASE LIMIT ? OFFSET ?",
                 (kind, page_size, (page - 1) * page_size)).fetchall()
         return EntityPage(kind, page, page_size, total, tuple(_summary(r) for r in rows))
@@ -402,7 +404,8 @@ class Index:
         with self._connect() as con:
             try:
                 rows = con.execute(
-                    "SELECT r.iri, r.kind, r.label, r.doc_count, r.names FROM names_fts "
+                    "SELECT r.iri, r.kind, r.label, r.doc_count, r.names, r.lat, r.long "
+                    "FROM names_fts "
                     "JOIN resources r ON r.id = names_fts.rowid WHERE names_fts MATCH ? "
                     f"AND r.kind IN ({marks}) ORDER BY rank, r.doc_count DESC LIMIT ?",
                     (parsed.match, *kinds, limit)).fetchall()
@@ -414,6 +417,13 @@ class Index:
         """Display labels of many IRIs in one look-up (IRIs without a label are left out)."""
         with self._connect() as con:
             return _labels(con, list(iris))
+
+    def places_on_map(self) -> tuple[EntitySummary, ...]:
+        """Places with coordinates, most documents first (the map page)."""
+        with self._connect() as con:
+            rows = con.execute(f"SELECT {_COLUMNS} FROM resources WHERE kind = 'place' AND "
+                               "lat IS NOT NULL ORDER BY doc_count DESC, label").fetchall()
+        return tuple(_summary(r) for r in rows)
 
     # -- catalogue ---------------------------------------------------------------------------
 
@@ -449,9 +459,13 @@ def _labels(con: sqlite3.Connection, iris: list[str]) -> dict[str, str]:
     return out
 
 
+_COLUMNS = "iri, kind, label, doc_count, names, lat, long"
+
+
 def _summary(row) -> EntitySummary:
     names = tuple(row[4].split(" | ")) if row[4] else ()
-    return EntitySummary(iri=row[0], kind=row[1], label=row[2], documents=row[3], names=names)
+    return EntitySummary(iri=row[0], kind=row[1], label=row[2], documents=row[3], names=names,
+                         lat=row[5], long=row[6])
 
 
 def _filter_sql(f: Filters) -> tuple[str, list]:

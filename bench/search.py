@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -72,7 +73,7 @@ def measure(store: str | Path, runs: int = 30, build: bool = True) -> dict:
     from kg.store.derived import derived_dir, refresh
     from kg.store.index import Index
 
-    out: dict = {}
+    out: dict = {"load_average_start": os.getloadavg()[0]}
     if build:
         cpu, wall = time.process_time(), time.perf_counter()
         gen = refresh(store)
@@ -120,6 +121,7 @@ def measure(store: str | Path, runs: int = 30, build: bool = True) -> dict:
     out["concurrent"] = {"clients": CLIENTS, "requests": len(times),
                          "wall_s": time.perf_counter() - wall,
                          "p50_ms": _percentile(times, 50), "p99_ms": _percentile(times, 99)}
+    out["load_average_end"] = os.getloadavg()[0]
     return out
 
 
@@ -135,16 +137,19 @@ def section(results: dict) -> list[str]:
     L = ["", "## Search index (per generation, `kg.store.derived`)", "",
          "Built at the end of every write, before the generation is published; measured by "
          "publishing a new generation of the unchanged store. Latencies are of the "
-         "`kg.store.index.Index` calls a search page makes, warm.", "",
+         "`kg.store.index.Index` calls a search page makes, warm. The build's wall time "
+         "depends on what else the machine runs (1-minute load average at start and end "
+         "in the last column); its CPU time does not.", "",
          "| size | build s (derived data) | publish s (wall, CPU) | index MB | documents | "
-         f"IRIs | {CLIENTS} clients: p50 / p99 ms |", "|---|---|---|---|---|---|---|"]
+         f"IRIs | {CLIENTS} clients: p50 / p99 ms | load |", "|---|---|---|---|---|---|---|---|"]
     for n, r in results.items():
         c = r.get("counts", {})
         conc = r.get("concurrent", {})
         L.append(f"| {_size(n)} | {r.get('build_s', 0):.1f} | {r.get('publish_wall_s', 0):.1f}, "
                  f"{r.get('publish_cpu_s', 0):.1f} | {r.get('index_mb', 0):.0f} | "
                  f"{c.get('documents', 0):,} | {c.get('resources', 0):,} | "
-                 f"{conc.get('p50_ms', 0):.1f} / {conc.get('p99_ms', 0):.1f} |")
+                 f"{conc.get('p50_ms', 0):.1f} / {conc.get('p99_ms', 0):.1f} | "
+                 f"{r.get('load_average_start', 0):.1f} / {r.get('load_average_end', 0):.1f} |")
     sizes = list(results)
     L += ["", "| call | " + " | ".join(f"{_size(n)} p50 / p95 ms" for n in sizes) + " |",
           "|---|" + "---|" * len(sizes)]

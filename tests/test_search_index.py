@@ -326,3 +326,13 @@ def test_places_on_the_map_are_the_places_with_coordinates(seed_store, index):
     placed = index.places_on_map()
     assert {p.iri for p in placed} == expected
     assert all(p.lat is not None and -90 <= p.lat <= 90 for p in placed)
+
+
+def test_one_index_serves_many_threads_at_once(index):
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = ["Filippov", "Chou En-lai", "Roshhin", None, '"Soviet Ambassador"', "China"] * 8
+    expected = {q: [h.iri for h in index.search(q).hits] for q in set(queries)}
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda q: (q, [h.iri for h in index.search(q).hits]), queries))
+    assert all(hits == expected[q] for q, hits in results)

@@ -215,11 +215,17 @@ def _read_query(query: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv"]),
               default=None, help="Output format (table on a terminal, else tsv).")
 @click.option("--param", "-p", multiple=True, metavar="NAME=VALUE",
-              help="Bind a query parameter: replaces the ?NAME placeholder's VALUES.")
+              help="Bind a query parameter ?NAME (its default is in the query's header).")
 def query(query, store, fmt, param) -> None:
     """Run a SPARQL query: a .rq file, a named query from queries/, or - for standard input."""
     from kg.api import KnowledgeGraph
-    from kg.query import EntityNames, bind_parameters, check_parameters, format_results
+    from kg.query import (
+        EntityNames,
+        bind_limit,
+        check_parameters,
+        format_results,
+        substitutions,
+    )
 
     for p in param:
         if "=" not in p:
@@ -233,13 +239,14 @@ def query(query, store, fmt, param) -> None:
     try:
         values, notes = check_parameters(source, dict(p.split("=", 1) for p in param),
                                          EntityNames(reader))
-        text = bind_parameters(source, values)
+        text = bind_limit(source, values)
+        bound = substitutions(source, values)
     except ValueError as exc:
         _fail(str(exc), 2)
     for note in notes:
         click.echo(f"note: {note}", err=True)
     try:
-        results = graph.query(text)
+        results = graph.query(text, substitutions=bound)
     except SyntaxError as exc:
         from kg.rdf.namespace import PREFIXES
         from kg.sparql_errors import explain
@@ -383,11 +390,12 @@ def link(store, online, review, accept, reject, corrections_path, cache_dir, api
     curators' decisions, online lookups), look unlinked ones up with --online, list uncertain
     ones with --review, and record a curator's --accept/--reject in the corrections file."""
     from kg.link import LinkError, run_link_command
+    from kg.link.format import render
 
     try:
-        text = run_link_command(store, online=online, review=review, accept=accept,
-                                reject=reject, corrections_path=corrections_path,
-                                cache_dir=cache_dir, api_url=api_url, output=fmt, limit=limit)
+        text = render(run_link_command(store, online=online, review=review, accept=accept,
+                                       reject=reject, corrections_path=corrections_path,
+                                       cache_dir=cache_dir, api_url=api_url, limit=limit), fmt)
     except (LinkError, StoreError) as exc:
         _fail(str(exc))
     click.echo(text, nl=False)

@@ -70,8 +70,8 @@ def _workload(index) -> dict[str, Callable[[], object]]:
 def measure(store: str | Path, runs: int = 30, build: bool = True) -> dict:
     """Build the derived data anew (unless `build` is false) and time the workload."""
     from kg.store import current_generation
-    from kg.store.derived import derived_dir, refresh
-    from kg.store.index import Index
+    from kg.store.derived import derived_dir
+    from kg.store.index import Index, refresh
 
     out: dict = {"load_average_start": os.getloadavg()[0]}
     if build:

@@ -237,7 +237,7 @@ def test_derived_data_follows_remove_rebuild_and_load(store_copy, tmp_path):
 
 
 def test_a_store_without_derived_data_says_so_and_is_refreshed(store_copy):
-    from kg.store.derived import refresh
+    from kg.store.index import refresh
 
     gen = current_generation(store_copy)
     shutil.rmtree(derived_dir(gen))

@@ -407,15 +407,3 @@ def _object_properties() -> frozenset[str]:
         q.subject.value for q in ox.parse(path=str(ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE)
         if q.predicate == RDF.type and q.object == OWL.ObjectProperty)
 
-
-def refresh(path: str | Path) -> Path | None:
-    """Publish a new generation of an unchanged store so that it carries derived data (a
-    store written before derived data existed, or of an older schema). Returns the
-    generation published, or None when nothing was published before."""
-    from kg.store import current_generation, writer
-
-    if current_generation(Path(path)) is None:
-        return None
-    with writer(path):
-        pass
-    return current_generation(Path(path))

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from kg.store import StoreError, current_generation
+from kg.store import StoreError, current_generation, writer
 from kg.store.derived import (
     FACETS,
     INDEX_FILE,
@@ -57,7 +57,18 @@ FUZZY_MIN_SCORE = 75.0
 
 class IndexMissing(StoreError):
     """The published generation has no derived data (a store written before it existed):
-    `kg.store.derived.refresh(path)` builds it by publishing a new generation."""
+    `refresh(path)` builds it by publishing a new generation."""
+
+
+def refresh(path: str | Path) -> Path | None:
+    """Publish a new generation of an unchanged store so that it carries derived data (a
+    store written before derived data existed, or of an older schema). Returns the
+    generation published, or None when nothing was published before."""
+    if current_generation(Path(path)) is None:
+        return None
+    with writer(path):
+        pass
+    return current_generation(Path(path))
 
 
 @dataclass(frozen=True)
@@ -197,7 +208,7 @@ class Index:
             raise IndexMissing(f"{store_path}: nothing is published yet")
         if not is_complete(gen):
             raise IndexMissing(f"{store_path}: generation {gen.name} has no search index; "
-                               "any write builds it (kg.store.derived.refresh)")
+                               "any write builds it (kg.store.index.refresh)")
         return cls(gen)
 
     @contextlib.contextmanager

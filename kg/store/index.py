@@ -4,8 +4,9 @@ Everything a page needs across the whole store, answered by indexed SQLite look-
 the ``kg-derived/index.sqlite`` that `kg.store.derived` wrote when the generation was made.
 Wiring it into a server::
 
-    index = Index.open(store_path)            # the published generation; reopen when
-    if index.generation != current_generation(store_path): ...   # a new one is published
+    index = Index.open(store_path)            # the published generation, or
+    index = Index(snapshot.generation)         # the generation a request already works on
+                                               # (cheap: nothing is read until a call)
 
     page = index.search("Chou En-lai", Filters(types=(type_iri,), date_from="1950"), page=1)
     page.total, page.hits[0].title, page.hits[0].snippet_html, page.facets["person"]
@@ -13,6 +14,8 @@ Wiring it into a server::
     index.exists(iri)                          # the 404 test: one primary-key look-up
     index.entity(iri)                          # EntitySummary | None
     index.entities("person", page=1)           # people with documents, most documents first
+    index.document(iri), index.labels(iris)    # catalogue row, display labels
+    index.months(), index.places_on_map(), index.stats()   # timeline, map, home counts
 
 An `Index` holds no open connection: each call opens the file read-only (``immutable``: a
 published generation never changes), so one `Index` serves any number of threads.

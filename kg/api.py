@@ -27,6 +27,7 @@ from kg.rdf.mapping import DEFAULT_BASE, Iris
 from kg.rdf.namespace import KG, PREFIXES
 from kg.resolve.corrections import Corrections, load_corrections
 from kg.sources import read_all
+from kg.sources.records import with_rights
 from kg.store import StoreConfig, StoreError, open_reader, writer
 from kg.store.corrections import (
     carry_over_corrections,
@@ -130,10 +131,12 @@ class KnowledgeGraph:
         return self._extractor
 
     def ingest(self, paths: Iterable[str], *, strict: bool = False, full_text: bool = True,
-               progress: Progress | None = None) -> IngestReport:
+               progress: Progress | None = None, rights: str | None = None) -> IngestReport:
         """Read, extract and store; a file or line that cannot be read is reported (with
-        file and line) and the rest is ingested all the same."""
+        file and line) and the rest is ingested all the same. `rights`: the rights statement
+        of these sources, for records that state none."""
         reading = read_all(paths)
+        with_rights(reading.records, rights)
         report = IngestReport.of_reading(reading)
         if strict and report.errors:
             raise IngestAborted("; ".join(report.errors[:5]))

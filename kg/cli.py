@@ -61,9 +61,11 @@ def main() -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Extraction processes (one BLAS thread each).")
 @click.option("--silent", is_flag=True, help="No progress bar.")
+@click.option("--rights", help="Rights statement of these sources (kept as dcterms:rights of "
+              "each source graph) for records that state none.")
 @corrections_option
 def ingest(paths, store, base, model, strict, full_text, endpoint, token, workers, silent,
-           corrections_path) -> None:
+           rights, corrections_path) -> None:
     """Read catalogue files (folders, or - for standard input) into the store."""
     from kg.api import IngestAborted, KnowledgeGraph
     from kg.resolve.corrections import CorrectionsError
@@ -71,6 +73,9 @@ def ingest(paths, store, base, model, strict, full_text, endpoint, token, worker
     bars: list = []
     if endpoint:
         from kg.api import ingest_remote
+
+        if rights:
+            _fail("--rights is not supported with --endpoint yet; nothing was written")
 
         report = ingest_remote(paths, endpoint, base=base, token=token, model=model,
                                strict=strict, full_text=full_text)
@@ -89,7 +94,7 @@ def ingest(paths, store, base, model, strict, full_text, endpoint, token, worker
 
         try:
             report = kg.ingest(paths, strict=strict, full_text=full_text,
-                               progress=progress if show else None)
+                               progress=progress if show else None, rights=rights)
         except IngestAborted as exc:
             _fail(f"--strict: {exc}; nothing was written")
         except (StoreError, CorrectionsError) as exc:

@@ -236,6 +236,9 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
     add(g, KG.sourceKind, lit(record.source.kind))
     add(g, KG.sourceLine, lit(record.source.line))
     add(g, KG.contentHash, lit(out.content_hash))
+    if record.metadata.get("rights"):
+        # the source's rights statement travels with the graph it licenses (exports, VoID)
+        add(g, DCTERMS.rights, lit(record.metadata["rights"]))
     add(g, KG.rawRecord, lit(raw_record_json(record)))
     add(g, KG.extractorVersion, lit(versions["extractor"]))
     add(g, KG.modelVersion, lit(versions["model"]))
@@ -354,6 +357,8 @@ def map_entry(entry: Entry, doc_key: str, iris: Iris, fingerprint: str,
         add(cg, KG.aboutDocument, doc, graph=cg, target=cq)
         add(cg, KG.sourceKind, lit("curated"), graph=cg, target=cq)
         add(cg, KG.source, src, graph=cg, target=cq)
+        if record.metadata.get("rights"):
+            add(cg, DCTERMS.rights, lit(record.metadata["rights"]), graph=cg, target=cq)
         add(doc, RDF.type, KG.Document, graph=cg, target=cq)
         prop = {"authors": KG.curatedAuthor, "people_orgs": KG.curatedMention,
                 "places": KG.curatedPlace}

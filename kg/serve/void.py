@@ -41,6 +41,10 @@ def void_turtle(snap: Snapshot, counts: dict[str, int]) -> bytes:
     add(ds, VOID.uriSpace, ox.Literal(base))
     add(ds, VOID.vocabulary, ox.NamedNode(KG_IRI))
     add(ds, VOID.rootResource, ox.NamedNode(base))
+    # the rights statements of the sources (dcterms:rights of their graphs)
+    for row in snap.select("SELECT DISTINCT ?r WHERE { ?g a kg:SourceGraph ; dcterms:rights ?r } "
+                           "ORDER BY ?r"):
+        add(ds, DCTERMS.rights, row["r"])
     # Distinct triples of the union graph, which is what the SPARQL default graph holds.
     triples_n = int(next(iter(snap.query(
         "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")))[0].value)

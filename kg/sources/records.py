@@ -289,3 +289,16 @@ def read_jsonl(text: str, path: str) -> ReadResult:
         problem = _unknown_problem(path, first_unknown_line, list(dict.fromkeys(unknown)))
         result.problems.insert(0, problem)
     return result
+
+
+def with_rights(records: list[Record], rights: str | None) -> list[Record]:
+    """The rights statement a user gives for a source (`kg ingest --rights`), applied to its
+    records that state none (an export table's own `rights` column wins). Kept in the raw
+    record, so a rebuild keeps it; mapped onto each source graph as dcterms:rights."""
+    rights = (rights or "").strip()
+    if not rights:
+        return records
+    for record in records:
+        if not record.metadata.get("rights"):
+            record.metadata["rights"] = rights
+    return records

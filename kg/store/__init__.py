@@ -6,6 +6,7 @@ Layout of a store folder::
       config.json      base IRI and other settings the store was built with
       CURRENT          name of the published generation, replaced atomically
       gen-000003/      a pyoxigraph store; never opened for writing once published
+        kg-derived/    search index, facets, entity summaries of this generation (derived.py)
       write.lock       held by the one writer
 
 Readers open the published generation read-only; since nobody ever writes a published
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from kg.store import derived
 
 DEFAULT_STORE = "kg-store"
 _CURRENT = "CURRENT"
@@ -198,6 +201,9 @@ def writer(path: str | Path) -> Iterator[Writer]:
             handle.store = ox.Store(str(new))
             yield handle
             handle.store.flush()
+            # what pages need across the whole store, built before publication: a generation
+            # is current only with its derived data complete (kg.store.derived)
+            derived.build(handle.store, new)
             handle.store = None
             gc.collect()
             _atomic_write(path / _CURRENT, new.name + "\n")
@@ -229,6 +235,8 @@ def _write_failure(path: Path, exc: OSError, current: Path | None) -> str:
 def _copy_generation(src: Path, dst: Path) -> None:
     dst.mkdir()
     for f in src.iterdir():
+        if f.name in (derived.DERIVED_DIR, derived.DERIVED_DIR + ".partial"):
+            continue  # rebuilt for every generation
         if f.is_dir():
             shutil.copytree(f, dst / f.name)
         elif f.name == "LOCK":

@@ -1,0 +1,595 @@
+"""Read a generation's derived data: full-text search, facets, entity summaries, catalogue.
+
+Everything a page needs across the whole store, answered by indexed SQLite look-ups into
+the ``kg-derived/index.sqlite`` that `kg.store.derived` wrote when the generation was made.
+Wiring it into a server::
+
+    index = Index.open(store_path)            # the published generation, or
+    index = Index(snapshot.generation)         # the generation a request already works on
+                                               # (cheap: nothing is read until a call)
+
+    page = index.search("Chou En-lai", Filters(types=(type_iri,), date_from="1950"), page=1)
+    page.total, page.hits[0].title, page.hits[0].snippet_html, page.facets["person"]
+    index.search(None, Filters(people=(stalin,)))   # browsing: no query, date order
+    index.exists(iri)                          # the 404 test: one primary-key look-up
+    index.entity(iri)                          # EntitySummary | None
+    index.entities("person", page=1)           # people with documents, most documents first
+    index.document(iri), index.labels(iris)    # catalogue row, display labels
+    index.months(), index.places_on_map(), index.stats()   # timeline, map, home counts
+
+An `Index` holds no open connection: each call opens the file read-only (``immutable``: a
+published generation never changes), so one `Index` serves any number of threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from kg.store import StoreError, current_generation, writer
+from kg.store.derived import (
+    FACETS,
+    INDEX_FILE,
+    derived_dir,
+    fold,
+    is_complete,
+)
+
+# Snippet markers: private-use characters no catalogue text holds, turned into <mark> only
+# after the text around them is escaped (`SearchHit.snippet_html`).
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_ELLIPSIS = "…"
+# BM25 weights of the columns title, summary, full_text, names, topics. FTS5 weights a
+# term's counts per column before BM25's saturation, and the names column repeats a name in
+# every variant ("Vyshinsky", "Andrei Vyshinsky", ...): a low weight there keeps a document
+# that only links to the entity below one that names it in its title or summary.
+_WEIGHTS = (10.0, 4.0, 1.0, 0.2, 2.0)
+SNIPPET_TOKENS = 24
+FACET_LIMIT = 20
+MAX_PAGE_SIZE = 200
+# Misspellings: a query word no document holds is replaced by the closest entity-name word
+# at least this similar (rapidfuzz ratio, 0-100), "Roschin" -> "roshchin".
+FUZZY_MIN_SCORE = 75.0
+
+
+class IndexMissing(StoreError):
+    """The published generation has no derived data (a store written before it existed):
+    `refresh(path)` builds it by publishing a new generation."""
+
+
+def refresh(path: str | Path) -> Path | None:
+    """Publish a new generation of an unchanged store so that it carries derived data (a
+    store written before derived data existed, or of an older schema). Returns the
+    generation published, or None when nothing was published before."""
+    if current_generation(Path(path)) is None:
+        return None
+    with writer(path):
+        pass
+    return current_generation(Path(path))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a search or a browse is restricted to. Entity facets (people, places,
+    organizations, topics) combine with AND, values within them too ("Stalin and Mao");
+    types and sources are alternatives (OR within the facet, AND with the rest). Dates are
+    ISO prefixes ("1950", "1950-07", "1950-07-05"); a document matches when its span
+    [earliest, latest] overlaps [date_from, date_to]; undated documents never match a date
+    filter."""
+
+    date_from: str | None = None
+    date_to: str | None = None
+    types: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (self.date_from or self.date_to or self.types or self.people or self.places
+                    or self.organizations or self.topics or self.sources)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    iri: str
+    title: str
+    date: str | None  # the date as the graph gives it (xsd value), else as written
+    earliest: str | None
+    type: str | None  # document type IRI
+    summary: str | None
+    score: float | None  # BM25 (lower is better, as SQLite gives it); None when browsing
+    # the matching passage as (text, highlighted) pieces: render each piece escaped
+    snippet: tuple[tuple[str, bool], ...] = ()
+
+    @property
+    def snippet_html(self) -> str:
+        """The snippet as safe HTML: every piece escaped, matches in <mark>."""
+        return "".join(f"<mark>{html.escape(t)}</mark>" if hit else html.escape(t)
+                       for t, hit in self.snippet)
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str  # an IRI, or a year for the "year" facet
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of results. `facets` maps "type", "person", "place", "organization",
+    "topic", "source" and "year" to the values found among all the matching documents (not
+    only this page), most frequent first, at most `FACET_LIMIT` each ("year" complete, in
+    year order). `corrected` is the query actually run when a word matched nothing and a
+    close entity name did ("Roschin" -> "roshchin"): show "results for ...". `error` says
+    why a query could not be read (then there are no hits)."""
+
+    query: str | None
+    filters: Filters
+    page: int
+    page_size: int
+    total: int
+    hits: tuple[SearchHit, ...]
+    facets: dict[str, tuple[FacetValue, ...]]
+    corrected: str | None = None
+    error: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class EntitySummary:
+    iri: str
+    kind: str | None  # person, place, organization, document, topic, subject, type, source,
+    #                   role, event, mention, graph, method; None for an untyped IRI
+    label: str | None
+    documents: int  # documents that link to it (author, mention, place, topic, type, source)
+    names: tuple[str, ...] = ()  # every name it goes by (people, places, organisations)
+    lat: float | None = None  # a place's coordinates, where the graph has them
+    long: float | None = None
+
+
+@dataclass(frozen=True)
+class EntityPage:
+    kind: str
+    page: int
+    page_size: int
+    total: int
+    items: tuple[EntitySummary, ...]
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    """A document's catalogue row: what lists and briefs show without touching the store."""
+
+    iri: str
+    title: str
+    summary: str | None
+    date: str | None
+    date_text: str | None
+    earliest: str | None
+    latest: str | None
+    type: str | None
+    rights: str | None
+
+
+@dataclass(frozen=True)
+class Month:
+    month: str  # "1950-07"
+    count: int
+
+
+@dataclass
+class _Query:
+    match: str | None
+    words: list[str] = field(default_factory=list)  # bare words, for the misspelling fallback
+
+
+class Index:
+    """The derived data of one published generation (see the module docstring)."""
+
+    def __init__(self, generation: Path):
+        self.generation = Path(generation)
+        self.path = derived_dir(self.generation) / INDEX_FILE
+
+    @classmethod
+    def open(cls, store_path: str | Path) -> Index:
+        """The published generation's index. Raises `IndexMissing` when nothing is published
+        or the generation predates derived data."""
+        gen = current_generation(Path(store_path))
+        if gen is None:
+            raise IndexMissing(f"{store_path}: nothing is published yet")
+        if not is_complete(gen):
+            raise IndexMissing(f"{store_path}: generation {gen.name} has no search index; "
+                               "any write builds it (kg.store.index.refresh)")
+        return cls(gen)
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # one connection per call, closed after it: no connection is shared between threads
+        con = sqlite3.connect(f"file:{quote(str(self.path.resolve()))}?mode=ro&immutable=1",
+                              uri=True)
+        con.row_factory = sqlite3.Row
+        try:
+            yield con
+        finally:
+            con.close()
+
+    # -- search and browse -------------------------------------------------------------------
+
+    def search(self, query: str | None = None, filters: Filters | None = None, page: int = 1,
+               page_size: int = 20, *, sort: str | None = None,
+               facet_limit: int = FACET_LIMIT) -> SearchPage:
+        """Documents matching `query` (words, "quoted phrases", prefix*, OR, -excluded; case
+        and accents ignored; names match every variant and pseudonym of the entities a
+        document links to) within `filters`, ranked by BM25; with no query, every document
+        within the filters in date order. `sort`: "relevance" (default with a query),
+        "date" (oldest first, default without), "-date" (newest first)."""
+        filters = filters or Filters()
+        page = max(1, page)
+        page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+        parsed = parse_query(query or "")
+        with self._connect() as con:
+            if parsed.match is None and filters.is_empty():
+                # browsing everything: the precomputed totals, no temporary table
+                total = con.execute("SELECT COALESCE(MAX(id), 0) FROM docs").fetchone()[0]
+                hits = self._page(con, None, page, page_size, sort, everything=True)
+                return SearchPage(query, filters, page, page_size, total, hits,
+                                  self._totals(con, facet_limit))
+            corrected = None
+            try:
+                total = self._match(con, parsed.match, filters)
+                if total == 0 and parsed.match:
+                    fixed = self._correct(con, query or "", parsed.words)
+                    if fixed is not None:
+                        total = self._match(con, parse_query(fixed).match, filters)
+                        if total:
+                            corrected, parsed = fixed, parse_query(fixed)
+                        else:
+                            total = self._match(con, parsed.match, filters)
+            except sqlite3.OperationalError as exc:
+                return SearchPage(query, filters, page, page_size, 0, (), {},
+                                  error=f"the query could not be read: {exc}")
+            hits = self._page(con, parsed.match, page, page_size, sort)
+            facets = self._facets(con, total, facet_limit)
+        return SearchPage(query, filters, page, page_size, total, hits, facets,
+                          corrected=corrected)
+
+    def _match(self, con: sqlite3.Connection, match: str | None, filters: Filters) -> int:
+        """Fill the temporary table m(doc, score) with the matching documents."""
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS m(doc INTEGER PRIMARY KEY, score REAL)")
+        con.execute("DELETE FROM m")
+        where, args = _filter_sql(filters)
+        if match:
+            sql = (f"INSERT INTO m SELECT docs.id, bm25(docs_fts, {', '.join(map(str, _WEIGHTS))})"
+                   " FROM docs_fts JOIN docs ON docs.id = docs_fts.rowid"
+                   f" WHERE docs_fts MATCH ? {'AND ' + where if where else ''}")
+            con.execute(sql, [match, *args])
+        else:
+            con.execute(f"INSERT INTO m SELECT id, NULL FROM docs "
+                        f"{'WHERE ' + where if where else ''}", args)
+        return con.execute("SELECT COUNT(*) FROM m").fetchone()[0]
+
+    def _page(self, con: sqlite3.Connection, match: str | None, page: int, page_size: int,
+              sort: str | None, *, everything: bool = False) -> tuple[SearchHit, ...]:
+        sort = sort or ("relevance" if match else "date")
+        # document ids are in date order (undated last), so "date" needs no sorting
+        order = {"relevance": "score, docs.id", "date": "docs.id",
+                 "-date": "docs.earliest IS NULL, docs.id DESC"}.get(sort, "score, docs.id")
+        source = ("docs" if everything else "m JOIN docs ON docs.id = m.doc")
+        score = "NULL AS score" if everything else "m.score AS score"
+        rows = con.execute(
+            f"SELECT docs.id, iri, title, date, date_text, earliest, type, summary, {score} "
+            f"FROM {source} ORDER BY {order} LIMIT ? OFFSET ?",
+            (page_size, (page - 1) * page_size)).fetchall()
+        snippets: dict[int, str] = {}
+        if match and rows:
+            ids = [r["id"] for r in rows]
+            # the passage of the summary, else of the full text, else of the title where the
+            # words are; a document found by a name it links to shows the names that matched
+            cols = ", ".join(f"snippet(docs_fts, {c}, ?, ?, ?, {SNIPPET_TOKENS})"
+                             for c in (1, 2, 0, 3))
+            for rowid, *texts in con.execute(
+                    f"SELECT rowid, {cols} FROM docs_fts WHERE docs_fts MATCH ? AND rowid IN "
+                    f"({','.join('?' * len(ids))})",
+                    (*(_OPEN, _CLOSE, _ELLIPSIS) * 4, match, *ids)):
+                snippets[rowid] = _best_snippet(texts)
+        return tuple(SearchHit(
+            iri=r["iri"], title=r["title"], date=r["date"] or r["date_text"],
+            earliest=r["earliest"], type=r["type"], summary=r["summary"], score=r["score"],
+            snippet=_pieces(snippets.get(r["id"]) or _first_words(r["summary"] or "")))
+            for r in rows)
+
+    def _totals(self, con: sqlite3.Connection, limit: int) -> dict[str, tuple[FacetValue, ...]]:
+        out = {}
+        for facet in FACETS:
+            rows = con.execute(
+                "SELECT f.value, f.n, r.label FROM facet_totals f LEFT JOIN resources r "
+                "ON r.iri = f.value WHERE f.facet = ? ORDER BY f.n DESC, f.value LIMIT ?",
+                (facet, -1 if facet == "year" else limit)).fetchall()
+            values = [FacetValue(r[0], r[2] or r[0], r[1]) for r in rows]
+            if facet == "year":
+                values.sort(key=lambda v: v.value)
+            out[facet] = tuple(values)
+        return out
+
+    def _facets(self, con: sqlite3.Connection, total: int, limit: int
+                ) -> dict[str, tuple[FacetValue, ...]]:
+        """Counts of every facet value among the matching documents (table m), in one pass:
+        from the matches through the per-document index when they are few, else one scan of
+        the facet table probing the matches."""
+        documents = con.execute("SELECT COALESCE(MAX(id), 0) FROM docs").fetchone()[0]
+        join = ("m CROSS JOIN doc_facets f ON f.doc = m.doc" if total * 8 < documents
+                else "doc_facets f JOIN m ON m.doc = f.doc")
+        by_facet: dict[str, list[tuple[int, str]]] = {f: [] for f in FACETS}
+        for facet, value, n in con.execute(
+                f"SELECT f.facet, f.value, COUNT(*) FROM {join} GROUP BY f.facet, f.value"):
+            by_facet.setdefault(facet, []).append((n, value))
+        kept = {}
+        for facet, values in by_facet.items():
+            values.sort(key=lambda nv: (-nv[0], nv[1]))
+            kept[facet] = values if facet == "year" else values[:limit]
+        labels = _labels(con, [v for facet, vs in kept.items() if facet != "year"
+                               for _, v in vs])
+        out = {}
+        for facet, values in kept.items():
+            items = [FacetValue(v, labels.get(v, v), n) for n, v in values]
+            if facet == "year":
+                items.sort(key=lambda fv: fv.value)
+            out[facet] = tuple(items)
+        return out
+
+    def _correct(self, con: sqlite3.Connection, query: str, words: list[str]) -> str | None:
+        """The query with each word that no document holds replaced by the closest word of
+        an entity name, or None when no word needed (or found) a replacement."""
+        from rapidfuzz import fuzz
+
+        fixed = query
+        changed = False
+        for word in words:
+            term = fold(word)
+            if len(term) < 4 or con.execute("SELECT 1 FROM docs_vocab WHERE term = ?",
+                                            (term,)).fetchone():
+                continue
+            grams = {term[i:i + 3] for i in range(len(term) - 2)}
+            match = " OR ".join(f'"{g}"' for g in sorted(grams) if '"' not in g)
+            if not match:
+                continue
+            candidates = [r[0] for r in con.execute(
+                "SELECT term FROM name_terms WHERE name_terms MATCH ? ORDER BY rank LIMIT 50",
+                (match,))]
+            scored = sorted(((fuzz.ratio(term, c), c) for c in candidates), reverse=True)
+            if scored and scored[0][0] >= FUZZY_MIN_SCORE:
+                fixed = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", scored[0][1], fixed, count=1)
+                changed = True
+        return fixed if changed else None
+
+    # -- entities ----------------------------------------------------------------------------
+
+    def exists(self, iri: str) -> bool:
+        """Whether the graph uses the IRI at all (subject, object, graph, or an IRI whose
+        #fragments it describes): the 404 test."""
+        with self._connect() as con:
+            return con.execute("SELECT 1 FROM resources WHERE iri = ?", (iri,)).fetchone() \
+                is not None
+
+    def entity(self, iri: str) -> EntitySummary | None:
+        """Kind, label, document count and names of any IRI the graph uses; None if unknown."""
+        with self._connect() as con:
+            row = con.execute(f"SELECT {_COLUMNS} FROM resources "
+                              "WHERE iri = ?", (iri,)).fetchone()
+        return _summary(row) if row else None
+
+    def entities(self, kind: str, page: int = 1, page_size: int = 100, *,
+                 with_documents: bool = True) -> EntityPage:
+        """IRIs of one kind (person, place, organization, topic, subject, type, source...),
+        most documents first, then by label; by default only those some document links to."""
+        page = max(1, page)
+        page_size = max(1, min(page_size, 1000))
+        cond = "kind = ?" + (" AND doc_count > 0" if with_documents else "")
+        with self._connect() as con:
+            total = con.execute(f"SELECT COUNT(*) FROM resources WHERE {cond}",
+                                (kind,)).fetchone()[0]
+            rows = con.execute(
+                f"SELECT {_COLUMNS} FROM resources "
+                f"WHERE {cond} ORDER BY doc_count DESC, label COLLATE NOCASE LIMIT ? OFFSET ?",
+                (kind, page_size, (page - 1) * page_size)).fetchall()
+        return EntityPage(kind, page, page_size, total, tuple(_summary(r) for r in rows))
+
+    def find_entities(self, query: str, kinds: tuple[str, ...] = ("person", "place",
+                                                                    "organization"),
+                      limit: int = 10) -> tuple[EntitySummary, ...]:
+        """People, places and organisations any name of which matches the query (every
+        word, prefixes with *), best match first: the "entities" box of a search page."""
+        parsed = parse_query(query)
+        if not parsed.match:
+            return ()
+        marks = ",".join("?" * len(kinds))
+        with self._connect() as con:
+            try:
+                rows = con.execute(
+                    "SELECT r.iri, r.kind, r.label, r.doc_count, r.names, r.lat, r.long "
+                    "FROM names_fts "
+                    "JOIN resources r ON r.id = names_fts.rowid WHERE names_fts MATCH ? "
+                    f"AND r.kind IN ({marks}) ORDER BY rank, r.doc_count DESC LIMIT ?",
+                    (parsed.match, *kinds, limit)).fetchall()
+            except sqlite3.OperationalError:
+                return ()
+        return tuple(_summary(r) for r in rows)
+
+    def labels(self, iris: list[str] | tuple[str, ...] | set[str]) -> dict[str, str]:
+        """Display labels of many IRIs in one look-up (IRIs without a label are left out)."""
+        with self._connect() as con:
+            return _labels(con, list(iris))
+
+    def places_on_map(self) -> tuple[EntitySummary, ...]:
+        """Places with coordinates, most documents first (the map page)."""
+        with self._connect() as con:
+            rows = con.execute(f"SELECT {_COLUMNS} FROM resources WHERE kind = 'place' AND "
+                               "lat IS NOT NULL ORDER BY doc_count DESC, label").fetchall()
+        return tuple(_summary(r) for r in rows)
+
+    # -- catalogue ---------------------------------------------------------------------------
+
+    def document(self, iri: str) -> DocumentSummary | None:
+        with self._connect() as con:
+            row = con.execute("SELECT iri, title, summary, date, date_text, earliest, latest, "
+                              "type, rights FROM docs WHERE iri = ?", (iri,)).fetchone()
+        return DocumentSummary(*row) if row else None
+
+    def months(self) -> tuple[Month, ...]:
+        """Documents per month of their earliest date (the timeline), in month order."""
+        with self._connect() as con:
+            return tuple(Month(m, n) for m, n in con.execute(
+                "SELECT month, n FROM months ORDER BY month"))
+
+    def stats(self) -> dict[str, int]:
+        """Counts of the generation: documents, people, places, organizations, roles, events,
+        mentions, quads, graphs, resources (what the home page shows)."""
+        with self._connect() as con:
+            return {k[len("stats."):]: int(v) for k, v in con.execute(
+                "SELECT key, value FROM meta WHERE key LIKE 'stats.%'")}
+
+
+def _labels(con: sqlite3.Connection, iris: list[str]) -> dict[str, str]:
+    iris = list(dict.fromkeys(iris))
+    out: dict[str, str] = {}
+    for i in range(0, len(iris), 500):
+        chunk = iris[i:i + 500]
+        for iri, label in con.execute(
+                f"SELECT iri, label FROM resources WHERE label IS NOT NULL AND iri IN "
+                f"({','.join('?' * len(chunk))})", chunk):
+            out[iri] = label
+    return out
+
+
+_COLUMNS = "iri, kind, label, doc_count, names, lat, long"
+
+
+def _summary(row) -> EntitySummary:
+    names = tuple(row[4].split(" | ")) if row[4] else ()
+    return EntitySummary(iri=row[0], kind=row[1], label=row[2], documents=row[3], names=names,
+                         lat=row[5], long=row[6])
+
+
+def _filter_sql(f: Filters) -> tuple[str, list]:
+    parts: list[str] = []
+    args: list = []
+    if f.date_from:
+        parts.append("docs.latest >= ?")
+        args.append(_pad(f.date_from, "01", "01"))
+    if f.date_to:
+        parts.append("docs.earliest <= ?")
+        args.append(_pad(f.date_to, "12", "31"))
+    for facet, values, combine in (("type", f.types, "any"), ("source", f.sources, "any"),
+                                   ("person", f.people, "all"), ("place", f.places, "all"),
+                                   ("organization", f.organizations, "all"),
+                                   ("topic", f.topics, "all")):
+        if not values:
+            continue
+        sub = "docs.id IN (SELECT doc FROM doc_facets WHERE facet = ? AND value {})"
+        if combine == "any":
+            parts.append(sub.format(f"IN ({','.join('?' * len(values))})"))
+            args += [facet, *values]
+        else:
+            for v in values:
+                parts.append(sub.format("= ?"))
+                args += [facet, v]
+    return " AND ".join(parts), args
+
+
+def _pad(date: str, month: str, day: str) -> str:
+    """An ISO prefix as a full date: "1950" -> 1950-01-01 (from) or 1950-12-31 (to); a day
+    past the month's end still compares correctly as text."""
+    parts = date.strip().split("-")
+    if len(parts) == 1:
+        return f"{parts[0]}-{month}-{day}"
+    if len(parts) == 2:
+        return f"{parts[0]}-{parts[1]}-{day}"
+    return date.strip()
+
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+def parse_query(text: str) -> _Query:
+    """A search box's text as an FTS5 expression, never an FTS5 syntax error: words and
+    "quoted phrases" (all required), word* (prefix), OR between two terms, -word or
+    -"phrase" (excluded). Everything a user types is quoted before FTS5 sees it."""
+    positives: list[str] = []
+    negatives: list[str] = []
+    words: list[str] = []
+    pending_or = False
+    for m in _TOKEN.finditer(text):
+        negate, phrase, word = m.group(1) == "-", m.group(2), m.group(3)
+        if word == "OR" and positives:
+            pending_or = True
+            continue
+        prefix = False
+        if word is not None:
+            if word.startswith("-") and len(word) > 1:
+                negate, word = True, word[1:]
+            if word.endswith("*"):
+                prefix, word = True, word.rstrip("*")
+            text_ = word
+        else:
+            text_ = phrase
+        if not re.search(r"\w", text_ or ""):
+            continue
+        term = '"' + text_.replace('"', '""') + '"' + (" *" if prefix else "")
+        if negate:
+            negatives.append(term)
+            continue
+        if word is not None and not prefix:
+            words.append(word)
+        if pending_or and positives:
+            positives[-1] = f"({positives[-1]} OR {term})"
+        else:
+            positives.append(term)
+        pending_or = False
+    if not positives:
+        return _Query(None)
+    match = " AND ".join(positives)
+    if negatives:
+        match = f"({match}) NOT ({' OR '.join(negatives)})"
+    return _Query(match, words)
+
+
+def _best_snippet(texts: list[str | None]) -> str | None:
+    """The first of summary, full text and title snippets holding a match; else the names
+    that matched ("also named: Filippov"); else None (the summary's first words are shown)."""
+    *passages, names = texts
+    for text in passages:
+        if text and _OPEN in text:
+            return text
+    if names and _OPEN in names:
+        matched = [n.strip(" " + _ELLIPSIS) for n in names.split(" | ") if _OPEN in n]
+        return "named: " + "; ".join(dict.fromkeys(matched))
+    return None
+
+
+def _pieces(snippet: str) -> tuple[tuple[str, bool], ...]:
+    out: list[tuple[str, bool]] = []
+    for part in re.split(f"({_OPEN}.*?{_CLOSE})", snippet):
+        if not part:
+            continue
+        if part.startswith(_OPEN) and part.endswith(_CLOSE):
+            out.append((part[1:-1], True))
+        else:
+            out.append((part, False))
+    return tuple(out)
+
+
+def _first_words(text: str, n: int = SNIPPET_TOKENS) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + (f" {_ELLIPSIS}" if len(words) > n else "")

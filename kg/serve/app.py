@@ -537,8 +537,8 @@ def create_app(site: Site) -> ASGIApp:
     routes = [
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
-        Route("/sparql", endpoint(site.sparql, None), methods=ALL_METHODS),
-        Route("/query", endpoint(site.sparql, None), methods=ALL_METHODS),
+        Route("/sparql", sparql_endpoint(site, endpoint(site.sparql, None)), methods=ALL_METHODS),
+        Route("/query", sparql_endpoint(site, endpoint(site.sparql, None)), methods=ALL_METHODS),
         Route("/update", endpoint(lambda r: site.sparql(r, update_only=True), None),
               methods=ALL_METHODS),
         Route("/reconcile", endpoint(site.reconcile, None), methods=ALL_METHODS),
@@ -561,6 +561,38 @@ def create_app(site: Site) -> ASGIApp:
         Route("/{path:path}", endpoint(site.resource, None), methods=ALL_METHODS),
     ]
     return SecurityHeaders(Starlette(routes=routes))
+
+
+def sparql_endpoint(site: Site, general: Callable[[StarletteRequest], Awaitable[Response]]
+                    ) -> Callable[[StarletteRequest], Awaitable[Response]]:
+    """The SPARQL endpoint's route. A GET query asking for a results format (not the HTML
+    page) is answered on the event loop: parsed there, run in a worker awaited without a
+    thread, its bytes (serialised in the worker) sent as they are. Anything else (updates,
+    POST, the query page, HTML results) goes through `general`, the route every page uses."""
+
+    async def route(request: StarletteRequest) -> Response:
+        if request.method != "GET" or "html" in request.headers.get("accept", "").lower():
+            return await general(request)
+        params = parse_qs(request.url.query, keep_blank_values=True)
+        fmt = (params.get("format") or params.get("output") or [None])[0]
+        if "query" not in params or "html" in (fmt or "").lower():
+            return await general(request)
+        try:
+            op = parse_operation("GET", params, "", b"")
+        except ProtocolError as exc:
+            return text(exc.status, exc.message)
+        assert op is not None  # a GET with a query parameter
+        reason = forbidden_operation(op, federation=site.settings.federation)
+        if reason:
+            return text(400, reason)
+        task = QueryTask(op.text, fmt, request.headers.get("accept"), tuple(op.default_graphs),
+                         tuple(op.named_graphs), site.settings.max_results,
+                         base=site.view.snapshot().base)
+        outcome = await site.pool.run_async(task)
+        return Response(outcome.body, outcome.status, {"Vary": "Accept", **outcome.headers},
+                        outcome.content_type)
+
+    return route
 
 
 async def _read_body(request: StarletteRequest, limit: int) -> bytes | Response:

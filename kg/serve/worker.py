@@ -12,10 +12,14 @@ A worker returns bytes already serialised (query results are not picklable and m
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
-import queue
+import os
 import threading
 import time
+from collections import deque
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -65,10 +69,24 @@ class _Opened:
         self.path = path
         self.generation: Path | None = None
         self.store = None
+        from kg.store import _CURRENT  # the pointer file naming the published generation
+
+        self.pointer = os.path.join(path, _CURRENT)
+        self.seen: tuple[int, int, int] | None = None
 
     def store_now(self):
         from kg.store import current_generation, open_reader
 
+        # A publication replaces the pointer file: while its stat is unchanged the open
+        # generation is still the current one, and one stat is all a query pays for knowing.
+        try:
+            st = os.stat(self.pointer)
+            seen: tuple[int, int, int] | None = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            seen = None
+        if self.store is not None and seen is not None and seen == self.seen:
+            return self.store
+        self.seen = seen
         gen = current_generation(Path(self.path))
         if self.store is None or gen != self.generation:
             self.store = None  # close the old generation before opening the new one
@@ -221,8 +239,23 @@ class _Worker:
         self.conn.close()
 
 
+def _stopped_message(task: QueryTask | UpdateTask, timeout: float) -> Outcome:
+    kind = "update" if isinstance(task, UpdateTask) else "query"
+    return Outcome.error(503, f"{kind} stopped: it ran longer than the server's limit of "
+                              f"{timeout:g} s")
+
+
+_BUSY = "all query workers are busy; try again later"
+
+
 class WorkerPool:
-    """A few worker processes; a task waits for an idle one, then runs under the timeout."""
+    """A few worker processes; a task waits for an idle one, then runs under the timeout.
+
+    Tasks come from threads (`run`) and from the event loop (`run_async`, the SPARQL
+    endpoint's path, which holds no thread while a query runs). Idle workers sit in a deque;
+    a caller finding none queues a `concurrent.futures.Future` that the next released worker
+    is handed to, so both kinds of caller wait in one line, first come first served.
+    """
 
     def __init__(self, store_path: str | Path, *, size: int = 2, timeout: float = 10.0,
                  start_timeout: float = 60.0):
@@ -231,15 +264,18 @@ class WorkerPool:
         self.timeout = timeout
         self.start_timeout = start_timeout
         self._ctx = multiprocessing.get_context("spawn")
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: deque[_Worker] = deque()
+        self._waiters: deque[Future] = deque()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
         for _ in range(size):
             self._spawn()
 
+    # -- the workers ---------------------------------------------------------------------------
+
     def _spawn(self) -> None:
-        """Start a worker and put it in the idle queue once it says it is ready."""
+        """Start a worker and make it available once it says it is ready."""
         with self._lock:
             if self._closed:
                 return
@@ -252,7 +288,7 @@ class WorkerPool:
             except (EOFError, OSError):
                 ready = False
             if ready and not self._closed:
-                self._idle.put(worker)
+                self._release(worker)
             else:
                 self._discard(worker)
                 if not self._closed:
@@ -270,27 +306,103 @@ class WorkerPool:
         self._discard(worker)
         self._spawn()
 
+    def _release(self, worker: _Worker) -> None:
+        """Hand an idle worker to the first caller still waiting, else keep it idle."""
+        with self._lock:
+            if self._closed:
+                waiter = None
+            else:
+                while self._waiters:
+                    waiter = self._waiters.popleft()
+                    if waiter.set_running_or_notify_cancel():  # False: that caller gave up
+                        break
+                else:
+                    waiter = None
+                    self._idle.append(worker)
+                    return
+        if waiter is None:
+            worker.kill()
+        else:
+            waiter.set_result(worker)
+
+    def _take(self) -> _Worker | Future:
+        """An idle worker now, or a future that a released worker will be set on."""
+        with self._lock:
+            if self._idle:
+                return self._idle.popleft()
+            waiter: Future = Future()
+            self._waiters.append(waiter)
+            return waiter
+
+    def _give_back_later(self, waiter: Future) -> None:
+        """A caller stopped waiting: if a worker was handed to it meanwhile, release it."""
+        if not waiter.cancel():
+            waiter.add_done_callback(lambda f: None if f.cancelled() else self._release(
+                f.result()))
+
+    @property
+    def _wait_limit(self) -> float:
+        # Waiting for a worker does not count against the query's own time: every busy
+        # worker is freed within the timeout, a replacement within its start-up time.
+        return self.timeout + self.start_timeout
+
+    # -- from a thread -------------------------------------------------------------------------
+
     def run(self, task: QueryTask | UpdateTask) -> Outcome:
         """Run a task; 503 when it runs past the timeout (its worker is killed and replaced)."""
-        try:
-            # Waiting for a worker does not count against the query's own time: every busy
-            # worker is freed within the timeout, a replacement within its start-up time.
-            worker = self._idle.get(timeout=self.timeout + self.start_timeout)
-        except queue.Empty:
-            return Outcome.error(503, "all query workers are busy; try again later")
+        got = self._take()
+        if isinstance(got, Future):
+            try:
+                got = got.result(timeout=self._wait_limit)
+            except FutureTimeout:
+                self._give_back_later(got)
+                return Outcome.error(503, _BUSY)
+        worker = got
         try:
             worker.conn.send(task)
             if not worker.conn.poll(self.timeout):
                 self._replace(worker)
-                kind = "update" if isinstance(task, UpdateTask) else "query"
-                return Outcome.error(
-                    503, f"{kind} stopped: it ran longer than the server's limit of "
-                         f"{self.timeout:g} s")
+                return _stopped_message(task, self.timeout)
             outcome = worker.conn.recv()
         except (EOFError, OSError) as exc:
             self._replace(worker)
             return Outcome.error(500, f"query worker failed: {exc}")
-        self._idle.put(worker)
+        self._release(worker)
+        return outcome
+
+    # -- from the event loop -------------------------------------------------------------------
+
+    async def run_async(self, task: QueryTask | UpdateTask) -> Outcome:
+        """`run` for a coroutine: waits for the worker's answer on the event loop (its pipe
+        registered as a reader), so no thread is held while the query runs."""
+        loop = asyncio.get_running_loop()
+        got = self._take()
+        if isinstance(got, Future):
+            try:
+                got = await asyncio.wait_for(asyncio.wrap_future(got, loop=loop),
+                                             self._wait_limit)
+            except asyncio.TimeoutError:
+                self._give_back_later(got)
+                return Outcome.error(503, _BUSY)
+            except asyncio.CancelledError:
+                self._give_back_later(got)
+                raise
+        worker = got
+        try:
+            worker.conn.send(task)  # a task is small: the pipe takes it without blocking
+            if not await _readable(loop, worker.conn, self.timeout):
+                await loop.run_in_executor(None, self._replace, worker)
+                return _stopped_message(task, self.timeout)
+            outcome = worker.conn.recv()  # the worker is writing it: read to its end
+        except (EOFError, OSError) as exc:
+            await loop.run_in_executor(None, self._replace, worker)
+            return Outcome.error(500, f"query worker failed: {exc}")
+        except asyncio.CancelledError:
+            # The client went away mid-query: the worker's answer would be read by the next
+            # task as its own, so this worker is replaced rather than reused.
+            loop.run_in_executor(None, self._replace, worker)
+            raise
+        self._release(worker)
         return outcome
 
     def close(self) -> None:
@@ -298,5 +410,31 @@ class WorkerPool:
             self._closed = True
             workers = list(self._all)
             self._all.clear()
+            waiters = list(self._waiters)
+            self._waiters.clear()
+            self._idle.clear()
+        for waiter in waiters:
+            waiter.cancel()
         for worker in workers:
             worker.kill()
+
+
+async def _readable(loop: asyncio.AbstractEventLoop, conn: Connection, timeout: float) -> bool:
+    """Whether `conn` has data within `timeout` seconds, waited for on the event loop."""
+    if conn.poll(0):
+        return True
+    ready = loop.create_future()
+    fd = conn.fileno()
+
+    def on_readable() -> None:
+        if not ready.done():
+            ready.set_result(True)
+
+    loop.add_reader(fd, on_readable)
+    try:
+        await asyncio.wait_for(ready, timeout)
+        return True
+    except asyncio.TimeoutError:
+        return False
+    finally:
+        loop.remove_reader(fd)

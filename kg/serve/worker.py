@@ -231,8 +231,13 @@ class _Worker:
                                    name="kg-sparql-worker", daemon=True)
         self.process.start()
         child.close()
+        self._killed = threading.Lock()
 
     def kill(self) -> None:
+        """Stop the process and close its pipe; safe to call more than once, from any thread
+        (closing the pool and a worker's start-up thread may both do it)."""
+        if not self._killed.acquire(blocking=False):
+            return
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)

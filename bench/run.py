@@ -94,6 +94,8 @@ TARGETS = [
     ("roundtrip_isomorphic", "{mid} export to Turtle, TriG, N-Quads and JSON-LD re-imports "
      "isomorphic", lambda v: v == len(ROUNDTRIP_FORMATS),
      f"{{}} of {len(ROUNDTRIP_FORMATS)} formats"),
+    ("sparql_vs_oxigraph", "{mid}: SPARQL endpoint >= 50% of `oxigraph serve-read-only` "
+     "(lookups/s, 8 clients)", lambda v: v >= 0.5, "{:.0%}"),
     ("single_file_entries", "one file of {large} entries (listing page, export table) read "
      "whole, no entry lost", lambda v: v == len(SINGLE_FILE_KINDS),
      f"{{}} of {len(SINGLE_FILE_KINDS)} files"),
@@ -1042,6 +1044,9 @@ def derive(r: dict) -> dict:
             d[key + "_measured"] = max(measured) * 1000 if measured else None
             d[key + "_killed"] = sorted(n for n, q in qs.items()
                                         if q["kind"] == kind and not q.get("times"))
+    ratio = r.get("serve", {}).get(mid, {}).get("sparql", {}).get("ratio")
+    if ratio is not None:
+        d["sparql_vs_oxigraph"] = ratio
     speedups = rdflib_speedups(r, mid)
     if speedups:
         least = min(speedups, key=lambda name: speedups[name][0])

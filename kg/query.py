@@ -1,4 +1,4 @@
-"""Named queries (one `.rq` file each in `queries/`) and result formatting.
+"""Named queries (one `.rq` file each in `queries/`) and their parameters.
 
 A named query starts with a comment header::
 
@@ -19,13 +19,10 @@ person's, place's or organisation's name as the id the extractor would give it.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import pyoxigraph as ox
 
 QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
 
@@ -222,27 +219,6 @@ def term_text(term) -> str:
     if term is None:
         return ""
     return term.value
-
-
-def format_results(results, fmt: str) -> str:
-    """Format SELECT/ASK results as table, json, csv or tsv; graph results as N-Triples."""
-    if isinstance(results, ox.QueryBoolean):
-        return ("true" if bool(results) else "false") + "\n"
-    if isinstance(results, ox.QueryTriples):
-        buf = io.BytesIO()
-        results.serialize(buf, ox.RdfFormat.TURTLE if fmt == "table" else ox.RdfFormat.N_TRIPLES)
-        return buf.getvalue().decode("utf-8")
-    if fmt in ("json", "csv", "tsv"):
-        buf = io.BytesIO()
-        results.serialize(buf, {"json": ox.QueryResultsFormat.JSON,
-                                "csv": ox.QueryResultsFormat.CSV,
-                                "tsv": ox.QueryResultsFormat.TSV}[fmt])
-        return buf.getvalue().decode("utf-8")
-    headers = [v.value for v in results.variables]
-    rows = [[term_text(sol[h]) for h in headers] for sol in results]
-    from kg.cli import table
-
-    return table(headers, rows) + f"({len(rows)} rows)\n"
 
 
 def select_rows(results) -> list[dict[str, str]]:

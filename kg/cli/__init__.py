@@ -298,7 +298,11 @@ def remove(target, store) -> None:
     (its IRI or key) out of the store, with every graph that came from it."""
     from kg.api import KnowledgeGraph
 
-    n = KnowledgeGraph(store).remove(target)
+    graph = KnowledgeGraph(store)
+    # opening a reader first makes a mistyped --store an error: the removal's writer would
+    # otherwise create an empty store there
+    graph.reader()
+    n = graph.remove(target)
     if n == 0:
         raise click.ClickException(f"{target}: no such source or document in {store}")
     click.echo(f"removed {n} graph(s)")

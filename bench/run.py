@@ -343,9 +343,11 @@ def _consume(results) -> int:
     return sum(1 for _ in results)
 
 
-def child_query(store: str, text: str, runs: int) -> dict:
+def child_query(store: str, text: str, runs: int, params: dict | None = None) -> dict:
     """Open the published generation once, then run one query up to `runs` times, each timed
-    to its last result row; no further runs once the runs took OX_QUERY_BUDGET_S."""
+    to its last result row; no further runs once the runs took OX_QUERY_BUDGET_S. `params`
+    binds a named query's parameters (its header's defaults for the others)."""
+    from kg.query import substitutions
     from kg.rdf.namespace import PREFIXES
     from kg.store import open_reader
 
@@ -356,7 +358,8 @@ def child_query(store: str, text: str, runs: int) -> dict:
     rows = None
     while len(times) < runs and sum(times) < OX_QUERY_BUDGET_S:
         t = time.perf_counter()
-        rows = _consume(reader.query(text, use_default_graph_as_union=True, prefixes=PREFIXES))
+        rows = _consume(reader.query(text, use_default_graph_as_union=True, prefixes=PREFIXES,
+                                     substitutions=substitutions(text, params or {})))
         times.append(time.perf_counter() - t)
     return {"rows": rows, "times": times, "open_s": open_s}
 
@@ -370,6 +373,7 @@ def child_rdflib(store: str, queries: list[dict], runs: int, partial: str | None
     import pyoxigraph as ox
     import rdflib
 
+    from kg.query import rdflib_bindings, substitutions
     from kg.rdf.namespace import PREFIXES
     from kg.store import open_reader
 
@@ -382,13 +386,15 @@ def child_rdflib(store: str, queries: list[dict], runs: int, partial: str | None
     ns = {k: rdflib.Namespace(v) for k, v in PREFIXES.items()}
     out = {"load_s": load_s, "triples": len(graph), "queries": {}}
     for q in queries:
-        out["queries"][q["name"]] = _rdflib_query(graph, q["text"], ns, runs)
+        bound = substitutions(q["text"], q.get("bound") or {})
+        out["queries"][q["name"]] = _rdflib_query(graph, q["text"], ns, runs,
+                                                  rdflib_bindings(bound))
         if partial:  # what a run killed for time still leaves behind
             Path(partial).write_text(json.dumps(out))
     return out
 
 
-def _rdflib_query(graph, text: str, ns: dict, runs: int) -> dict:
+def _rdflib_query(graph, text: str, ns: dict, runs: int, bindings: dict | None = None) -> dict:
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: run, report each run's time (and the row count) on the pipe
@@ -396,7 +402,7 @@ def _rdflib_query(graph, text: str, ns: dict, runs: int) -> dict:
         try:
             for _ in range(runs):
                 t = time.perf_counter()
-                rows = len(list(graph.query(text, initNs=ns)))
+                rows = len(list(graph.query(text, initNs=ns, initBindings=bindings)))
                 os.write(write_fd, f"{time.perf_counter() - t} {rows}\n".encode())
         except BaseException as exc:  # report, never fall back into the parent's code
             os.write(write_fd, f"error {type(exc).__name__}: {exc}"[:500].replace(
@@ -476,11 +482,13 @@ def child_roundtrip(store: str, scratch: str) -> dict:
     (relabelled) and compared as datasets. Either way, equal means isomorphic."""
     import pyoxigraph as ox
 
-    from kg.export import FORMATS, write_export
+    from kg.core.formats import RDF_FORMATS
+    from kg.export import write_export
     from kg.store import open_reader
 
-    # the export's own formats; JSON-LD, which it writes itself, is read by pyoxigraph's parser
-    parsers = {**FORMATS, "jsonld": ox.RdfFormat.JSON_LD}
+    # every export read back by pyoxigraph's parser (JSON-LD, which the export writes itself,
+    # included)
+    parsers = RDF_FORMATS
     reader = open_reader(store)
     blank = bool(reader.query("ASK { GRAPH ?g { ?s ?p ?o } FILTER(isBlank(?s) || isBlank(?o)) }"))
     union_count = next(iter(reader.query(
@@ -831,10 +839,10 @@ class Bench:
         return {"document-sources": {"document": title}}
 
     def bound(self, n: int) -> list[dict]:
-        from kg.query import bind_parameters
+        from kg.query import bind_limit
 
         params = self.corpus_params(n)
-        return [{**q, "text": bind_parameters(q["text"], params.get(q["name"], {})),
+        return [{**q, "text": bind_limit(q["text"], params.get(q["name"], {})),
                  "bound": params.get(q["name"], {})} for q in bench_queries()]
 
     def queries(self, n: int) -> None:
@@ -844,7 +852,8 @@ class Bench:
             if not self.fits(f"query {q['name']} at {_size(n)}", 10):
                 continue
             res, seen = run_child("query", {"store": str(self.store(n)), "text": q["text"],
-                                            "runs": self.args.runs}, self.work,
+                                            "runs": self.args.runs, "params": q["bound"]},
+                                  self.work,
                                   timeout=OX_QUERY_CAP_S)
             out[q["name"]] = {"kind": q["kind"], **(res or {}), "killed": seen["killed"],
                               "status": seen["status"]}

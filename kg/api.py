@@ -15,7 +15,6 @@ import pyoxigraph as ox
 from kg.core.authority import load_authority
 from kg.core.identity import better, content_key, document_key
 from kg.core.model import ReadProblem, Record, SourceRef
-from kg.link import store_corrections
 from kg.rdf.mapping import (
     DEFAULT_BASE,
     Iris,
@@ -26,18 +25,15 @@ from kg.rdf.mapping import (
 )
 from kg.rdf.namespace import KG, OWL, PREFIXES, SKOS
 from kg.rdf.summary import summary_quads
-from kg.resolve import continuity
-from kg.resolve.corrections import (
-    Corrections,
-    apply_to_entry,
-    authority_lookup,
+from kg.resolve.corrections import Corrections, apply_to_entry, authority_lookup, load_corrections
+from kg.sources import Skipped, SourceError, read_inputs
+from kg.store import StoreConfig, StoreError, continuity, open_reader, replace_graphs, writer
+from kg.store.corrections import (
     carry_over_corrections,
     default_corrections_path,
-    load_corrections,
     remember_corrections_path,
+    store_corrections,
 )
-from kg.sources import Skipped, SourceError, read_inputs
-from kg.store import StoreConfig, StoreError, open_reader, replace_graphs, writer
 
 __all__ = ["KnowledgeGraph", "IngestReport", "StoreError"]
 
@@ -141,10 +137,12 @@ class KnowledgeGraph:
                              f"check --store)")
         return open_reader(self.path)
 
-    def query(self, sparql: str, *, use_default_graph_as_union: bool = True):
-        """Run a SPARQL query over the union of all graphs."""
+    def query(self, sparql: str, *, substitutions: dict | None = None,
+              use_default_graph_as_union: bool = True):
+        """Run a SPARQL query over the union of all graphs; `substitutions` binds variables
+        (a named query's parameters: `kg.query.substitutions`)."""
         return self.reader().query(sparql, use_default_graph_as_union=use_default_graph_as_union,
-                                   prefixes=PREFIXES)
+                                   prefixes=PREFIXES, substitutions=substitutions)
 
     def stats(self) -> dict[str, int]:
         store = self.reader()

@@ -11,12 +11,13 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
+from kg.core.formats import rdf_format as rdf_format_named
 from kg.rdf.namespace import ONTOLOGY_DIR, PREFIXES, XSD
 
-FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS,
-    "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": None,
-}
+# the formats an export is written in (pyoxigraph's, by short name); JSON-LD is written here,
+# one named graph at a time with our context embedded
+EXPORT_FORMATS = ("turtle", "trig", "nquads", "ntriples", "jsonld")
+_WITH_PREFIXES = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
 CONTEXT_FILE = ONTOLOGY_DIR / "context.jsonld"
 
 
@@ -69,16 +70,17 @@ def export(store: ox.Store, fmt: str, out: IO[bytes], graph: str | None = None,
     """Write the store (or one graph) in a format, streaming; returns the number of statements
     written."""
     prefixes = {**PREFIXES, **(prefixes or {})}
-    if fmt == "jsonld":
+    rdf_format = rdf_format_named(fmt)
+    if rdf_format == ox.RdfFormat.JSON_LD:
         return _write_jsonld(store, out, graph, progress)
-    rdf_format = FORMATS[fmt]
-    if fmt in ("turtle", "ntriples"):
+    if not rdf_format.supports_datasets:
         # triples of every graph, merged: the union the SPARQL endpoint answers over
         statements = _Counted(_union_triples(store, graph), progress)
     else:
         statements = _Counted(_quads(store, graph), progress)
+    # prefixes where the syntax has them (Turtle, TriG, RDF/XML); N-Triples and N-Quads do not
     ox.serialize(statements, out, rdf_format,
-                 prefixes=prefixes if fmt in ("turtle", "trig") else None)
+                 prefixes=prefixes if rdf_format in _WITH_PREFIXES else None)
     return statements.count
 
 

@@ -7,9 +7,14 @@ A named query starts with a comment header::
     # param: person_id person  the person's authority id or name
     # scope: lookup
 
-A parameter is the variable of a `VALUES ?person_id { ... }` clause in the query; its default
-(and example) is what the file holds, `bind_parameters` replaces it. The parameter `limit` is
-the number of the query's LIMIT clause (whole-graph listings keep their first rows).
+A parameter is a variable of the query, projected by its SELECT (and by every sub-select that
+uses it), and bound with pyoxigraph's `substitutions` (SEP-0007: the value replaces the variable
+throughout the query, sub-selects included). pyoxigraph refuses to substitute a variable that
+the SELECT does not project, so the query projects its parameters: each row also says which
+values it answers. The header gives the default after `=` (`# param: person_id person =
+"nikolai-roshchin"  description`), a SPARQL term: a string, a number or an <IRI>. The parameter
+`limit` is not a variable but the number of the query's LIMIT clause (a solution modifier that
+substitution cannot reach), which `bind_limit` rewrites.
 
 Each parameter has a type, the word after its name: one of `PARAM_TYPES`, or the allowed
 values separated by "|" (`within|overlaps`; `""` is the empty value). `check_parameters`
@@ -23,6 +28,10 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.rdf.namespace import PREFIXES, XSD
 
 QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
 
@@ -79,12 +88,18 @@ def _header(text: str, key: str) -> list[str]:
     return [m.group(1).strip() for m in re.finditer(rf"^#\s*{key}:\s*(.+)$", text, re.M)]
 
 
+_DEFAULT = re.compile(r'=\s*("(?:[^"\\]|\\.)*"|<[^>\s]*>|-?\d+(?:\.\d+)?)\s*')
+
+
 def parse_params(text: str) -> tuple[Param, ...]:
     """The declared parameters of a query text (its `# param:` lines)."""
     out = []
     for line in _header(text, "param"):
         name, _, rest = line.partition(" ")
         kind, _, desc = rest.strip().partition(" ")
+        default = _DEFAULT.match(desc.strip())
+        if default:
+            desc = desc.strip()[default.end():]
         if "|" in kind:
             choices = tuple("" if c == '""' else c for c in kind.split("|"))
             param = Param(name, "enum", desc.strip(), choices)
@@ -92,20 +107,16 @@ def parse_params(text: str) -> tuple[Param, ...]:
             param = Param(name, kind, desc.strip())
         else:  # an undeclared type: any text, the words are all description
             param = Param(name, "text", rest.strip())
-        out.append(Param(param.name, param.type, param.description, param.choices,
-                         _default(text, name)))
+        if default:
+            example = default.group(1)
+            example = json.loads(example) if example.startswith('"') else example
+        elif name == "limit":
+            limits = list(_LIMIT.finditer(text))
+            example = limits[-1].group(0).split()[-1] if limits else ""
+        else:
+            example = ""
+        out.append(Param(param.name, param.type, param.description, param.choices, example))
     return tuple(out)
-
-
-def _default(text: str, name: str) -> str:
-    if name == "limit":
-        m = list(_LIMIT.finditer(text))
-        return m[-1].group(0).split()[-1] if m else ""
-    m = re.search(rf"VALUES\s+\?{re.escape(name)}\s*\{{\s*([^}}]*?)\s*\}}", text)
-    if not m:
-        return ""
-    value = m.group(1)
-    return json.loads(value) if value.startswith('"') and value.endswith('"') else value
 
 
 def named_queries(folder: Path = QUERIES_DIR) -> list[NamedQuery]:
@@ -184,41 +195,77 @@ def check_parameters(text: str, params: dict[str, str],
     return out, notes
 
 
-def _sparql_value(value: str) -> str:
-    value = value.strip()
-    if value.startswith("<") and value.endswith(">"):
-        return value
-    if re.fullmatch(r"-?\d+(\.\d+)?", value):
-        return value
-    if re.fullmatch(r'".*"(\^\^\S+|@[\w-]+)?', value):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
 _LIMIT = re.compile(r"\bLIMIT\s+\d+")
+_TYPED = re.compile(r'"([^"\\]*)"(?:\^\^(<[^>\s]+>|\w+:\w+)|@([A-Za-z]+(?:-[A-Za-z0-9]+)*))')
 
 
-def bind_parameters(text: str, params: dict[str, str]) -> str:
-    """Replace each parameter's VALUES clause with the given value; the parameter `limit` sets
-    the number of the query's (last) LIMIT clause."""
-    for name, value in params.items():
-        if name == "limit" and _LIMIT.search(text):
-            if not re.fullmatch(r"\d+", value.strip()) or int(value) < 1:
-                raise ValueError(f"limit must be a positive whole number, not {value!r}")
-            *_, last = _LIMIT.finditer(text)
-            text = text[:last.start()] + f"LIMIT {int(value)}" + text[last.end():]
+def _term(param: Param, value: str) -> ox.NamedNode | ox.Literal:
+    """The RDF term a checked value stands for: a count is an xsd:integer, a score an
+    xsd:decimal, an <IRI> an IRI, anything else a plain string (as the store's ids, labels,
+    dates-as-text and enum words are)."""
+    v = value.strip()
+    if v.startswith("<") and v.endswith(">"):
+        return ox.NamedNode(v[1:-1])
+    typed = _TYPED.fullmatch(v)
+    if typed:  # a literal in SPARQL syntax: "1950-02-10"^^xsd:date, "Roshchin"@en
+        text, datatype, language = typed.groups()
+        if language:
+            return ox.Literal(text, language=language)
+        if datatype.startswith("<"):
+            return ox.Literal(text, datatype=ox.NamedNode(datatype[1:-1]))
+        prefix, _, local = datatype.partition(":")
+        if prefix in PREFIXES:
+            return ox.Literal(text, datatype=ox.NamedNode(PREFIXES[prefix] + local))
+    if param.type == "count":
+        return ox.Literal(v, datatype=XSD.integer)
+    if param.type == "score":
+        return ox.Literal(v, datatype=XSD.decimal)
+    return ox.Literal(v)
+
+
+def substitutions(text: str, params: dict[str, str]) -> dict[ox.Variable, ox.Term]:
+    """Every declared parameter of the query bound to its term: the given value, else the
+    header's default. `limit` is not a variable (see `bind_limit`)."""
+    declared = {p.name: p for p in parse_params(text)}
+    for name in params:
+        if name not in declared and name != "limit":
+            raise ValueError(f"the query has no parameter ?{name}")
+    out: dict[ox.Variable, ox.Term] = {}
+    for name, param in declared.items():
+        if name == "limit":
             continue
-        pattern = re.compile(rf"VALUES\s+\?{re.escape(name)}\s*\{{[^}}]*\}}")
-        if not pattern.search(text):
-            raise ValueError(f"the query has no parameter ?{name} (no VALUES ?{name} clause)")
-        text = pattern.sub(f"VALUES ?{name} {{ {_sparql_value(value)} }}", text, count=1)
-    return text
+        value = params.get(name, param.example)
+        out[ox.Variable(name)] = _term(param, value)
+    return out
 
 
-def term_text(term) -> str:
-    if term is None:
-        return ""
-    return term.value
+def rdflib_bindings(bound: dict[ox.Variable, ox.Term]) -> dict:
+    """Substitutions as rdflib's initBindings, for rdflib's engine (the second engine the
+    named queries are checked against), which binds variables before evaluation too. A
+    plain string stays plain: rdflib tells "x" from "x"^^xsd:string, RDF 1.1 does not."""
+    import rdflib
+
+    def term(t: ox.Term):
+        if isinstance(t, ox.NamedNode):
+            return rdflib.URIRef(t.value)
+        if t.language:
+            return rdflib.Literal(t.value, lang=t.language)
+        if t.datatype == XSD.string:
+            return rdflib.Literal(t.value)
+        return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+
+    return {var.value: term(t) for var, t in bound.items()}
+
+
+def bind_limit(text: str, params: dict[str, str]) -> str:
+    """The query with its (last) LIMIT set to the `limit` parameter, when one is given."""
+    value = params.get("limit")
+    if value is None or not _LIMIT.search(text):
+        return text
+    if not re.fullmatch(r"\d+", value.strip()) or int(value) < 1:
+        raise ValueError(f"limit must be a positive whole number, not {value!r}")
+    *_, last = _LIMIT.finditer(text)
+    return text[:last.start()] + f"LIMIT {int(value)}" + text[last.end():]
 
 
 def select_rows(results) -> list[dict[str, str]]:
@@ -249,7 +296,6 @@ class EntityNames:
         return self._resolver
 
     def _select(self, kinds: list[str], condition: str) -> list[tuple[str, str]]:
-        from kg.rdf.namespace import PREFIXES
 
         classes = " ".join(self.CLASSES[k] for k in kinds)
         rows = self.store.query(

@@ -7,7 +7,8 @@ import pytest
 import spacy
 from spacy.tokens import Span
 
-from kg.extract.nlp import add_components, authority_patterns, resolver_for
+from kg.core.gazetteer import Gazetteer, gazetteer_for
+from kg.extract.nlp import add_components, authority_patterns
 
 PEOPLE = (
     "id\tname\twikidata\twikidata_source\tvariants\tpseudonyms\tnative_names\tborn\tdied\t"
@@ -39,7 +40,7 @@ def data_dir(tmp_path_factory):
 def nlp(data_dir):
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler", config={"validate": False, "overwrite_ents": True})
-    ruler.add_patterns(authority_patterns(resolver_for(str(data_dir))))
+    ruler.add_patterns(authority_patterns(gazetteer_for(str(data_dir))))
     return add_components(nlp, data_dir)
 
 
@@ -128,9 +129,16 @@ def test_roles_next_to_people(nlp, text, role, person):
     assert (role, person) in roles
 
 
-def test_components_are_registered_with_a_versioned_resolver(data_dir):
+@pytest.mark.parametrize("component", ["kg_entity_repair", "kg_implied_places", "kg_roles"])
+def test_components_read_a_versioned_gazetteer(data_dir, component):
+    """The components only look names up: they are given the gazetteer (by its versioned
+    registry name), never the resolver, which decides identity later with the whole document."""
     nlp = spacy.blank("en")
-    pipe = nlp.add_pipe("kg_roles", config={"resolver": {"@misc": "kg.authority_resolver.v1",
-                                                         "data_dir": str(data_dir)}})
-    assert pipe.resolver.authority.get("nikolai-roshchin") is not None
+    nlp.add_pipe(component, config={"gazetteer": {"@misc": "kg.authority_gazetteer.v1",
+                                                  "data_dir": str(data_dir)}})
+    gazetteer = spacy.registry.misc.get("kg.authority_gazetteer.v1")(str(data_dir))
+    assert isinstance(gazetteer, Gazetteer)
+    assert gazetteer.authority.get("nikolai-roshchin") is not None
+    assert nlp.config["components"][component]["gazetteer"]["@misc"] == \
+        "kg.authority_gazetteer.v1"
     assert isinstance(Span(nlp.make_doc("x"), 0, 1)._.kg_role, type(None))

@@ -60,6 +60,50 @@ def test_roles_in_summaries_become_role_claims(extractor):
     assert ("Andrei Gromyko", "minister") in roles
 
 
+def test_extraction_states_and_resolution_decides(extractor):
+    """The two stages: extraction gives spans, title names and roles as written, no entity;
+    resolve_entry decides who they are, and with another date decides otherwise."""
+    from dataclasses import replace
+
+    from kg.core.dates import parse_date
+    from kg.extract.extracted import Extracted
+    from kg.resolve.entry import resolve_entry
+
+    rec = record("Telegram from Soviet Ambassador Roshchin to Joseph Stalin",
+                 "Roshchin reports on talks with Zhou Enlai in Beijing.", date="May 5, 1950")
+    x = extractor.stage.interpret(rec, *extractor.nlp.pipe([rec.title, rec.summary]))
+    assert isinstance(x, Extracted)
+    assert [(n.slot, n.phrase) for n in x.names] == [("authors", "Roshchin"),
+                                                      ("recipients", "Joseph Stalin")]
+    assert x.names[0].role is not None and x.names[0].role.head == "ambassador"
+    assert rec.title[x.names[1].start:x.names[1].end] == "Joseph Stalin"
+    summary = next(f for f in x.fields if f.field == "summary")
+    assert {(s.text, s.kind) for s in summary.spans} >= {("Zhou Enlai", "person"),
+                                                         ("Beijing", "place")}
+    entry = resolve_entry(x, extractor.resolver)
+    assert entry == next(extractor.extract([rec]))  # the façade is the two stages
+    assert [e.key for e in entry.recipients] == ["joseph-stalin"]
+    assert entry.recipients[0].resolved and entry.authors[0].resolved
+    assert any(c.person.key == entry.authors[0].key and c.head == "ambassador"
+               for c in entry.roles)
+    # the same spans in a document of 1850: nobody in it was born yet, so nobody is found
+    early = resolve_entry(replace(x, date=parse_date("1850")), extractor.resolver)
+    assert early.recipients and not any(e.resolved for e in early.recipients + early.authors)
+
+
+def test_extracted_results_cross_process_boundaries(extractor):
+    """An ingest may extract in one process and resolve in another: an `Extracted` pickles,
+    and resolving the copy gives the same entry."""
+    import pickle
+
+    from kg.resolve.entry import resolve_entry
+
+    records = [rec for rec, _, _ in UNSEEN]
+    copies = pickle.loads(pickle.dumps(list(extractor.stage.extract(records))))
+    assert [resolve_entry(x, extractor.resolver) for x in copies] == \
+        list(extractor.extract(records))
+
+
 def test_adjectives_are_implied_places_kept_apart(extractor):
     entry = next(extractor.extract([record("Report", "Soviet planes flew over Chinese territory.")]))
     implied = [lk for lk in entry.links if lk.mention.implied]

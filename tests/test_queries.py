@@ -12,10 +12,19 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from kg.api import KnowledgeGraph
-from kg.query import NamedQuery, bind_parameters, named_queries, select_rows
+from kg.query import (
+    NamedQuery,
+    bind_limit,
+    named_queries,
+    rdflib_bindings,
+    select_rows,
+    substitutions,
+)
+from kg.rdf.namespace import XSD
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "seeds"
 CORRECTIONS = Path(__file__).resolve().parent / "fixtures" / "corrections" / "historian.jsonl"
@@ -44,7 +53,9 @@ def kg(tmp_path_factory) -> KnowledgeGraph:
 
 
 def run(kg: KnowledgeGraph, name: str, **params: str) -> Rows:
-    return select_rows(kg.query(bind_parameters(QUERIES[name].text, params)))
+    text = QUERIES[name].text
+    return select_rows(kg.query(bind_limit(text, params),
+                                substitutions=substitutions(text, params)))
 
 
 # ------------------------------------------------------------------ every query
@@ -65,12 +76,15 @@ def test_named_query_runs_on_the_seed_graph_and_returns_rows(kg, query: NamedQue
     assert query.name == query.path.stem
     assert re.search(r"^# scope: (lookup|whole graph)$", query.text, re.M), "no '# scope:'"
     for param in query.params:
-        # every declared parameter is a VALUES clause that bind_parameters can replace, or
-        # `limit`, the number of a LIMIT clause
-        pattern = r"\bLIMIT\s+\d+" if param == "limit" else rf"VALUES\s+\?{param}\s*\{{"
-        assert re.search(pattern, query.text), f"no {pattern} for the parameter {param}"
+        # every declared parameter is a variable the SELECT projects (pyoxigraph substitutes
+        # only those) with a default, or `limit`, the number of a LIMIT clause
+        if param == "limit":
+            assert re.search(r"\bLIMIT\s+\d+", query.text), "no LIMIT for the parameter limit"
+        else:
+            projection = query.text[:re.search(r"\bWHERE\s*\{", query.text).start()]
+            assert f"?{param}" in projection.split("\n# scope:")[-1], f"?{param} not projected"
     assert BASE not in query.text and "127.0.0.1" not in query.text
-    rows = select_rows(kg.query(query.text))
+    rows = select_rows(kg.query(query.text, substitutions=substitutions(query.text, {})))
     assert rows, f"{query.name} returned no rows on the seed graph"
 
 
@@ -104,9 +118,11 @@ def test_named_query_gives_the_same_rows_on_rdflib(kg, rdflib_dataset, query: Na
 
     from kg.rdf.namespace import PREFIXES
 
-    ours = select_rows(kg.query(query.text))
+    bound = substitutions(query.text, {})
+    ours = select_rows(kg.query(query.text, substitutions=bound))
     results = rdflib_dataset.query(query.text, initNs={k: rdflib.Namespace(v)
-                                                       for k, v in PREFIXES.items()})
+                                                       for k, v in PREFIXES.items()},
+                                   initBindings=rdflib_bindings(bound))
     names = [str(v) for v in results.vars]
     theirs = [{n: str(row[n]) for n in names if row[n] is not None} for row in results]
 
@@ -419,31 +435,43 @@ def test_unknown_person_gives_no_rows(kg):
     assert run(kg, "documents-by-person", person_id="no-such-person") == []
 
 
-# ------------------------------------------------------------------ bind_parameters
+# ------------------------------------------------------------------ substitutions
 
-TEMPLATE = 'SELECT * WHERE {\n  VALUES ?person_id { "nikolai-roshchin" }\n  VALUES ?n { 1 }\n}'
+TEMPLATE = """# param: person_id person = "nikolai-roshchin"  the person
+# param: n count = 1  how many
+# param: score score = 0.5  a threshold
+# param: limit count  at most this many rows
+SELECT ?person_id ?n ?score WHERE { ?s ?p ?o } LIMIT 10"""
 
 
-@pytest.mark.parametrize("value, bound", [
-    ("andrei-gromyko", '"andrei-gromyko"'),
-    ("Zhou Enlai", '"Zhou Enlai"'),
-    ("0.5", "0.5"),
-    ("-3", "-3"),
-    ("<http://www.wikidata.org/entity/Q855>", "<http://www.wikidata.org/entity/Q855>"),
-    ('"1950-02-01"^^xsd:date', '"1950-02-01"^^xsd:date'),
-    ('"Roshchin"@en', '"Roshchin"@en'),
-    ('say "hi" } }', '"say \\"hi\\" } }"'),
+@pytest.mark.parametrize("name, value, term", [
+    ("person_id", "andrei-gromyko", ox.Literal("andrei-gromyko")),
+    ("person_id", "Zhou Enlai", ox.Literal("Zhou Enlai")),
+    ("person_id", 'say "hi" } }', ox.Literal('say "hi" } }')),
+    ("person_id", "<http://www.wikidata.org/entity/Q855>",
+     ox.NamedNode("http://www.wikidata.org/entity/Q855")),
+    ("n", "3", ox.Literal("3", datatype=XSD.integer)),
+    ("score", "0.9", ox.Literal("0.9", datatype=XSD.decimal)),
 ])
-def test_bind_parameters_replaces_the_values_clause(value, bound):
-    text = bind_parameters(TEMPLATE, {"person_id": value})
-    assert f"VALUES ?person_id {{ {bound} }}" in text
-    assert "VALUES ?n { 1 }" in text  # the other parameter keeps its default
-    assert '"nikolai-roshchin"' not in text
+def test_substitutions_bind_a_value_by_its_declared_type(name, value, term):
+    bound = substitutions(TEMPLATE, {name: value})
+    assert bound[ox.Variable(name)] == term
+    # the parameters not given keep the header's defaults; limit is no variable
+    assert bound[ox.Variable("person_id" if name != "person_id" else "n")] in (
+        ox.Literal("nikolai-roshchin"), ox.Literal("1", datatype=XSD.integer))
+    assert ox.Variable("limit") not in bound
 
 
-def test_bind_parameters_rejects_an_unknown_parameter():
+def test_substitutions_reject_an_unknown_parameter():
     with pytest.raises(ValueError, match=r"\?place"):
-        bind_parameters(TEMPLATE, {"place": "China"})
+        substitutions(TEMPLATE, {"place": "China"})
+
+
+def test_limit_rewrites_the_last_limit_clause_and_rejects_a_non_number():
+    assert bind_limit(TEMPLATE, {"limit": "3"}).endswith("LIMIT 3")
+    assert bind_limit(TEMPLATE, {}) == TEMPLATE
+    with pytest.raises(ValueError, match="limit"):
+        bind_limit(TEMPLATE, {"limit": "0"})
 
 
 def test_bound_value_cannot_break_out_of_its_literal(kg):

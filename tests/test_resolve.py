@@ -68,3 +68,28 @@ def test_unresolved_entities_are_keyed_by_slug(resolver):
     assert e.key == "person-ivan-q-nobody" and not e.resolved
     assert e.label == "Ivan Q. Nobody"
     assert resolver.unresolved("IVAN Q NOBODY", "person").key == e.key
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("Joseph Stalin", "person"), ("N. V. Roshchin", None), ("Roschin", "person"),
+    ("Chou En-lai", None), ("Filippov", None), ("Stalin", None), ("Kim", None),
+    ("Peking", "place"), ("Guomindang", None), ("Hirota Shigeru", "person"), ("Nobody Atall", None),
+])
+def test_without_a_document_the_resolver_agrees_with_the_gazetteer(resolver, name, kind):
+    """Out of any document (no date, nobody named yet) deciding is looking up: the resolver's
+    path through the candidates and the gazetteer's context-free `match` give one answer."""
+    expected = resolver.gazetteer.match(name, kind)
+    assert resolver.resolve(name, kind) == expected
+    assert resolver.resolve(name, kind, DocContext()) == expected
+
+
+def test_a_document_can_decide_what_the_gazetteer_cannot(resolver):
+    """A bare surname several curated people share: no answer out of context, the one the
+    document has already named in full within it."""
+    shared = next(s for s, keys in sorted(resolver.short.items())
+                  if len(keys) > 1 and resolver.gazetteer.match(s, "person") is None)
+    ctx = DocContext()
+    first = resolver.authority.entries[resolver.short[shared][0]]
+    ctx.add(first)
+    hit = resolver.resolve(shared, "person", ctx)
+    assert hit is not None and hit.entity.key == first.key and hit.method == "surname-in-document"

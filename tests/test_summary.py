@@ -11,7 +11,7 @@ import pytest
 from conftest import SAMPLE
 
 from kg.api import KnowledgeGraph
-from kg.query import bind_parameters, named_queries, select_rows
+from kg.query import bind_limit, named_queries, select_rows, substitutions
 
 QUERIES = {q.name: q for q in named_queries()}
 
@@ -67,7 +67,9 @@ DIRECT = {
 def named(kg: KnowledgeGraph, name: str, **params: str) -> set[tuple[str, ...]]:
     """The named query's answer (it reads the summary graph), in the direct query's columns."""
     columns = DIRECT[name][1]
-    answer = select_rows(kg.query(bind_parameters(QUERIES[name].text, params)))
+    text = QUERIES[name].text
+    answer = select_rows(kg.query(bind_limit(text, params),
+                                  substitutions=substitutions(text, params)))
     return {tuple(r.get(c, "") for c in columns) for r in answer}
 
 
@@ -131,8 +133,10 @@ def test_limit_keeps_the_strongest_pairs(sample_store):
 
 # documents in a date range by a scan of every document's bounds (no month index)
 SCAN = """
-SELECT DISTINCT ?doc WHERE {
-  VALUES ?start { "1950-02-01" } VALUES ?end { "1950-02-28" } VALUES ?match { "within" }
+# param: start date = "1950-02-01"
+# param: end date = "1950-02-28"
+# param: match within|overlaps = "within"
+SELECT DISTINCT ?doc ?start ?end ?match WHERE {
   BIND(xsd:date(STR(?start)) AS ?from) BIND(xsd:date(STR(?end)) AS ?to)
   GRAPH ?g { ?doc kg:earliestDate ?earliest ; kg:latestDate ?latest ; dcterms:title ?t }
   FILTER(IF(?match = "overlaps", ?earliest <= ?to && ?latest >= ?from,
@@ -147,9 +151,11 @@ SELECT DISTINCT ?doc WHERE {
 def test_month_index_finds_what_a_scan_of_every_date_finds(sample_store, start, end, match):
     kg = KnowledgeGraph(sample_store)
     params = {"start": start, "end": end, "match": match}
-    indexed = {r["doc"] for r in select_rows(kg.query(bind_parameters(
-        QUERIES["documents-in-date-range"].text, params)))}
-    scanned = {r["doc"] for r in select_rows(kg.query(bind_parameters(SCAN, params)))}
+    text = QUERIES["documents-in-date-range"].text
+    indexed = {r["doc"] for r in select_rows(kg.query(
+        text, substitutions=substitutions(text, params)))}
+    scanned = {r["doc"] for r in select_rows(kg.query(
+        SCAN, substitutions=substitutions(SCAN, params)))}
     assert indexed == scanned
 
 

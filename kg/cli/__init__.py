@@ -137,7 +137,7 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
 
         entries = extract_parallel(records.values(), workers, model=model, full_text=full_text)
     else:
-        from kg.extract.pipeline import Extractor
+        from kg.resolve.entry import Extractor
 
         entries = Extractor(model=model, full_text=full_text).extract(records.values())
     out = sys.stdout
@@ -187,24 +187,25 @@ def _name_value(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
 @store_option
 @output_options(piped="tsv")
 @click.option("--param", "-p", multiple=True, metavar="NAME=VALUE", callback=_name_value,
-              help="Bind a query parameter: replaces the ?NAME placeholder's VALUES.")
+              help="Bind a query parameter ?NAME (its default is in the query's header).")
 def query(query, store, output: Output, param) -> None:
     """Run a SPARQL query: a .rq file, a named query from queries/, or - for standard input."""
     from kg.api import KnowledgeGraph
-    from kg.query import EntityNames, bind_parameters, check_parameters
+    from kg.query import EntityNames, bind_limit, check_parameters, substitutions
 
     graph = KnowledgeGraph(store)
     source = _read_query(query)
     reader = graph.reader()
     try:
         values, notes = check_parameters(source, param, EntityNames(reader))
-        text = bind_parameters(source, values)
+        text = bind_limit(source, values)
+        bound = substitutions(source, values)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     for note in notes:
         click.echo(f"note: {note}", err=True)
     try:
-        results = graph.query(text)
+        results = graph.query(text, substitutions=bound)
     except SyntaxError as exc:
         from kg.rdf.namespace import PREFIXES
         from kg.sparql_errors import explain
@@ -349,19 +350,17 @@ def link(store, online, review, accept, reject, corrections_path, cache_dir, api
     curators' decisions, online lookups), look unlinked ones up with --online, list uncertain
     ones with --review, and record a curator's --accept/--reject in the corrections file.
     The rows are the review items with --review, else the entities still unlinked."""
+    from kg.cli.link_output import outcome_json, outcome_rows, render
     from kg.link import run_link_command
 
     with Progress("linking", quiet=quiet or not online) as bar:
-        text = run_link_command(
+        outcome = run_link_command(
             store, online=online, review=review, accept=accept, reject=reject,
             corrections_path=corrections_path, cache_dir=cache_dir, api_url=api_url,
-            output="table" if output.format == "table" else "json", limit=limit,
-            **bar.keywords(run_link_command))
-    if output.format == "table":
-        click.echo(text, nl=False)
-        return
-    document = json.loads(text)
-    output.emit(document["review"] if review else document["unlinked"], document=document)
+            limit=limit, **bar.keywords(run_link_command))
+    document = outcome_json(outcome)
+    output.emit(outcome_rows(document, review), document=document,
+                text=render(outcome, "table") if output.format == "table" else None)
 
 
 def _evaluation_rows(report: dict, summary_only: bool) -> list[dict]:
@@ -390,7 +389,7 @@ def evaluate(paths, store, model, output: Output, summary_only) -> None:
     and indicative precision per kind, overall and per document, with the disagreements.
     Without PATHS, the records kept in the store are evaluated."""
     from kg.evaluate import evaluate_entries, format_text
-    from kg.extract.pipeline import Extractor
+    from kg.resolve.entry import Extractor
     from kg.sources import Skipped, SourceError, read_inputs
 
     if paths:

@@ -22,6 +22,8 @@ from typing import Any
 import click
 import pyoxigraph as ox
 
+from kg.core.formats import RESULTS_FORMATS
+
 FORMATS = ("table", "json", "csv", "tsv")
 ALIASES = {"text": "table"}  # `kg evaluate --format text` of old
 TABLE_CELL = 60  # characters a table cell shows, except the last column's
@@ -147,10 +149,6 @@ def delimited(headers: Sequence[str], rows: Sequence[Sequence[str]], delimiter: 
 
 # -- SPARQL results ------------------------------------------------------------------------------
 
-RESULTS_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-                   "tsv": ox.QueryResultsFormat.TSV}
-
-
 def emit_results(results: Any, output: Output) -> None:
     """Print what a SPARQL query returned. SELECT: the W3C JSON, CSV and TSV result formats,
     or the rows (table, `--nl`); ASK: true or false; CONSTRUCT and DESCRIBE: Turtle in the
@@ -164,7 +162,7 @@ def emit_results(results: Any, output: Output) -> None:
                           else ox.RdfFormat.N_TRIPLES)
         click.echo(buf.getvalue().decode("utf-8"), nl=False)
         return
-    if output.format in RESULTS_FORMATS:
+    if output.format in ("json", "csv", "tsv"):
         buf = io.BytesIO()
         results.serialize(buf, RESULTS_FORMATS[output.format])
         click.echo(buf.getvalue().decode("utf-8"), nl=False)

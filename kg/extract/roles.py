@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kg.core.gazetteer import Gazetteer
 from kg.core.lexicon import (
     ABSTRACT_NOUNS,
     NAME_PARTICLES,
@@ -21,7 +22,6 @@ from kg.core.lexicon import (
     ROLE_HEADS,
     ROLE_PREFIXES,
 )
-from kg.resolve.resolver import Resolver
 
 _ORG_WORD = re.compile(r"^(?:" + "|".join(map(re.escape, ORG_WORDS)) + r")$")
 
@@ -59,7 +59,7 @@ def _match_head(tokens: list[str], i: int) -> tuple[int, str] | None:
     return n, head
 
 
-def split_role(phrase: str, resolver: Resolver | None, require_modifiers_known: bool = True
+def split_role(phrase: str, gazetteer: Gazetteer | None, require_modifiers_known: bool = True
                ) -> RoleParse | None:
     """Split "Soviet Ambassador to China Nikolai Roshchin" into role and name; None if no role."""
     tokens = phrase.split()
@@ -72,10 +72,10 @@ def split_role(phrase: str, resolver: Resolver | None, require_modifiers_known: 
             modifiers = modifiers[1:]
         if any(m.lower() in _MODIFIER_STOP or not m[:1].isupper() for m in modifiers):
             return None
-        if require_modifiers_known and modifiers and resolver is not None:
+        if require_modifiers_known and modifiers and gazetteer is not None:
             mod_text = " ".join(modifiers)
-            if not (resolver.demonym(mod_text) or resolver.kind_of(mod_text) in ("place", "organization")
-                    or all(resolver.demonym(m) or resolver.kind_of(m) for m in modifiers)):
+            if not (gazetteer.demonym(mod_text) or gazetteer.kind_of(mod_text) in ("place", "organization")
+                    or all(gazetteer.demonym(m) or gazetteer.kind_of(m) for m in modifiers)):
                 return None
         n, head = found
         j = i + n
@@ -84,37 +84,37 @@ def split_role(phrase: str, resolver: Resolver | None, require_modifiers_known: 
             k = j + 1
             if k < len(tokens) and tokens[k].lower() == "the":
                 k += 1
-            span = _complement(tokens, k, resolver)
+            span = _complement(tokens, k, gazetteer)
             if span == 0:
                 break
             complements.append(" ".join(tokens[j + 1 : k + span]))
             j = k + span
-        if not _name_shaped(tokens[j:], resolver):
+        if not _name_shaped(tokens[j:], gazetteer):
             # "Secretary of the CC of the People's Party of Iran Radmanesh": the name is the
             # longest run at the end that is shaped like one
             k = len(tokens)
-            while k > i + n and _name_shaped(tokens[k - 1:], resolver) and len(tokens) - k < 4:
+            while k > i + n and _name_shaped(tokens[k - 1:], gazetteer) and len(tokens) - k < 4:
                 k -= 1
             between = tokens[j:k]
-            if k < len(tokens) and _name_shaped(tokens[k:], resolver) and all(
+            if k < len(tokens) and _name_shaped(tokens[k:], gazetteer) and all(
                     (t[:1].isupper() or t.lower() in ("of", "the", "for", "with", "and", "on"))
                     and not re.search(r"['’]s$", t) and t not in ABSTRACT_NOUNS
                     and t not in ORDINALS for t in between):
                 j = k
-            elif len(modifiers) >= 2 and _name_shaped(modifiers[:2], resolver):
+            elif len(modifiers) >= 2 and _name_shaped(modifiers[:2], gazetteer):
                 # "Mir Bagirov CC Secretary of the Communist Party of Azerbaijan": the name
                 # stands before its post
                 run = 2
-                while run < len(modifiers) and _name_shaped(modifiers[:run + 1], resolver):
+                while run < len(modifiers) and _name_shaped(modifiers[:run + 1], gazetteer):
                     run += 1
                 return RoleParse(label=" ".join(tokens[run:]), head=head,
                                  modifiers=tuple(modifiers[run:]), complements=(),
                                  name=" ".join(modifiers[:run]))
         of_place = re.match(r"^(?P<name>.+?)\s+of\s+(?P<where>(?:the\s+)?[A-Z].*)$",
                             " ".join(tokens[j:]))
-        if of_place and resolver is not None and _name_shaped(of_place.group("name").split(),
-                                                              resolver) and (
-                resolver.kind_of(of_place.group("where")) in ("place", "organization")):
+        if of_place and gazetteer is not None and _name_shaped(of_place.group("name").split(),
+                                                              gazetteer) and (
+                gazetteer.kind_of(of_place.group("where")) in ("place", "organization")):
             # "Prime Minister Khan of Afghanistan": the post's country after the name
             complements.append(of_place.group("where"))
             return RoleParse(label=" ".join(tokens[:j] + ["of", of_place.group("where")]),
@@ -127,19 +127,19 @@ def split_role(phrase: str, resolver: Resolver | None, require_modifiers_known: 
     return None
 
 
-def _complement(tokens: list[str], k: int, resolver: Resolver | None) -> int:
+def _complement(tokens: list[str], k: int, gazetteer: Gazetteer | None) -> int:
     """How many tokens from k name the role's place or organisation."""
     if k >= len(tokens) or not tokens[k][:1].isupper():
         return 0
-    if resolver is not None:
+    if gazetteer is not None:
         for n in range(min(5, len(tokens) - k), 0, -1):
             cand = " ".join(tokens[k : k + n]).strip(",")
-            if resolver.kind_of(cand) in ("place", "organization") or resolver.demonym(cand):
+            if gazetteer.kind_of(cand) in ("place", "organization") or gazetteer.demonym(cand):
                 return n
     return 1
 
 
-def _name_shaped(tokens: list[str], resolver: Resolver | None) -> bool:
+def _name_shaped(tokens: list[str], gazetteer: Gazetteer | None) -> bool:
     """Whether the tokens can be a personal name: capitalised words or initials, no body
     words, no acronyms, nothing the authority knows as a place or body."""
     if not tokens or len(tokens) > 5:
@@ -158,7 +158,7 @@ def _name_shaped(tokens: list[str], resolver: Resolver | None) -> bool:
     text = " ".join(tokens).strip(",")
     if tokens[0].strip(",").lower() in NAME_PARTICLES:
         return False
-    if resolver is not None and (resolver.kind_of(text) in ("place", "organization")
-                                 or resolver.demonym(text)):
+    if gazetteer is not None and (gazetteer.kind_of(text) in ("place", "organization")
+                                 or gazetteer.demonym(text)):
         return False
     return True

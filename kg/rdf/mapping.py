@@ -19,9 +19,9 @@ import pyoxigraph as ox
 
 from kg.core.authority import Authority, AuthorityEntry
 from kg.core.model import Entity, Entry, Record
+from kg.core.text import slug
 from kg.rdf.namespace import DCTERMS, GEO, KG, OWL, RDF, RDFS, SCHEMA, SKOS, WD, XSD, ontology_version
 from kg.rdf.subjects import assignment_quads, heading_quads
-from kg.resolve.resolver import slug
 
 DEFAULT_BASE = "http://127.0.0.1:8000/"
 KIND_CLASS = {"person": "Person", "place": "Place", "organization": "Organization"}
@@ -41,11 +41,22 @@ def lit(value, datatype: ox.NamedNode | None = None, language: str | None = None
     return ox.Literal(str(value), datatype=datatype) if datatype else ox.Literal(str(value))
 
 
+def normalise_base(base: str | None) -> str:
+    """The one rule for a base IRI: the default when none is given, and ending in "/" or "#"
+    so that "base + path" is an IRI under it."""
+    base = base or DEFAULT_BASE
+    return base if base.endswith(("/", "#")) else base + "/"
+
+
 @dataclass(frozen=True)
 class Iris:
-    """Deterministic IRIs under a configurable base."""
+    """Deterministic IRIs under a configurable base, the graphs' names included: no module
+    spells an IRI path of its own."""
 
     base: str = DEFAULT_BASE
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base", normalise_base(self.base))
 
     def _n(self, path: str) -> ox.NamedNode:
         return ox.NamedNode(self.base + path)
@@ -105,6 +116,20 @@ class Iris:
 
     def summary_graph(self) -> ox.NamedNode:
         return self._n("graph/summary")
+
+    def identity_graph(self) -> ox.NamedNode:
+        """Which document key each source's entry was given (kept across re-ingests)."""
+        return self._n("graph/identity")
+
+    def entity_identity_graph(self) -> ox.NamedNode:
+        """owl:sameAs from an entity's earlier IRI to its successor."""
+        return self._n("graph/entity-identity")
+
+    def corrections_graph(self) -> ox.NamedNode:
+        return self._n("graph/corrections")
+
+    def online_links_graph(self) -> ox.NamedNode:
+        return self._n("graph/links-online")
 
     def summary(self, kind: str, *keys: str) -> ox.NamedNode:
         digest = hashlib.sha1("|".join(keys).encode()).hexdigest()[:16]

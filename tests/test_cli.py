@@ -270,10 +270,3 @@ def test_no_progress_bar_into_a_pipe(store_copy, tmp_path):
     assert "exporting" not in result.stderr
     assert result.stderr.strip().endswith(f"written to {tmp_path / 'out.ttl'}")
 
-
-def test_nothing_under_kg_imports_the_cli():
-    for path in (ROOT / "kg").rglob("*.py"):
-        if "cli" in path.relative_to(ROOT / "kg").parts:
-            continue
-        text = path.read_text(encoding="utf-8")
-        assert "kg.cli" not in text, path

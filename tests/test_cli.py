@@ -180,7 +180,7 @@ def test_aliases_of_older_versions(seed_store):
 # -- library errors: one line, exit 1, nothing on standard output -----------------------------
 
 STORE_COMMANDS = [["stats"], ["query", "people"], ["validate"], ["export"], ["remove", "x"],
-                  ["rebuild"], ["link"], ["evaluate"]]
+                  ["rebuild"], ["link"], ["evaluate"], ["serve"]]
 
 
 @pytest.mark.parametrize("args", STORE_COMMANDS, ids=lambda a: a[0])

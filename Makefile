@@ -61,4 +61,4 @@ lint: install
 	$(VENV)/bin/ruff check kg tests bench tools
 
 clean:
-	rm -rf $(VENV) $(STORE) exports openrefine-out
+	rm -rf $(VENV) $(STORE) exports openrefine-out build dist

@@ -31,10 +31,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.core.resources import QUERIES_DIR
 from kg.rdf.namespace import PREFIXES, XSD
-
-QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
-
 
 SCOPES = ("lookup", "whole graph")
 

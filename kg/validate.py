@@ -10,9 +10,25 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.rdf.namespace import KG, ONTOLOGY_DIR
+from kg.store import StoreError
 
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
 SH = "http://www.w3.org/ns/shacl#"
+
+
+class ValidatorMissing(StoreError):
+    """pySHACL, an optional part of archive-kg, is not installed. A StoreError so that the
+    command's error path prints it as one line, as it does for a store that cannot be read."""
+
+
+def _pyshacl_validate():
+    try:
+        from pyshacl import validate
+    except ImportError:
+        raise ValidatorMissing(
+            "kg validate needs pySHACL, which is not installed: "
+            "pip install 'archive-kg[validate]'") from None
+    return validate
 
 
 @dataclass(frozen=True)
@@ -81,8 +97,8 @@ def _whereabouts(store: ox.Store, focus: str) -> tuple[str, str]:
 def validate_store(store: ox.Store) -> ValidationReport:
     """Validate the union of all graphs; documents, people and places must fit their shapes."""
     import rdflib
-    from pyshacl import validate
 
+    validate = _pyshacl_validate()
     triples = {ox.Triple(q.subject, q.predicate, q.object)
                for q in store.quads_for_pattern(None, None, None, None)}
     data = rdflib.Graph()

@@ -1,4 +1,11 @@
-"""Shared fixtures: where the shared reference material is, and a seed-page store built once."""
+"""Shared fixtures: where the seed pages and the shared reference material are, the golden-file
+option, and a seed-page store built once.
+
+The seed pages are in `../shared/corpus/seeds` and, identical, in `data/sample`: tests read the
+shared folder when it is there and the bundled copy otherwise, so a fresh clone runs them all.
+Only what exists nowhere else (the scorers, gold answers, W3C manifests and schemas) needs
+`../shared`; those tests skip with `needs_shared`, which names the missing path.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +22,34 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE = ROOT / "data" / "sample"
 
 
+def _first_with(pattern: str, *folders: Path) -> Path:
+    return next((f for f in folders if any(f.glob(pattern))), folders[-1])
+
+
+# the seed listing pages and the sample record table: shared copy, else the bundled one
+SEEDS = _first_with("*.txt", SHARED / "corpus" / "seeds", SAMPLE)
+RECORDS_CSV = _first_with("wilson-export-sample.csv", SHARED / "corpus" / "records", SAMPLE) \
+    / "wilson-export-sample.csv"
+
+
+def needs_shared(*parts: str) -> pytest.MarkDecorator:
+    """Skip unless ../shared/<parts> exists (material that only the shared folder holds)."""
+    path = SHARED.joinpath(*parts)
+    return pytest.mark.skipif(not path.exists(), reason=f"needs {path} (../shared is absent "
+                                                        f"or lacks it; nothing else holds it)")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="Rewrite tests/golden/*/expected.nq from the current mapping.")
+
+
 @pytest.fixture(scope="session")
 def seed_pages() -> list[Path]:
-    """The two real catalogue pages the project started from (bundled in data/sample)."""
-    pages = sorted(SAMPLE.glob("*.txt"))
+    """The two real catalogue pages the project started from (../shared or data/sample)."""
+    pages = sorted(SEEDS.glob("*.txt"))
     if not pages:
-        pytest.skip("no sample pages in data/sample")
+        pytest.fail(f"no seed pages in {SEEDS}: data/sample is part of the repository")
     return pages
 
 

@@ -53,6 +53,7 @@ def corpora(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
+@pytest.mark.slow  # about 80 s: writers publish while readers query
 def test_readers_keep_answering_while_writers_publish(seed_store, corpora, tmp_path):
     store = tmp_path / "store"
     shutil.copytree(seed_store, store)

@@ -24,6 +24,7 @@ from kg import api
 from kg.api import KnowledgeGraph
 from kg.core.identity import document_key
 from kg.core.model import Entry
+from kg.rdf import mapping
 from kg.rdf.corrections import correction_quads, prune_overridden_links
 from kg.rdf.mapping import Iris, authority_quads
 from kg.rdf.namespace import PREFIXES
@@ -265,7 +266,7 @@ def test_prune_drops_rejected_and_overridden_same_as(extractor) -> None:
 
 # -- in the store, across re-ingest and rebuild -----------------------------------------------
 
-_MAP_ENTRY, _CONTENT_HASH = api.map_entry, api.content_hash
+_MAP_ENTRY, _CONTENT_HASH = mapping.map_entry, mapping.content_hash
 _WRITE_AUTHORITY = api.KnowledgeGraph.refresh_authority
 
 

@@ -154,6 +154,7 @@ def test_kill_immediately_and_when_the_new_generation_appears(store, clean, corp
         assert assert_old_or_new(store, clean) == "old"
 
 
+@pytest.mark.slow  # about 80 s: an ingest killed mid-way, then rerun
 def test_kill_after_a_batch_was_written_then_rerun_gives_exactly_the_clean_result(
         store, clean, corpus):
     proc = kill_at(store, corpus, _first_batch_written(store))

@@ -14,18 +14,13 @@ from pathlib import Path
 import pytest
 
 from kg.api import KnowledgeGraph
-from kg.distributed import (
-    extract_on_dask,
-    load_shards,
-    plan_records,
-    worker_info,
-    write_nquads_shards,
-)
+from kg.distributed import extract_on_dask
 from kg.extract.jsonl import entry_to_json
 from kg.extract.parallel import extract_parallel
 from kg.extract.pipeline import Extractor
+from kg.pipeline.shards import load_shards, plan_records, shard_corpus
 from kg.sources import read_inputs
-from kg.store import StoreError, open_reader
+from kg.store import StoreConfig, StoreError, open_reader
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
@@ -86,12 +81,14 @@ def dask_entries(client, planned):
     return list(extract_on_dask((r for _, r in keyed), client, partition_size=3))
 
 
+@pytest.mark.server  # a two-worker LocalCluster on 127.0.0.1
 def test_dask_entries_equal_single_process_entries(dask_entries, local_json, planned):
     assert len(dask_entries) == len(planned[0]) == 24
     assert sum(1 for e in dask_entries if e.record.record_id and e.record.full_text) == 4
     assert [json.dumps(entry_to_json(e), sort_keys=True) for e in dask_entries] == local_json
 
 
+@pytest.mark.server  # a two-worker LocalCluster on 127.0.0.1
 def test_each_worker_loads_the_pipeline_once(client, planned):
     keyed, _ = planned
     list(extract_on_dask((r for _, r in keyed), client, partition_size=2))
@@ -99,6 +96,7 @@ def test_each_worker_loads_the_pipeline_once(client, planned):
     assert sorted(cached.values()) == [1, 1]
 
 
+@pytest.mark.server  # a two-worker LocalCluster on 127.0.0.1
 def test_scheduler_address_works_like_a_client(client, planned, local_json):
     keyed, _ = planned
     address = client.scheduler.address
@@ -106,11 +104,13 @@ def test_scheduler_address_works_like_a_client(client, planned, local_json):
     assert [json.dumps(entry_to_json(e), sort_keys=True) for e in entries] == local_json[:7]
 
 
-def test_shards_bulk_loaded_equal_a_single_process_ingest(client, dask_entries, planned,
-                                                          inputs, tmp_path):
-    keyed, identity = planned
-    shards = write_nquads_shards(dask_entries, tmp_path / "shards", info=worker_info(client),
-                                 keys=[k for k, _ in keyed], identity=identity, shard_size=8)
+@pytest.mark.server  # a two-worker LocalCluster on 127.0.0.1
+def test_shards_bulk_loaded_equal_a_single_process_ingest(client, planned, inputs, tmp_path):
+    keyed, _ = planned
+    # the pipeline with the Dask extract stage and the shard sink, as `kg extract --shards` runs
+    shards, report = shard_corpus([str(p) for p in inputs["all"]], client, tmp_path / "shards",
+                                  shard_size=8, partition_size=3)
+    assert report.ok and report.new == report.documents, report.errors
     assert len(shards) == -(-len(keyed) // 8) + 1  # document shards, then identity
     loaded = load_shards(tmp_path / "from-shards", shards)
     reference = tmp_path / "ingested"
@@ -124,13 +124,12 @@ def test_shards_bulk_loaded_equal_a_single_process_ingest(client, dask_entries, 
     assert set(open_reader(tmp_path / "from-shards")) == theirs
 
 
+@pytest.mark.server  # a two-worker LocalCluster on 127.0.0.1
 def test_shards_loaded_into_a_store_with_data_equal_two_ingests(client, inputs, tmp_path):
     """Pages ingested first, then the table's shards loaded: as if both had been ingested."""
-    table = plan_records(_records(inputs["table"]))
-    keyed, identity = table
-    entries = extract_on_dask((r for _, r in keyed), client)
-    shards = write_nquads_shards(entries, tmp_path / "shards", info=worker_info(client),
-                                 keys=[k for k, _ in keyed], identity=identity)
+    shards, report = shard_corpus([str(p) for p in inputs["table"]], client,
+                                  tmp_path / "shards")
+    assert report.ok, report.errors
     store = tmp_path / "store"
     KnowledgeGraph(store).ingest([str(p) for p in inputs["pages"]])
     load_shards(store, shards)
@@ -141,6 +140,16 @@ def test_shards_loaded_into_a_store_with_data_equal_two_ingests(client, inputs, 
     assert set(open_reader(store)) == set(open_reader(reference))
 
 
+def test_unreadable_input_is_reported_and_the_rest_sharded(client, inputs, tmp_path):
+    """The one reading policy: a bad file is a problem naming it; the others are sharded."""
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    shards, report = shard_corpus([str(empty), *map(str, inputs["pages"])], client,
+                                  tmp_path / "shards")
+    assert not report.ok and f"{empty}: empty file" in report.errors[0]
+    assert report.files == 3 and report.documents == 19 and shards
+
+
 def test_bad_shard_is_a_clear_error_and_changes_nothing(tmp_path, seed_store):
     bad = tmp_path / "bad.nq"
     bad.write_text("<http://a> <http://b> this is not N-Quads .\n", encoding="utf-8")
@@ -149,6 +158,25 @@ def test_bad_shard_is_a_clear_error_and_changes_nothing(tmp_path, seed_store):
     with pytest.raises(StoreError, match="no such shard"):
         load_shards(tmp_path / "store", [tmp_path / "missing.nq"])
     assert len(open_reader(tmp_path / "store")) == 0
+
+
+def test_a_new_store_takes_the_shards_base_and_another_base_is_refused(tmp_path):
+    def shard(name: str, base: str) -> Path:
+        g = f"<{base}graph/hkey/listing-page>"
+        path = tmp_path / name
+        path.write_text(f"{g} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+                        f"<https://w3id.org/archive-kg/ns#SourceGraph> {g} .\n",
+                        encoding="utf-8")
+        return path
+
+    store = tmp_path / "store"
+    load_shards(store, [shard("a.nq", "http://a.example/kg/")])
+    assert StoreConfig.read(store).base == "http://a.example/kg/"
+    with pytest.raises(StoreError, match="made with base IRI http://b.example/"):
+        load_shards(store, [shard("b.nq", "http://b.example/")])
+    graphs = {q.graph_name.value for q in open_reader(store)}  # as it was: nothing of b
+    assert "http://a.example/kg/graph/hkey/listing-page" in graphs
+    assert not any(g.startswith("http://b.example/") for g in graphs)
 
 
 def test_local_worker_processes_give_the_same_entries_in_order(planned, local_json):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS
 
 from kg.core.model import Record
 from kg.sources.document_page import looks_like_document_page, read_document_page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "docpages"
-SEEDS = Path(__file__).parents[1].parent / "shared" / "corpus" / "seeds"
 PAGES = sorted(p.name for p in FIXTURES.glob("*.txt"))
 RIGHTS_START = "The History and Public Policy Program welcomes reuse"
 

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from conftest import run_kg
+from conftest import SEEDS, run_kg
 from rdflib.compare import isomorphic
 
 from kg.api import KnowledgeGraph
 from kg.store import open_reader
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "seeds"
 PAGE_000 = "000_0aed5f80fc78b3a7.txt"  # 10 entries
 QUAD_FORMATS = {"trig": "trig", "nquads": "nquads", "jsonld": "json-ld"}  # ours -> rdflib's
 ALL_FORMATS = {"turtle": "turtle", **QUAD_FORMATS}

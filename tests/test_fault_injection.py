@@ -21,8 +21,8 @@ from kg.store import StoreError, current_generation, open_reader
 
 INJECT = textwrap.dedent("""
     import errno, sys
-    import kg.api
-    real = kg.api.replace_graphs
+    import kg.pipeline.upkeep as upkeep
+    real = upkeep.replace_graphs
     fail_at = int(sys.argv[1])
     calls = []
     def failing(*args, **kwargs):
@@ -30,7 +30,7 @@ INJECT = textwrap.dedent("""
         if len(calls) == fail_at:
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(*args, **kwargs)
-    kg.api.replace_graphs = failing
+    upkeep.replace_graphs = failing
     from kg.cli import main
     sys.argv = ["kg", *sys.argv[2:]]
     main()
@@ -76,7 +76,7 @@ def test_a_full_disk_half_way_leaves_the_store_as_it_was(tmp_path, fail_at):
 def test_the_api_raises_a_store_error_naming_the_cause(tmp_path, monkeypatch):
     import errno
 
-    import kg.api
+    import kg.pipeline.upkeep
 
     store = tmp_path / "s"
     assert KnowledgeGraph(store).ingest([str(pages()[0])]).ok
@@ -85,7 +85,7 @@ def test_the_api_raises_a_store_error_naming_the_cause(tmp_path, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(kg.api, "replace_graphs", full)
+    monkeypatch.setattr(kg.pipeline.upkeep, "replace_graphs", full)
     with pytest.raises(StoreError, match="no space left"):
         KnowledgeGraph(store).remove(pages()[0].name)
     assert dump(store) == before

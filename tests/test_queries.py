@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import SEEDS
 
 from kg.api import KnowledgeGraph
 from kg.query import (
@@ -26,7 +27,6 @@ from kg.query import (
 )
 from kg.rdf.namespace import XSD
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "seeds"
 CORRECTIONS = Path(__file__).resolve().parent / "fixtures" / "corrections" / "historian.jsonl"
 BASE = "https://archive.example.org/kg/"
 FEDERATED = "wikidata-federated"

@@ -6,17 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import RECORDS_CSV
 
 from kg.sources.records import parse_list_cell, read_csv, read_jsonl
 
 FIXTURES = Path(__file__).parent / "fixtures" / "records"
-SAMPLE_CSV = (
-    Path(__file__).parents[1].parent
-    / "shared"
-    / "corpus"
-    / "records"
-    / ("wilson-export-sample.csv")
-)
+SAMPLE_CSV = RECORDS_CSV
 SAMPLE_IDS = [
     "300653", "300641", "300640", "300639", "300638",
     "300242", "300241", "300240", "300239", "300238", "300237",

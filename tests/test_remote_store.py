@@ -22,7 +22,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.api import KnowledgeGraph
-from kg.remote import ingest_remote
+from kg.pipeline.remote import ingest_remote
 from kg.serve.app import make_server
 from kg.store import current_generation, open_reader
 

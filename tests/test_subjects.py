@@ -202,6 +202,7 @@ def test_machine_headings_in_rdf_with_evidence_apart_from_curated(sample_entries
     assert next(store.quads_for_pattern(heading, SKOS.inScheme, KG.subjectScheme, None), None)
 
 
+@pytest.mark.server
 def test_a_page_per_heading_and_why_this_subject(tmp_path):
     from kg.api import KnowledgeGraph
     from kg.serve.app import make_server

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import run_kg
+from conftest import SEEDS, run_kg
 
 from kg.api import KnowledgeGraph
 from kg.store import StoreConfig, open_reader, writer
 from kg.validate import validate_store
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "seeds"
 CORRECTIONS = Path(__file__).resolve().parent / "fixtures" / "corrections" / "historian.jsonl"
 
 

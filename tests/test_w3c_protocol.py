@@ -25,9 +25,9 @@ SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs" / "sparql11-tes
 PROTOCOL = SPECS / "protocol" / "manifest.ttl"
 TOKEN = "w3c-runner-token"
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.server, pytest.mark.skipif(
     not PROTOCOL.exists(),
-    reason=f"the W3C SPARQL 1.1 test manifests are not at {SPECS} (../shared is absent)")
+    reason=f"the W3C SPARQL 1.1 test manifests are not at {SPECS} (../shared is absent)")]
 
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
 HT = "http://www.w3.org/2011/http#"

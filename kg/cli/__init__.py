@@ -33,12 +33,17 @@ def main() -> None:
     """
 
 
-def _report(report) -> None:
-    """An ingest's or rebuild's problems on standard error, its summary on standard output."""
+def _problems(report) -> None:
+    """An ingest's (or shard run's) errors, flags and notes, on standard error."""
     for kind, lines in (("error", report.errors), ("flagged", report.flags),
                         ("note", report.notes)):
         for line in lines:
             click.echo(f"{kind}: {line}", err=True)
+
+
+def _report(report) -> None:
+    """An ingest's or rebuild's problems on standard error, its summary on standard output."""
+    _problems(report)
     click.echo(report.summary())
 
 
@@ -61,7 +66,7 @@ def ingest(paths, store, base, model, strict, full_text, endpoint, token, worker
     """Read catalogue files (folders, or - for standard input) into the store."""
     with Progress("ingesting", quiet=quiet) as bar:
         if endpoint:
-            from kg.remote import ingest_remote
+            from kg.api import ingest_remote
 
             report = ingest_remote(paths, endpoint, base=base, token=token, model=model,
                                    strict=strict, full_text=full_text,
@@ -96,37 +101,27 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
     if shards_dir:
         if not dask_address:
             raise click.UsageError("--shards needs --dask ADDRESS")
-        from kg.distributed import shard_corpus
+        from kg.api import shard_corpus
         from kg.rdf.mapping import DEFAULT_BASE
 
-        shards, problems = shard_corpus(paths, dask_address, shards_dir,
-                                        base=base or DEFAULT_BASE, model=model,
-                                        full_text=full_text)
-        for p in problems:
-            click.echo(f"error: {p}", err=True)
+        shards, report = shard_corpus(paths, dask_address, shards_dir,
+                                      base=base or DEFAULT_BASE, model=model,
+                                      full_text=full_text)
         for s in shards:
             click.echo(str(s))
-        sys.exit(1 if problems else 0)
+        _problems(report)
+        sys.exit(0 if report.ok else 1)
     from kg.core.identity import better, document_key
     from kg.extract.jsonl import entry_to_json
-    from kg.sources import Skipped, SourceError, read_inputs
+    from kg.sources import read_all
 
+    reading = read_all(paths)
+    for p in reading.problems:
+        click.echo(f"{p.severity}: {p}", err=True)
     records: dict[str, object] = {}
-    failed = False
-    for _name, result in read_inputs(paths):
-        if isinstance(result, Skipped):
-            click.echo(f"note: {result}", err=True)
-            continue
-        if isinstance(result, SourceError):
-            click.echo(f"error: {result}", err=True)
-            failed = True
-            continue
-        for p in result.problems:
-            click.echo(f"{p.severity}: {p}", err=True)
-            failed = failed or p.severity == "error"
-        for r in result.records:
-            key = document_key(r)
-            records[key] = better(records[key], r) if key in records else r
+    for r in reading.records:
+        key = document_key(r)
+        records[key] = better(records[key], r) if key in records else r
     if dask_address:
         from kg.distributed import extract_on_dask
 
@@ -143,7 +138,7 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
     out = sys.stdout
     for entry in entries:
         out.write(json.dumps(entry_to_json(entry), ensure_ascii=False) + "\n")
-    sys.exit(1 if failed else 0)
+    sys.exit(0 if reading.ok else 1)
 
 
 @main.command()
@@ -154,7 +149,7 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
 def load(shards, store, base, quiet) -> None:
     """Bulk-load N-Quads shards (from `kg extract --dask ... --shards DIR`) into the store as
     one new generation; graphs a shard holds replace the store's graphs of the same name."""
-    from kg.distributed import load_shards
+    from kg.api import load_shards
 
     with Progress("loading", quiet=quiet) as bar:
         n = load_shards(store, shards, base=base, **bar.keywords(load_shards))
@@ -162,7 +157,7 @@ def load(shards, store, base, quiet) -> None:
 
 
 def _read_query(query: str) -> str:
-    from kg.query import QUERIES_DIR
+    from kg.core.resources import QUERIES_DIR
 
     if query == "-":
         return sys.stdin.read()
@@ -390,16 +385,14 @@ def evaluate(paths, store, model, output: Output, summary_only) -> None:
     Without PATHS, the records kept in the store are evaluated."""
     from kg.evaluate import evaluate_entries, format_text
     from kg.resolve.entry import Extractor
-    from kg.sources import Skipped, SourceError, read_inputs
+    from kg.sources import read_all
 
+    failed = False
     if paths:
-        records = []
-        for _name, result in read_inputs(paths):
-            if isinstance(result, Skipped):
-                continue
-            if isinstance(result, SourceError):
-                raise click.ClickException(str(result))
-            records.extend(result.records)
+        reading = read_all(paths)
+        for p in reading.problems:
+            click.echo(f"{p.severity}: {p}", err=True)
+        records, failed = reading.records, not reading.ok
     else:
         from kg.api import KnowledgeGraph
 
@@ -410,6 +403,7 @@ def evaluate(paths, store, model, output: Output, summary_only) -> None:
     document = ev.as_dict()
     output.emit(_evaluation_rows(document, summary_only), document=document,
                 text=format_text(ev, show_documents=not summary_only))
+    sys.exit(1 if failed else 0)
 
 
 @main.command()

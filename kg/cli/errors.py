@@ -21,7 +21,7 @@ LIBRARY_ERRORS: tuple[tuple[str, str, str], ...] = (
     ("kg.store", "StoreError", "{}"),
     ("kg.resolve.corrections", "CorrectionsError", "{}"),
     ("kg.link", "LinkError", "{}"),
-    ("kg.remote", "RemoteError", "{}"),
+    ("kg.store.remote", "RemoteError", "{}"),
     ("kg.distributed", "ClusterError", "{}"),
     ("kg.serve.app", "ServeError", "{}"),
 )

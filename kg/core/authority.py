@@ -15,9 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.core.model import EntityKind
+from kg.core.resources import DATA_DIR
 from kg.core.text import fold, squash  # noqa: F401  (read from here by older callers)
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FILES: dict[EntityKind, str] = {
     "person": "people.tsv", "place": "places.tsv", "organization": "organizations.tsv",
 }

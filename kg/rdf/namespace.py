@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 
 import pyoxigraph as ox
 
-ONTOLOGY_DIR = Path(__file__).resolve().parents[2] / "ontology"
+from kg.core.resources import ONTOLOGY_DIR
+
 ONTOLOGY_FILE = ONTOLOGY_DIR / "kg.ttl"
 KG_IRI = "https://w3id.org/archive-kg/ns#"
 

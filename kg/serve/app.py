@@ -52,6 +52,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kg.core.resources import STATIC_DIR, TEMPLATES_DIR
 from kg.rdf.namespace import KG_IRI, PREFIXES
 from kg.serve import charts, network, overview, sparql_ui, views
 from kg.serve.describe import description
@@ -71,7 +72,6 @@ from kg.serve.worker import QueryTask, UpdateTask, WorkerPool
 
 __all__ = ["KGServer", "ServeError", "Settings", "create_app", "make_server", "serve"]
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
@@ -158,7 +158,7 @@ class Site:
 
     def __post_init__(self) -> None:
         self.env = jinja2.Environment(
-            loader=jinja2.PackageLoader("kg.serve", "templates"),
+            loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
             autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(month_name=charts.month_name, plural=charts.plural,

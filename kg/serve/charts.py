@@ -13,13 +13,14 @@ import json
 import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol
+
+from kg.core.resources import STATIC_DIR
 
 LONG_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December"]
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-BASEMAP = Path(__file__).resolve().parent / "static" / "land-110m.geojson"
+BASEMAP = STATIC_DIR / "land-110m.geojson"
 CHAR_WIDTH = 7.2  # width a label character may take at the charts' 12px font (wide side)
 
 

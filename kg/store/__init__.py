@@ -14,6 +14,12 @@ copies the current generation (hard links for RocksDB's immutable table files), 
 copy, flushes it and only then switches CURRENT. A writer killed at any point leaves CURRENT on
 the old generation: the store opens, holds no partial document, and the next writer removes
 the abandoned copy.
+
+`config.json` records the store format (`STORE_FORMAT`: this folder layout and the shape of
+the graphs in it) and the archive-kg version that last wrote the store. A store written before
+formats were recorded (archive-kg 0.1.0) is format 1 and opens as it is. A store in a newer
+format than this version knows is refused, saying to upgrade archive-kg; one in a format this
+version no longer reads is refused, saying how to carry its records over.
 """
 
 from __future__ import annotations
@@ -36,10 +42,26 @@ _CURRENT = "CURRENT"
 _CONFIG = "config.json"
 # RocksDB never modifies these files after writing them, so a new generation can share them.
 _IMMUTABLE_SUFFIXES = (".sst", ".blob")
+# Bump STORE_FORMAT when a store made before cannot be used as it is. Formats from
+# OLDEST_FORMAT on still open (a write, `kg rebuild` above all, brings them to STORE_FORMAT);
+# raise OLDEST_FORMAT only when reading an older store is no longer possible.
+STORE_FORMAT = 1
+OLDEST_FORMAT = 1
+# what a config.json without "format" is: written by archive-kg 0.1.0
+_UNRECORDED_FORMAT = 1
 
 
 class StoreError(Exception):
     """The store cannot be used as asked; the message says why."""
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("archive-kg")
+    except PackageNotFoundError:  # a checkout run without an install
+        return "unknown"
 
 
 @dataclass(frozen=True)
@@ -48,20 +70,49 @@ class StoreConfig:
     # the curators' corrections file, when it is not the store's own corrections.jsonl: the
     # store says where its curators' decisions are, whatever folder a command runs in
     corrections: str | None = None
+    # the store format and the archive-kg that last wrote config.json (None: not recorded)
+    format: int = STORE_FORMAT
+    written_by: str | None = None
 
     @staticmethod
     def read(path: Path) -> StoreConfig | None:
         f = Path(path) / _CONFIG
         if not f.exists():
             return None
-        data = json.loads(f.read_text(encoding="utf-8"))
-        return StoreConfig(base=data["base"], corrections=data.get("corrections"))
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+            fmt = data.get("format", _UNRECORDED_FORMAT)
+            if not isinstance(fmt, int) or not isinstance(data["base"], str):
+                raise ValueError("format must be a number and base a string")
+            config = StoreConfig(base=data["base"], corrections=data.get("corrections"),
+                                 format=fmt, written_by=data.get("written_by"))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise StoreError(f"{f}: not a readable store configuration ({exc})") from None
+        return config
 
     def write(self, path: Path) -> None:
-        data: dict[str, str] = {"base": self.base}
+        # written only by a writer of this version, so the store is in this version's format
+        data: dict[str, str | int] = {"base": self.base}
         if self.corrections:
             data["corrections"] = self.corrections
+        data["format"] = STORE_FORMAT
+        data["written_by"] = f"archive-kg {_package_version()}"
         _atomic_write(Path(path) / _CONFIG, json.dumps(data, indent=2) + "\n")
+
+    def check(self, path: Path) -> None:
+        """StoreError, saying what to do, when this version cannot use the store."""
+        made = f" by {self.written_by}" if self.written_by else ""
+        this = f"archive-kg {_package_version()} (store format {STORE_FORMAT})"
+        if self.format > STORE_FORMAT:
+            raise StoreError(
+                f"{path}: made{made} in store format {self.format}, newer than {this} "
+                f"reads; upgrade archive-kg (pip install --upgrade archive-kg)")
+        if self.format < OLDEST_FORMAT:
+            raise StoreError(
+                f"{path}: made{made} in store format {self.format}, which {this} no longer "
+                f"reads; run `kg rebuild --store {path}` with the archive-kg that made it "
+                f"(or a version that reads format {self.format}), or ingest the sources into "
+                f"a new store; the corrections file is kept as it is")
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -97,7 +148,22 @@ def open_reader(path: str | Path) -> ox.Store:
         if path.exists() and any(path.iterdir()) and not (path / _CONFIG).exists():
             raise StoreError(f"{path}: not a kg store (no {_CONFIG}); pass another --store")
         return ox.Store()
+    _check_format(path)
     return ox.Store.read_only(str(gen))
+
+
+def _stamp(path: Path) -> None:
+    """Record in config.json that this version (and format) wrote the store last."""
+    config = StoreConfig.read(path)
+    if config is not None and (config.format != STORE_FORMAT
+                               or config.written_by != f"archive-kg {_package_version()}"):
+        config.write(path)
+
+
+def _check_format(path: Path) -> None:
+    config = StoreConfig.read(path)
+    if config is not None:
+        config.check(path)
 
 
 class Writer:
@@ -120,6 +186,8 @@ def writer(path: str | Path) -> Iterator[Writer]:
         except BlockingIOError:
             raise StoreError(f"{path}: another process is writing this store") from None
         current = current_generation(path)
+        if current is not None:
+            _check_format(path)
         _remove_abandoned(path, current)
         number = int(current.name.split("-")[1]) + 1 if current else 1
         new = path / f"gen-{number:06d}"
@@ -141,6 +209,8 @@ def writer(path: str | Path) -> Iterator[Writer]:
             if isinstance(exc, OSError):
                 raise StoreError(_write_failure(path, exc, current)) from exc
             raise
+        # after publication: a failure here must not take the published generation away
+        _stamp(path)
         _remove_abandoned(path, new, keep_previous=current)
     finally:
         fcntl.flock(lock_fh, fcntl.LOCK_UN)

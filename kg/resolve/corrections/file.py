@@ -37,6 +37,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from kg.core.resources import ONTOLOGY_DIR
 from kg.resolve.corrections.model import (
     DEFAULT_CORRECTIONS,
     ENV_CORRECTIONS,
@@ -59,13 +60,7 @@ from kg.resolve.corrections.model import (
 __all__ = ["SCHEMA_FILE", "append_corrections", "default_corrections_path", "load_corrections",
            "parse_correction"]
 
-# The ontology folder sits beside the package (a checkout) or inside it (an installed wheel);
-# resolve may not import kg.rdf.namespace's ONTOLOGY_DIR, so the rule is repeated here.
-_PACKAGE = Path(__file__).resolve().parents[2]
-SCHEMA_FILE = next((d / "corrections.schema.json" for d in (_PACKAGE / "ontology",
-                                                            _PACKAGE.parent / "ontology")
-                    if (d / "corrections.schema.json").is_file()),
-                   _PACKAGE.parent / "ontology" / "corrections.schema.json")
+SCHEMA_FILE = ONTOLOGY_DIR / "corrections.schema.json"
 _EXAMPLE = '{"op": "reject", "entity": "person/key", "wikidata": "Q123"}'
 
 

@@ -1,7 +1,8 @@
-"""`kg ingest --endpoint URL`: extract locally, write into a remote SPARQL 1.1 store.
+"""A remote SPARQL 1.1 store over HTTP: the few `pyoxigraph.Store` methods an ingest uses.
 
-Extraction and mapping are exactly those of a local ingest (`kg.api.KnowledgeGraph`); only the
-store differs. The endpoint URL says how to write:
+`kg ingest --endpoint URL` runs the one ingest pipeline (`kg.pipeline`) with this store behind
+its remote sink; only the store differs from a local ingest. The endpoint URL says how to
+write:
 
 * a server root (``http://host:7878/``, Oxigraph's layout) or a URL ending in ``/store``: each
   (document, source) graph is replaced with one SPARQL 1.1 Graph Store Protocol request,
@@ -12,8 +13,8 @@ store differs. The endpoint URL says how to write:
   transaction, as Oxigraph and `kg serve` do); queries go to the sibling ``/query``;
 * any other URL (``/sparql``, a Fuseki dataset): SPARQL Update and queries at that one URL.
 
-Everything is extracted before anything is written, so ``--strict`` aborts with nothing
-written. Across graphs the ingest is not one transaction: an interrupted run leaves whole
+The remote sink extracts everything before anything is written, so ``--strict`` aborts with
+nothing written. Across graphs the ingest is not one transaction: an interrupted run leaves whole
 graphs, old or new, never half a graph; running it again completes it.
 """
 
@@ -22,18 +23,14 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterable, Iterator
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from kg.api import IngestAborted, IngestReport, KnowledgeGraph
-from kg.core.model import Record
-from kg.rdf.mapping import DEFAULT_BASE, Iris
 from kg.rdf.namespace import PREFIXES
 
-__all__ = ["RemoteError", "RemoteStore", "ingest_remote"]
+__all__ = ["RemoteError", "RemoteStore", "endpoints"]
 
 # Keep update requests well under `kg serve`'s default body limit (1 MB).
 MAX_UPDATE_BYTES = 512_000
@@ -188,72 +185,3 @@ def _chunks(graphs: dict[ox.NamedNode, list[ox.Quad]]) -> Iterator[dict]:
         size += n
     if chunk:
         yield chunk
-
-
-# Loading the spaCy pipeline takes a second or two: load it once per process and settings.
-_EXTRACTORS: dict[tuple, object] = {}
-
-
-class RemoteKnowledgeGraph(KnowledgeGraph):
-    """A `KnowledgeGraph` whose store is a remote SPARQL endpoint (ingest only)."""
-
-    def extractor(self, full_text: bool = True):
-        key = (self.model, self.data_dir, full_text)
-        if key not in _EXTRACTORS:
-            _EXTRACTORS[key] = super().extractor(full_text)
-        return _EXTRACTORS[key]
-
-    def __init__(self, store: RemoteStore, *, base: str, model: str | None = None,
-                 data_dir: Path | None = None):
-        # No local folder: the base comes from the caller or the remote store's own graphs.
-        self.path = None
-        self.remote = store
-        self.base = base if base.endswith(("/", "#")) else base + "/"
-        self.iris = Iris(self.base)
-        self.model = model
-        self.data_dir = data_dir
-        self._corrections = None  # $KG_CORRECTIONS or ./corrections.jsonl, as locally
-        self.workers = 1
-        self._extractor = None
-        self.notes: list[str] = []
-
-    def _store_records(self, records: list[Record], report: IngestReport, *, strict: bool,
-                       full_text: bool, progress: Callable[[int, int], None] | None,
-                       force: bool = False, fresh: bool = True,
-                       read_paths: set[str] | None = None) -> None:
-        # The local ingest loop with the remote store in place of the local writer, and every
-        # graph extracted before the first write (so --strict aborts with nothing written).
-        self._write_records(self.remote, records, report, strict=strict, full_text=full_text,
-                            progress=progress, force=force, batch_size=None, fresh=fresh,
-                            read_paths=read_paths)
-
-    # writes to a remote store are not one transaction: a run interrupted before the summary
-    # was written would leave it stale for the next run that finds everything unchanged
-    summary_every_run = True
-
-    def refresh_authority(self, store, new_keys=None) -> None:
-        # A full scan, not just the new entities: writes to a remote store are not one
-        # transaction, so a run interrupted before this point left the authority graph stale,
-        # and the next run (finding every graph unchanged) mends it.
-        super().refresh_authority(store, None)
-
-
-def ingest_remote(paths: Iterable[str], endpoint: str, *, base: str | None = None,
-                  token: str | None = None, model: str | None = None, strict: bool = False,
-                  full_text: bool = True) -> IngestReport:
-    """Ingest files into a remote SPARQL 1.1 store; problems are reported, never raised."""
-    report = IngestReport()
-    try:
-        store = RemoteStore(endpoint, token)
-        in_use = store.base_in_use()
-        if base and in_use and base.rstrip("/#") != in_use.rstrip("/#"):
-            report.errors.append(f"{endpoint} holds graphs built with base IRI {in_use}; "
-                                 f"ingest with --base {in_use} or into another store")
-            return report
-        kg = RemoteKnowledgeGraph(store, base=base or in_use or DEFAULT_BASE, model=model)
-        return kg.ingest(paths, strict=strict, full_text=full_text)
-    except IngestAborted as exc:
-        report.errors.append(f"--strict: {exc}; nothing was written")
-    except RemoteError as exc:
-        report.errors.append(str(exc))
-    return report

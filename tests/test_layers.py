@@ -30,7 +30,7 @@ RANKS = {"core": 0, "sources": 1, "extract": 2, "resolve": 3, "rdf": 4, "store":
          "pipeline": 6, "query": 7, "serve": 8, "cli": 9}
 FOLDERS = {"core": "core", "sources": "sources", "extract": "extract", "resolve": "resolve",
            "rdf": "rdf", "store": "store", "pipeline": "pipeline", "serve": "serve",
-           "link": "query"}
+           "link": "query", "cli": "cli"}
 TOP_LEVEL = {
     "kg": "pipeline", "kg.api": "pipeline", "kg.distributed": "pipeline",
     "kg.query": "query", "kg.export": "query", "kg.validate": "query", "kg.evaluate": "query",

@@ -30,6 +30,7 @@ from wikidata_replay import ReplayServer
 
 import kg.link
 from kg.api import KnowledgeGraph
+from kg.cli.link_output import render
 from kg.export import export
 from kg.link import (
     ONLINE_METHOD,
@@ -38,7 +39,6 @@ from kg.link import (
     review,
     run_link_command,
 )
-from kg.link.format import render
 from kg.rdf.namespace import PREFIXES
 from kg.resolve.corrections import load_corrections
 from kg.resolve.wikidata import WikidataClient, fold

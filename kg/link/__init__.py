@@ -9,7 +9,8 @@ corrections graph, `kg.rdf.corrections`). Nothing in this package opens a socket
 One job per module: `survey` reads what the store knows about links; `online` looks the
 unlinked entities up and writes ``{base}graph/links-online`` (its statements are
 `kg.rdf.links`'); `review` lists what a curator should look at; `command` is what ``kg link``
-runs, returning a typed `LinkOutcome`; `format` turns that into the command's output.
+runs, returning a typed `LinkOutcome`, which the command line (`kg.cli.link_output`)
+presents.
 """
 
 from kg.link.command import LinkOutcome, apply_corrections, run_link_command

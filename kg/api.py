@@ -25,15 +25,14 @@ from kg.pipeline.run import Pipeline, Progress
 from kg.pipeline.shards import load_shards, shard_corpus
 from kg.rdf.mapping import DEFAULT_BASE, Iris
 from kg.rdf.namespace import KG, PREFIXES
-from kg.resolve.corrections import (
-    Corrections,
-    carry_over_corrections,
-    default_corrections_path,
-    load_corrections,
-    remember_corrections_path,
-)
+from kg.resolve.corrections import Corrections, load_corrections
 from kg.sources import read_all
 from kg.store import StoreConfig, StoreError, open_reader, writer
+from kg.store.corrections import (
+    carry_over_corrections,
+    default_corrections_path,
+    remember_corrections_path,
+)
 
 __all__ = ["KnowledgeGraph", "IngestReport", "IngestAborted", "StoreError", "ingest_remote",
            "shard_corpus", "load_shards"]

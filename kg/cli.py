@@ -384,11 +384,12 @@ def link(store, online, review, accept, reject, corrections_path, cache_dir, api
     curators' decisions, online lookups), look unlinked ones up with --online, list uncertain
     ones with --review, and record a curator's --accept/--reject in the corrections file."""
     from kg.link import LinkError, run_link_command
+    from kg.link.format import render
 
     try:
-        text = run_link_command(store, online=online, review=review, accept=accept,
-                                reject=reject, corrections_path=corrections_path,
-                                cache_dir=cache_dir, api_url=api_url, output=fmt, limit=limit)
+        text = render(run_link_command(store, online=online, review=review, accept=accept,
+                                       reject=reject, corrections_path=corrections_path,
+                                       cache_dir=cache_dir, api_url=api_url, limit=limit), fmt)
     except (LinkError, StoreError) as exc:
         _fail(str(exc))
     click.echo(text, nl=False)

@@ -290,9 +290,18 @@ def format_results(results, fmt: str) -> str:
         return buf.getvalue().decode("utf-8")
     headers = [v.value for v in results.variables]
     rows = [[term_text(sol[h]) for h in headers] for sol in results]
-    from kg.cli import table
-
     return table(headers, rows) + f"({len(rows)} rows)\n"
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """Rows as aligned text columns under their headers (cells cut at 60 characters)."""
+    widths = [min(60, max([len(h)] + [len(r[i]) for r in rows])) for i, h in enumerate(headers)]
+    out = io.StringIO()
+    out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for r in rows:
+        out.write("  ".join(c[:60].ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
+    return out.getvalue()
 
 
 def select_rows(results) -> list[dict[str, str]]:

@@ -1,5 +1,6 @@
 """A historian's corrections (`kg.resolve.corrections`): the file, `apply_to_entry`, the
-curated graph, and corrections surviving re-ingest and rebuild in a real store.
+curated graph (`kg.rdf.corrections`, written by `kg.store.corrections`), and corrections
+surviving re-ingest and rebuild in a real store.
 
 ``fixtures/corrections/historian.jsonl`` corrects the seed pages and
 ``fixtures/corrections/constructed-listing.txt``, a constructed listing (test input, not an
@@ -23,11 +24,12 @@ from kg import api
 from kg.api import KnowledgeGraph
 from kg.core.identity import document_key
 from kg.core.model import Entry
-from kg.link import store_corrections
 from kg.rdf import mapping
+from kg.rdf.corrections import correction_quads, prune_overridden_links
 from kg.rdf.mapping import Iris, authority_quads
 from kg.rdf.namespace import PREFIXES
 from kg.resolve.corrections import (
+    SCHEMA_FILE,
     AcceptLink,
     Corrections,
     CorrectionsError,
@@ -37,19 +39,18 @@ from kg.resolve.corrections import (
     append_corrections,
     apply_to_entry,
     authority_lookup,
-    correction_quads,
-    corrections_graph,
     load_corrections,
     parse_correction,
-    prune_overridden_links,
     to_json,
 )
 from kg.sources import read_inputs
+from kg.store.corrections import store_corrections
 from kg.validate import validate_store
 
 SEEDS = sorted(SAMPLE.glob("*.txt"))  # the seed pages, bundled in data/sample
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "corrections"
 HISTORIAN = FIXTURES / "historian.jsonl"
+EARLIER = FIXTURES / "earlier-version.jsonl"  # every kind of line, as earlier versions wrote
 CONSTRUCTED = FIXTURES / "constructed-listing.txt"
 WD = "http://www.wikidata.org/entity/"
 BASE = "http://127.0.0.1:8000/"
@@ -215,7 +216,7 @@ def test_curated_links_and_merges_as_quads() -> None:
     iris = Iris(BASE)
     store = ox.Store()
     store.extend(correction_quads(corrections, iris))
-    g = corrections_graph(iris)
+    g = iris.corrections_graph()
     assert {q.graph_name for q in store} == {g}
 
     def ask(q: str) -> bool:
@@ -364,7 +365,7 @@ def test_corrections_survive_reingest_and_rebuild(tmp_path: Path,
     again = kg.ingest(paths)  # unchanged input: the corrections' fingerprint re-maps it
     assert again.updated == again.documents and again.unchanged == 0
     assert state(kg) == CORRECTED
-    g = corrections_graph(kg.iris)
+    g = kg.iris.corrections_graph()
     assert kg.query(f"ASK {{ GRAPH {g} {{ <{BASE}organization/bolshoi-theatre> kg:link ?l . "
                     f"?l kg:linkTarget wd:Q138908 ; kg:match false ; kg:linkMethod 'curated' }} }}")
     assert kg.query(f"ASK {{ GRAPH {g} {{ <{BASE}person/person-tschou-en-lai> owl:sameAs "
@@ -485,3 +486,72 @@ def test_document_selector_accepts_the_date_as_written_or_iso(entries) -> None:
         assert c.for_document(key, entry.record, entry.date), date_text
     c = one({"op": "remove-mention", "title": title, "date": "1946-10-03", "text": "GRU"})
     assert not c.for_document(key, entry.record, entry.date)
+
+
+# -- files written by earlier versions, and the schema ----------------------------------------
+
+# What `load_corrections` makes of EARLIER, as `to_json` writes it back: ids and entities
+# normalised, null and empty optional fields dropped, everything else as the curator wrote it.
+EARLIER_READ = [
+    {"op": "accept", "entity": "person/andrei-gromyko", "wikidata": "Q150851",
+     "note": "kg link --accept"},
+    {"op": "accept", "entity": "place/korea", "wikidata": "Q18097"},
+    {"op": "reject", "entity": "place/manchuria", "wikidata": "Q3589", "note": "a film"},
+    {"op": "reject", "entity": "organization/bolshoi-theatre", "wikidata": "Q138908"},
+    {"op": "remove-mention", "document": "h1304855593b5e5ff", "text": "North Korean"},
+    {"op": "remove-mention", "title": TELEGRAM_JULY_13, "date": "July 13, 1950",
+     "text": "North Korean", "field": "summary", "note": "an adjective"},
+    {"op": "remove-mention", "document": "hb4b897aae8cad265", "text": "GRU"},
+    {"op": "fix-role", "title": TELEGRAM_3231, "date": "1950-07-08",
+     "person": "person/nikolai-roshchin", "label": "Soviet Ambassador",
+     "new_label": "Soviet Ambassador to China", "place": "place/china"},
+    {"op": "fix-role", "document": "h1", "person": "person/zhou-enlai", "head": "premier",
+     "delete": True, "note": "not a post the document attests"},
+    {"op": "fix-role", "document": "h1", "person": "person/vyacheslav-molotov",
+     "new_label": "Minister of Foreign Affairs", "new_head": "minister",
+     "organization": "organization/soviet-union"},
+    {"op": "fix-role", "document": "h2", "person": "person/vyacheslav-molotov",
+     "organization": "organization/soviet-union"},
+    {"op": "merge", "entity": "person/person-tschou-en-lai", "into": "person/zhou-enlai",
+     "note": "German transliteration of Zhou Enlai"},
+    {"op": "merge", "entity": "person/person-x", "into": "person/person-y", "label": "Y"},
+    {"op": "split", "title": "Memorandum from Kuznetsov to Molotov", "date": "October 2, 1946",
+     "text": "Kuznetsov", "entity": "person/fyodor-kuznetsov"},
+    {"op": "split", "document": "h2", "text": "Kuznetsov",
+     "entity": "person/person-kuznetsov-junior", "field": "title", "label": "Kuznetsov junior"},
+    {"op": "promote", "entity": "person/person-stark",
+     "note": "the banker, named in the full text only"},
+]
+
+
+def test_a_file_written_by_an_earlier_version_still_loads(tmp_path: Path) -> None:
+    earlier = load_corrections(EARLIER)
+    assert [to_json(c) for c in earlier.items] == EARLIER_READ
+    assert {type(c).__name__ for c in earlier.items} == {
+        "AcceptLink", "RejectLink", "RemoveMention", "FixRole", "Merge", "Split", "Promote"}
+    assert [c.origin.line for c in earlier.items][:2] == [5, 6]  # after comments and a blank
+    # what this version writes, it reads back the same
+    again = tmp_path / "again.jsonl"
+    append_corrections(again, earlier.items)
+    assert [to_json(c) for c in load_corrections(again).items] == EARLIER_READ
+
+
+def test_the_schema_accepts_every_line_kg_writes_or_read_before() -> None:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema)
+    for path in (EARLIER, HISTORIAN):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip() and not line.startswith("#"):
+                errors = [e.message for e in validator.iter_errors(json.loads(line))]
+                assert not errors, f"{path.name}:{number}: {errors}"
+    # the reader takes the branch the schema's "if op is X then $defs/X" would take
+    ops = schema["properties"]["op"]["enum"]
+    assert [(b["if"]["$ref"], b["then"]["$ref"]) for b in schema["allOf"]] == [
+        (f"#/$defs/isOp/{op}", f"#/$defs/{op}") for op in ops]
+    assert all(schema["$defs"]["isOp"][op]["properties"]["op"]["const"] == op for op in ops)
+    # and refuses what the reader refuses
+    assert not validator.is_valid({"op": "accept", "entity": "person/x", "wikidata": "855"})
+    assert not validator.is_valid({"op": "remove-mention", "text": "Sino"})

@@ -85,8 +85,7 @@ def test_an_entity_of_the_authority_is_never_made_an_alias(tmp_path):
     """A name that stops denoting an authority person (a stricter rule) leaves that person an
     entity of their own: no owl:sameAs from it; a gone unresolved name gets one."""
     from kg.core.authority import load_authority
-    from kg.resolve import continuity
-    from kg.store import writer
+    from kg.store import continuity, writer
     store = tmp_path / "store"
     kg = KnowledgeGraph(store)
     src = tmp_path / "r.jsonl"

@@ -35,10 +35,10 @@ from kg.link import (
     ONLINE_METHOD,
     LinkError,
     link_store,
-    links_graph,
     review,
     run_link_command,
 )
+from kg.link.format import render
 from kg.rdf.namespace import PREFIXES
 from kg.resolve.corrections import load_corrections
 from kg.resolve.wikidata import WikidataClient, fold
@@ -90,6 +90,11 @@ def _offline_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(kg.link.ENV_ONLINE, raising=False)
 
 
+def run_link(store: Path, output: str = "table", **options) -> str:
+    """What ``kg link`` prints: the command's outcome, rendered."""
+    return render(run_link_command(store, **options), output)
+
+
 def make_client(server: ReplayServer, cache: Path) -> WikidataClient:
     return WikidataClient(server.url, cache_dir=cache, min_interval=0.0, timeout=5.0,
                           max_retries=0)
@@ -126,7 +131,7 @@ def test_online_match_writes_same_as_with_its_explanation(store: Path, server: R
     # the state as an offline run sees it afterwards: the same counts
     assert link_store(kg_, online=False).linked == report.linked
 
-    g = links_graph(kg_.iris)
+    g = kg_.iris.online_links_graph()
     e = einstein.entity
     assert ask(store, f"ASK {{ GRAPH {g} {{ <{e}> owl:sameAs wd:Q937 }} }}")
     rows = list(kg_.reader().query(
@@ -156,7 +161,7 @@ def test_wrong_type_is_nil_and_keeps_the_candidates(store: Path, server: ReplayS
     assert manchuria.decision is not None and manchuria.decision.qid is None
     assert {c.id for c in manchuria.decision.candidates} == {"Q3589", "Q521387"}  # two films
     assert all("geographic" in (c.rejected_reason or "") for c in manchuria.decision.candidates)
-    g = links_graph(kg_.iris)
+    g = kg_.iris.online_links_graph()
     e = manchuria.entity
     assert not ask(store, f"ASK {{ <{e}> owl:sameAs ?w FILTER(STRSTARTS(STR(?w), '{WD}')) }}")
     for qid in ("Q3589", "Q521387"):
@@ -177,7 +182,7 @@ def test_second_run_is_served_from_the_cache(store: Path, server: ReplayServer,
     first = link_store(kg_, online=True, client=make_client(server, tmp_path / "cache"))
     sent = len(server.requests)
     assert first.requests == sent > 0
-    before = graph_quads(store, links_graph(kg_.iris))
+    before = graph_quads(store, kg_.iris.online_links_graph())
 
     client = make_client(server, tmp_path / "cache")
     second = link_store(kg_, online=True, client=client)
@@ -186,7 +191,7 @@ def test_second_run_is_served_from_the_cache(store: Path, server: ReplayServer,
     assert second.cache_hits >= len(second.attempts)
     # an entity linked by the first run is looked up again (from cache), not dropped
     assert [a.ref for a in second.matched] == [a.ref for a in first.matched]
-    assert graph_quads(store, links_graph(kg_.iris)) == before
+    assert graph_quads(store, kg_.iris.online_links_graph()) == before
 
 
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -203,7 +208,7 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(kg.link, "WikidataClient", NoClient)
+    monkeypatch.setattr(kg.link.online, "WikidataClient", NoClient)
     return attempts
 
 
@@ -219,8 +224,8 @@ def test_offline_default_sends_nothing_and_changes_nothing(
     assert not report.written and report.requests == 0
     assert report.attempts and all(a.decision is None for a in report.attempts)
     assert {"person/person-albert-einstein", "place/manchuria"} <= {a.ref for a in report.attempts}
-    text = run_link_command(store, review=True, corrections_path=tmp_path / "c.jsonl",
-                            api_url=server.url, output="json")
+    text = run_link(store, review=True, corrections_path=tmp_path / "c.jsonl",
+                    api_url=server.url, output="json")
     data = json.loads(text)
     assert data["online"] is False and data["requests"] == 0 and not data["written"]
 
@@ -243,7 +248,7 @@ def test_a_client_given_offline_is_not_used(store: Path, server: ReplayServer,
 def test_the_environment_setting_opts_in(store: Path, server: ReplayServer, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(kg.link.ENV_ONLINE, "1")
-    data = json.loads(run_link_command(
+    data = json.loads(run_link(
         store, corrections_path=tmp_path / "c.jsonl", cache_dir=tmp_path / "cache",
         api_url=server.url, request_interval=0.0, output="json"))
     assert data["online"] is True and data["written"] is True
@@ -306,12 +311,12 @@ def test_accept_and_reject_from_the_command(store: Path, server: ReplayServer,
     run_link_command(store, online=True, **online)
     einstein = entity(store, "person/person-albert-einstein")
     kg_ = KnowledgeGraph(store)
-    g = links_graph(kg_.iris)
+    g = kg_.iris.online_links_graph()
     assert ask(store, f"ASK {{ <{einstein}> owl:sameAs wd:Q937 }}")
 
     # reject the online match: the file records it, the store drops the sameAs at once
-    text = run_link_command(store, reject=["person-albert-einstein=Q937"],
-                            corrections_path=corrections)
+    text = run_link(store, reject=["person-albert-einstein=Q937"],
+                    corrections_path=corrections)
     assert "rejected person/person-albert-einstein = Q937" in text
     lines = [json.loads(line) for line in corrections.read_text().splitlines()]
     assert lines == [{"op": "reject", "entity": "person/person-albert-einstein",
@@ -322,7 +327,7 @@ def test_accept_and_reject_from_the_command(store: Path, server: ReplayServer,
     assert ask(store, f"ASK {{ GRAPH <{kg_.base}graph/corrections> {{ <{einstein}> kg:link ?l . "
                       f"?l kg:linkTarget wd:Q937 ; kg:match false ; kg:linkMethod 'curated' }} }}")
     # the next online run respects the rejection
-    data = json.loads(run_link_command(store, online=True, output="json", **online))
+    data = json.loads(run_link(store, online=True, output="json", **online))
     decision = next(u for u in data["unlinked"] if u["ref"] == "person/person-albert-einstein")
     assert decision["match"] is False and decision["wikidata"] is None
     assert decision["candidates"][0]["rejected"] == "rejected by a curator"
@@ -335,12 +340,33 @@ def test_accept_and_reject_from_the_command(store: Path, server: ReplayServer,
     assert ask(store, f"ASK {{ GRAPH <{kg_.base}graph/corrections> {{ <{einstein}> owl:sameAs "
                       f"wd:Q937 ; kg:link ?l . ?l kg:match true ; kg:score 1.0 ; "
                       f"kg:linkMethod 'curated' }} }}")
-    data = json.loads(run_link_command(store, online=True, output="json", **online))
+    data = json.loads(run_link(store, online=True, output="json", **online))
     assert "person/person-albert-einstein" not in {u["ref"] for u in data["unlinked"]}
     assert data["linked"]["curated"] == 1
     # online decisions, curated links and pruned links all fit the shapes
     report = validate_store(KnowledgeGraph(store).reader())
     assert report.conforms, report.text
+
+
+def test_a_decision_survives_a_store_that_cannot_be_written(store: Path, tmp_path: Path
+                                                           ) -> None:
+    """Another writer holds the store: the decision is still in the file, the error says so,
+    and the store gets it once it can be written."""
+    from kg.store import writer
+
+    corrections = tmp_path / "corrections.jsonl"
+    bolshoi = entity(store, "organization/bolshoi-theatre")
+    assert ask(store, f"ASK {{ <{bolshoi}> owl:sameAs wd:Q138908 }}")
+    with writer(store), pytest.raises(LinkError, match="recorded in .*corrections.jsonl"):
+        run_link_command(store, reject=["organization/bolshoi-theatre=Q138908"],
+                         corrections_path=corrections)
+    assert [json.loads(line)["op"] for line in corrections.read_text().splitlines()] == [
+        "reject"]
+    assert ask(store, f"ASK {{ <{bolshoi}> owl:sameAs wd:Q138908 }}")  # not written yet
+    run_link_command(store, reject=["organization/bolshoi-theatre=Q138908"],
+                     corrections_path=corrections)
+    assert not ask(store, f"ASK {{ <{bolshoi}> owl:sameAs wd:Q138908 }}")
+    assert len(load_corrections(corrections)) == 2  # both lines kept; the same decision
 
 
 @pytest.mark.parametrize(("argument", "message"), [
@@ -446,6 +472,6 @@ def test_exports_carry_the_same_as_links(store: Path, server: ReplayServer,
     out = io.BytesIO()
     export(reader, "jsonld", out)
     graphs = {g["@id"]: g["@graph"] for g in json.loads(out.getvalue())["@graph"] if "@graph" in g}
-    online = graphs[links_graph(KnowledgeGraph(store).iris).value]
+    online = graphs[KnowledgeGraph(store).iris.online_links_graph().value]
     node = next(n for n in online if n["@id"].endswith("/person/person-albert-einstein"))
     assert {"@id": WD + "Q937"} in node["owl:sameAs"]

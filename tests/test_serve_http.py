@@ -17,6 +17,7 @@ import threading
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+from email.message import Message
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -51,16 +52,17 @@ def _prefixed(query: str) -> str:
 
 
 def http(method: str, url: str, body: bytes | None = None,
-         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+         headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
+    """Status, headers (names case-insensitive, as HTTP has them) and body."""
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, dict(r.headers), r.read()
+            return r.status, r.headers, r.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
+        return exc.code, exc.headers, exc.read()
 
 
-def get(url: str, accept: str | None = None) -> tuple[int, dict[str, str], bytes]:
+def get(url: str, accept: str | None = None) -> tuple[int, Message, bytes]:
     return http("GET", url, headers={"Accept": accept} if accept else {})
 
 
@@ -544,7 +546,7 @@ def test_catalogue_text_is_escaped_everywhere(url, local):
     assert json.loads(body)["title"] == EVIL_TITLE  # the JSON twin keeps the text as it is
     # The search box echoes the query escaped too.
     status, _, body = get(f"{url}search?q=" + quote('"><script>x</script>'), "text/html")
-    assert b"<script>x" not in body and b"&quot;&gt;&lt;script&gt;" in body
+    assert b"<script>x" not in body and b"&#34;&gt;&lt;script&gt;" in body
 
 
 def test_home_page_counts_come_from_stats(served, url):

@@ -21,8 +21,8 @@ from kg.pipeline.sink import Outcome, Sink
 from kg.pipeline.target import Graphs
 from kg.pipeline.upkeep import set_source_path
 from kg.rdf.mapping import Iris
-from kg.resolve import continuity
 from kg.resolve.corrections import Corrections
+from kg.store import continuity
 
 __all__ = ["Pipeline", "Progress"]
 

@@ -28,13 +28,10 @@ from kg.pipeline.sink import Outcome
 from kg.pipeline.target import Graphs
 from kg.rdf.mapping import DEFAULT_BASE, Iris
 from kg.rdf.namespace import KG, OWL, RDF
-from kg.resolve.corrections import (
-    carry_over_corrections,
-    default_corrections_path,
-    load_corrections,
-)
+from kg.resolve.corrections import load_corrections
 from kg.sources import read_all
 from kg.store import StoreConfig, StoreError, writer
+from kg.store.corrections import carry_over_corrections, default_corrections_path
 
 __all__ = ["ShardSink", "plan_records", "shard_corpus", "load_shards"]
 

@@ -13,8 +13,8 @@ from typing import Protocol
 from kg.core.authority import Authority
 from kg.pipeline.plan import Plan
 from kg.pipeline.target import Graphs, GraphStore
-from kg.resolve.continuity import MentionKey
 from kg.resolve.corrections import Corrections
+from kg.store.continuity import MentionKey
 
 __all__ = ["Sink", "Outcome"]
 

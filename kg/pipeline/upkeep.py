@@ -11,16 +11,15 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from kg.core.authority import Authority
-from kg.link import store_corrections
 from kg.pipeline.plan import identity_graph
 from kg.pipeline.sink import Outcome
 from kg.pipeline.target import Graphs, GraphStore
 from kg.rdf.mapping import Iris, authority_quads, unresolved_quads
 from kg.rdf.namespace import KG, OWL, SKOS
 from kg.rdf.summary import summary_quads
-from kg.resolve import continuity
 from kg.resolve.corrections import Corrections
-from kg.store import replace_graphs
+from kg.store import continuity, replace_graphs
+from kg.store.corrections import store_corrections
 
 __all__ = ["write_graphs", "write_corrections", "write_identity", "refresh_authority", "refresh_summary",
            "orphan_curated", "has_graph", "set_source_path", "finish_store"]
@@ -33,7 +32,7 @@ def write_graphs(store: GraphStore, graphs: Graphs, *, bulk: bool = False) -> No
 
 def write_corrections(store: GraphStore, corrections: Corrections, iris: Iris) -> None:
     """The corrections graph, and the curators' link decisions applied to the authority and
-    links graphs (`kg.link.store_corrections`), after anything that rewrote them."""
+    links graphs (`kg.store.corrections.store_corrections`), after anything that rewrote them."""
     store_corrections(store, corrections, iris)
 
 

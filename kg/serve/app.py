@@ -1,48 +1,61 @@
-"""`kg serve`: the HTTP server — SPARQL endpoint, dereferenceable IRIs, pages, downloads.
+"""`kg serve`: the web application (ASGI, Starlette) and the server that runs it (uvicorn).
 
-Standard library only (`http.server.ThreadingHTTPServer`). Routes:
+Routes:
 
 ====================================  =======================================================
-``/sparql`` (alias ``/query``)         SPARQL 1.1 Protocol; HTML form on a bare GET
+``/sparql`` (alias ``/query``)         SPARQL 1.1 Protocol; the query page on a bare GET
 ``/update``                            SPARQL Update (POST; needs --allow-update and a token)
+``/queries/NAME``                      a named query (``queries/*.rq``) run with its parameters
 ``/``, ``/search?q=``                  home page with counts; search titles, summaries, names
 ``/documents /people /places ...``     lists
 ``/network`` (``.csv``, ``.gexf``)     correspondence network, author -> recipient
-``/map``, ``/timeline``                places with coordinates; documents per month
+``/map``, ``/timeline``                places on a basemap; documents per year or month
 ``/void``, ``/.well-known/void``       VoID/DCAT description (Turtle)
 ``/download/graph.{ttl,trig,nq,jsonld}``  the full export
 ``/reconcile``                         W3C Reconciliation API 0.2 (`kg.serve.reconcile`)
+``/static/...``                        the stylesheet and the basemap
 any other path under the base IRI      that IRI: HTML, JSON, Turtle, N-Triples, JSON-LD...
 ====================================  =======================================================
 
-Every page answers HTML or its JSON twin (``?format=json`` or ``Accept: application/json``).
-An IRI answers its description directly (200 with ``Vary: Accept``, no 303 redirect): a
-browser gets the page, ``Accept: text/turtle`` the Turtle.
+Every page is a typed view model (`kg.serve.views`, `overview`, `network`, `sparql_ui`) that
+a Jinja2 template (autoescaped, `templates/`) renders, or its JSON twin serialises
+(``?format=json`` or ``Accept: application/json``). An IRI answers its description directly
+(200 with ``Vary: Accept``, no 303 redirect). A document also answers its citation
+(``?format=csl`` for CSL-JSON, ``?format=bib`` for BibTeX).
 
-User queries run in killable worker processes (`kg.serve.worker`); the pages' own queries are
-small and run in the server on a snapshot of the current store generation.
+User queries run in killable worker processes (`kg.serve.worker`); the pages' own queries
+are small and run in a thread of the server on a snapshot of the current store generation.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
-import shutil
 import socket
 import sys
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote
+
+import jinja2
+import uvicorn
+from markupsafe import Markup, escape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import FileResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg.rdf.namespace import KG_IRI, PREFIXES
-from kg.serve import html as pages
-from kg.serve import network as net
-from kg.serve import overview, views
+from kg.serve import charts, network, overview, sparql_ui, views
 from kg.serve.describe import description
+from kg.serve.models import to_json
 from kg.serve.negotiate import choose
 from kg.serve.protocol import (
     Operation,
@@ -56,7 +69,7 @@ from kg.serve.snapshot import Snapshot, StoreView
 from kg.serve.void import DOWNLOADS, service_description, void_turtle
 from kg.serve.worker import QueryTask, UpdateTask, WorkerPool
 
-__all__ = ["KGServer", "ServeError", "Settings", "make_server", "serve"]
+__all__ = ["KGServer", "ServeError", "Settings", "create_app", "make_server", "serve"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 HTML = "text/html; charset=utf-8"
@@ -72,10 +85,23 @@ IRI_FORMATS = {
     "nq": "application/n-quads", "rdfxml": "application/rdf+xml",
 }
 _IRI_ALIASES = {"turtle": "ttl", "ntriples": "nt", "n-triples": "nt", "json-ld": "jsonld",
-                "nquads": "nq", "n-quads": "nq", "xml": "rdfxml", "rdf": "rdfxml"}
+                "nquads": "nq", "n-quads": "nq", "xml": "rdfxml", "rdf": "rdfxml",
+                "bibtex": "bib", "csl-json": "csl"}
 _RDF_RENDER = {"text/turtle": "turtle", "application/n-triples": "ntriples",
                "application/ld+json": "jsonld", "application/trig": "trig",
                "application/n-quads": "nquads", "application/rdf+xml": "rdfxml"}
+# A document's citation files (format parameter -> media type, file extension).
+CITATIONS = {"csl": ("application/vnd.citationstyles.csl+json", "json"),
+             "bib": ("application/x-bibtex", "bib")}
+NAV = [("/", "Home"), ("/documents", "Documents"), ("/people", "People"), ("/places", "Places"),
+       ("/organizations", "Organisations"), ("/network", "Network"), ("/map", "Map"),
+       ("/timeline", "Timeline"), ("/sparql", "SPARQL")]
+ACTIVE = {"document": "/documents", "person": "/people", "place": "/places",
+          "organization": "/organizations"}
+KIND_NAMES = {"person": "Person", "place": "Place", "organization": "Organisation",
+              "document": "Document", "role": "Post", "event": "Event", "resource": "Resource",
+              "candidate": "Candidate name", "subject": "Subject heading",
+              "graph": "Statements from one source"}
 
 
 class ServeError(Exception):
@@ -97,13 +123,16 @@ class Settings:
 
 
 @dataclass
-class Request:
+class Req:
+    """What a route reads of a request: all of it read before the route runs in a thread."""
+
     method: str
-    path: str
+    path: str  # decoded
+    raw_path: str  # as sent, percent-encoded (safe in response headers)
     params: dict[str, list[str]]
-    headers: Any  # email.message.Message from http.server
+    headers: Headers
+    snap: Snapshot
     body: bytes = b""
-    raw_path: str = ""  # as sent, still percent-encoded (safe in response headers)
 
     def param(self, name: str, default: str | None = None) -> str | None:
         values = self.params.get(name)
@@ -111,154 +140,136 @@ class Request:
 
     @property
     def accept(self) -> str | None:
-        return self.headers.get("Accept")
+        return self.headers.get("accept")
+
+
+def text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response((message.rstrip() + "\n").encode("utf-8"), status, headers, TEXT)
 
 
 @dataclass
-class Response:
-    status: int
-    content_type: str = TEXT
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    file: Path | None = None  # sent instead of body, streamed
+class Site:
+    """The application's state: the store view, the query workers and the templates."""
 
-    @staticmethod
-    def text(status: int, message: str, **headers: str) -> Response:
-        return Response(status, TEXT, (message.rstrip() + "\n").encode("utf-8"), dict(headers))
+    settings: Settings
+    view: StoreView
+    pool: WorkerPool
+    env: jinja2.Environment = field(init=False)
 
-
-class App:
-    """Routes a request to its answer; one instance per server."""
-
-    def __init__(self, settings: Settings, default_base: str):
-        self.settings = settings
-        self.view = StoreView(settings.store_path, default_base)
-        self.pool = WorkerPool(settings.store_path, size=settings.workers,
-                               timeout=settings.timeout)
-        self.routes: dict[str, Callable[[Request, Snapshot], Response]] = {
-            "/": self.home, "/search": self.search, "/documents": self.documents,
-            "/people": lambda r, s: self.entity_list(r, s, "person"),
-            "/places": lambda r, s: self.entity_list(r, s, "place"),
-            "/organizations": lambda r, s: self.entity_list(r, s, "organization"),
-            "/timeline": self.timeline, "/map": self.map, "/network": self.network,
-            "/network.csv": self.network_csv, "/network.gexf": self.network_gexf,
-            "/void": self.void, "/.well-known/void": self.void,
-        }
+    def __post_init__(self) -> None:
+        self.env = jinja2.Environment(
+            loader=jinja2.PackageLoader("kg.serve", "templates"),
+            autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.env.filters.update(month_name=charts.month_name, plural=charts.plural,
+                                number=lambda n: f"{n:,}", highlight=highlight,
+                                human_date=charts.human_date)
+        self.env.globals.update(nav=NAV, kind_names=KIND_NAMES, quote=quote)
 
     def close(self) -> None:
         self.pool.close()
         self.view.close()
 
-    # -- dispatch -------------------------------------------------------------------------
+    # -- rendering --------------------------------------------------------------------------
 
-    def handle(self, request: Request) -> Response:
-        path = request.path
-        if path.startswith("/static/"):
-            return self.static(path[len("/static/"):])
-        if path == "/favicon.ico":
-            return Response(204)
-        snap = self.view.snapshot()
-        if path in ("/sparql", "/query", "/update"):
-            return self.sparql(request, snap, update_only=path == "/update")
-        if path == "/reconcile" or path.startswith("/reconcile/"):
-            return self.reconcile(request, snap)
-        if request.method not in ("GET", "HEAD"):
-            return Response.text(405, f"{request.method} is not allowed on {path}",
-                                 Allow="GET, HEAD")
-        if path.startswith("/download/"):
-            return self.download(path[len("/download/"):], snap)
-        route = self.routes.get(path)
-        if route is not None:
-            return route(request, snap)
-        return self.resource(request, snap)
-
-    # -- negotiation helpers --------------------------------------------------------------
-
-    def page_format(self, request: Request) -> str | None:
+    def page_format(self, req: Req) -> str | None:
         """"html" or "json" for a page, by ?format= or Accept; None if neither is acceptable."""
-        fmt = (request.param("format") or "").lower()
+        fmt = (req.param("format") or "").lower()
         if fmt in ("html", "json"):
             return fmt
         if fmt:
             return None
-        best = choose(request.accept, ["text/html", "application/json"])
+        best = choose(req.accept, ["text/html", "application/json"])
         return {"text/html": "html", "application/json": "json"}.get(best or "")
 
-    def render(self, request: Request, snap: Snapshot, data: dict[str, Any],
-               html: Callable[[pages.Renderer, dict[str, Any]], bytes]) -> Response:
-        fmt = self.page_format(request)
-        headers = {"Vary": "Accept"}
+    def html(self, req: Req, template: str, status: int = 200, **context: Any) -> Response:
+        snap = req.snap
+        body = self.env.get_template(template).render(
+            href=lambda iri: snap.local_path(iri) or iri,
+            local=lambda iri: snap.local_path(iri) is not None,
+            q=req.param("q", "") if req.path == "/search" else "", path=req.path, **context)
+        return Response(body.encode("utf-8"), status, {"Vary": "Accept"}, HTML)
+
+    def render(self, req: Req, model: Any, *, active: str = "", fmt: str | None = None,
+               **context: Any) -> Response:
+        fmt = fmt or self.page_format(req)
         if fmt == "json":
-            body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
-            return Response(200, JSON, body, headers)
+            return Response(to_json(model), 200, {"Vary": "Accept"}, JSON)
         if fmt == "html":
-            return Response(200, HTML, html(pages.Renderer(snap), data), headers)
-        return Response.text(406, "this page is available as text/html or application/json "
-                                  "(?format=html or ?format=json)")
+            return self.html(req, model.template, page=model, active=active, **context)
+        return text(406, "this page is available as text/html or application/json "
+                         "(?format=html or ?format=json)", {"Vary": "Accept"})
 
-    def error(self, request: Request, snap: Snapshot, status: int, title: str,
-              message: str) -> Response:
-        fmt = self.page_format(request)
+    def error(self, req: Req, status: int, title: str, message: str) -> Response:
+        fmt = self.page_format(req)
         if fmt == "html":
-            body = pages.error_page(pages.Renderer(snap), status, title, message)
-            return Response(status, HTML, body, {"Vary": "Accept"})
+            return self.html(req, "error.html", status, code=status, title=title,
+                             message=message, active="")
         if fmt == "json":
-            body = json.dumps({"error": message, "status": status}).encode("utf-8")
-            return Response(status, JSON, body, {"Vary": "Accept"})
-        return Response.text(status, message, Vary="Accept")
+            return Response(to_json({"error": message, "status": status}), status,
+                            {"Vary": "Accept"}, JSON)
+        return text(status, message, {"Vary": "Accept"})
 
-    # -- pages ----------------------------------------------------------------------------
+    # -- pages ------------------------------------------------------------------------------
 
-    def home(self, request: Request, snap: Snapshot) -> Response:
-        data = overview.home(snap, self.settings.store_path)
-        return self.render(request, snap, data, lambda r, d: r.home(d))
+    def home(self, req: Req) -> Response:
+        return self.render(req, overview.home(req.snap, self.settings.store_path), active="/")
 
-    def search(self, request: Request, snap: Snapshot) -> Response:
-        data = overview.search(snap, request.param("q", "") or "")
-        return self.render(request, snap, data, lambda r, d: r.search(d))
+    def search(self, req: Req) -> Response:
+        return self.render(req, overview.search(req.snap, req.param("q", "") or ""))
 
-    def documents(self, request: Request, snap: Snapshot) -> Response:
-        return self.render(request, snap, overview.documents_list(snap),
-                           lambda r, d: r.documents(d))
+    def documents(self, req: Req) -> Response:
+        return self.render(req, overview.documents_list(req.snap), active="/documents")
 
-    def entity_list(self, request: Request, snap: Snapshot, kind: str) -> Response:
-        return self.render(request, snap, overview.entity_list(snap, kind),
-                           lambda r, d: r.entity_list(d))
+    def entity_list(self, kind: str) -> Callable[[Req], Response]:
+        def page(req: Req) -> Response:
+            return self.render(req, overview.entity_list(req.snap, kind), active=ACTIVE[kind])
+        return page
 
-    def timeline(self, request: Request, snap: Snapshot) -> Response:
-        month = request.param("month")
-        if month is not None and not _is_month(month):
-            return self.error(request, snap, 400, "Bad request", "month must look like 1950-02")
-        return self.render(request, snap, overview.timeline(snap, month),
-                           lambda r, d: r.timeline(d))
+    def timeline(self, req: Req) -> Response:
+        try:
+            model = overview.timeline(req.snap, req.param("month") or None,
+                                      req.param("from") or None, req.param("to") or None)
+        except overview.RangeError as exc:
+            return self.error(req, 400, "Bad request", str(exc))
+        return self.render(req, model, active="/timeline")
 
-    def map(self, request: Request, snap: Snapshot) -> Response:
-        return self.render(request, snap, overview.map_data(snap), lambda r, d: r.map(d))
+    def map(self, req: Req) -> Response:
+        return self.render(req, overview.map_data(req.snap), active="/map")
 
-    def network(self, request: Request, snap: Snapshot) -> Response:
-        data = net.network(snap)
-        drawn = snap.cached("network_layout", lambda: net.layout(data))
-        return self.render(request, snap, data, lambda r, d: r.network(d, drawn))
+    def network(self, req: Req) -> Response:
+        person = req.param("person") or None
+        if person is not None and "://" not in person:
+            person = req.snap.iri_for_path(person) or person
+        try:
+            model = network.network(req.snap, req.param("from") or None, req.param("to") or None,
+                                    person)
+        except (overview.RangeError, ValueError) as exc:
+            return self.error(req, 400, "Bad request", str(exc))
+        return self.render(req, model, active="/network")
 
-    def network_csv(self, request: Request, snap: Snapshot) -> Response:
-        return Response(200, "text/csv; charset=utf-8", net.to_csv(net.network(snap)),
-                        {"Content-Disposition": 'attachment; filename="network.csv"'})
+    def network_csv(self, req: Req) -> Response:
+        return Response(network.to_csv(req.snap), 200, {
+            "Content-Disposition": 'attachment; filename="network.csv"'},
+            "text/csv; charset=utf-8")
 
-    def network_gexf(self, request: Request, snap: Snapshot) -> Response:
-        return Response(200, "application/gexf+xml; charset=utf-8",
-                        net.to_gexf(net.network(snap)),
-                        {"Content-Disposition": 'attachment; filename="network.gexf"'})
+    def network_gexf(self, req: Req) -> Response:
+        return Response(network.to_gexf(req.snap), 200, {
+            "Content-Disposition": 'attachment; filename="network.gexf"'},
+            "application/gexf+xml; charset=utf-8")
 
-    def void(self, request: Request, snap: Snapshot) -> Response:
+    def void(self, req: Req) -> Response:
+        snap = req.snap
         body = snap.cached("void", lambda: void_turtle(
             snap, overview.stats(snap, self.settings.store_path)))
-        return Response(200, "text/turtle; charset=utf-8", body)
+        return Response(body, 200, media_type="text/turtle; charset=utf-8")
 
-    def download(self, name: str, snap: Snapshot) -> Response:
+    def download(self, req: Req) -> Response:
+        name = req.path[len("/download/"):]
         if name not in DOWNLOADS:
-            return Response.text(404, f"no download {name!r}; there are: "
-                                      + ", ".join(DOWNLOADS))
+            return text(404, f"no download {name!r}; there are: " + ", ".join(DOWNLOADS))
         fmt, media = DOWNLOADS[name]
+        snap = req.snap
 
         def build() -> Path:
             from kg.export import export
@@ -273,324 +284,429 @@ class App:
 
         path = snap.cached(f"download:{name}", build)
         charset = "; charset=utf-8" if media != "application/n-quads" else ""
-        return Response(200, media + charset, file=path, headers={
-            "Content-Disposition": f'attachment; filename="{name}"'})
+        return FileResponse(path, media_type=media + charset, filename=name)
 
-    def static(self, name: str) -> Response:
-        types = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                 ".svg": "image/svg+xml"}
-        path = (STATIC_DIR / name).resolve()
-        if (STATIC_DIR not in path.parents or not path.is_file()
-                or path.suffix not in types):
-            return Response.text(404, f"no static file {name!r}")
-        return Response(200, types[path.suffix], path.read_bytes(),
-                        {"Cache-Control": "max-age=300"})
+    # -- dereferenceable IRIs ---------------------------------------------------------------
 
-    # -- dereferenceable IRIs -------------------------------------------------------------
-
-    def resource(self, request: Request, snap: Snapshot) -> Response:
-        iri = snap.iri_for_path(request.path)
+    def resource(self, req: Req) -> Response:
+        if req.method != "GET":
+            return text(405, f"{req.method} is not allowed on {req.path}",
+                        {"Allow": "GET, HEAD"})
+        snap = req.snap
+        iri = snap.iri_for_path(req.path)
         if iri is None:
-            return self.error(request, snap, 404, "Not found",
-                              f"{request.path} is outside this graph's base IRI {snap.base}")
+            return self.error(req, 404, "Not found",
+                              f"{req.path} is outside this graph's base IRI {snap.base}")
         try:
             known = views.exists(snap, iri)
         except ValueError:
             known = False
         if not known:
-            return self.error(request, snap, 404, "Not found",
-                              f"the graph says nothing about {iri}")
-        fmt = (request.param("format") or "").lower()
+            return self.error(req, 404, "Not found", f"the graph says nothing about {iri}")
+        fmt = (req.param("format") or "").lower()
         fmt = _IRI_ALIASES.get(fmt, fmt)
+        if fmt in CITATIONS:
+            return self.citation(req, iri, fmt)
         if fmt:
             if fmt not in IRI_FORMATS:
-                return Response.text(400, f"unknown format {fmt!r}; use one of: "
-                                          + ", ".join(IRI_FORMATS))
+                return text(400, f"unknown format {fmt!r}; use one of: "
+                                 + ", ".join([*IRI_FORMATS, *CITATIONS]))
             media = IRI_FORMATS[fmt]
         else:
-            media = choose(request.accept, list(IRI_FORMATS.values())
-                           + ["application/xhtml+xml"])
+            media = choose(req.accept, list(IRI_FORMATS.values()) + ["application/xhtml+xml"])
             media = "text/html" if media == "application/xhtml+xml" else media
         if media is None:
-            return Response.text(406, "available as: " + ", ".join(IRI_FORMATS.values()),
-                                 Vary="Accept")
-        alternates = ", ".join(f'<{request.raw_path}?format={f}>; rel="alternate"; type="{t}"'
+            return text(406, "available as: " + ", ".join(IRI_FORMATS.values()),
+                        {"Vary": "Accept"})
+        alternates = ", ".join(f'<{req.raw_path}?format={f}>; rel="alternate"; type="{t}"'
                                for f, t in IRI_FORMATS.items() if t != media)
-        headers = {"Vary": "Accept", "Link": alternates}
         if media in ("text/html", "application/json"):
-            response = self.render(request if fmt else _with_format(request, media), snap,
-                                   views.entity_page(snap, iri), lambda r, d: r.entity(d))
-            response.headers.update(headers)
-            return response
-        body = render_graph(_RDF_RENDER[media], description(snap, iri))
-        ctype = media + ("" if media in ("application/n-triples", "application/n-quads")
-                         else "; charset=utf-8")
-        return Response(200, ctype, body, headers)
+            model = views.entity_page(snap, iri)
+            response = self.render(req, model, fmt="json" if media == "application/json"
+                                   else "html", active=ACTIVE.get(model.kind, ""))
+        else:
+            ctype = media + ("" if media in ("application/n-triples", "application/n-quads")
+                             else "; charset=utf-8")
+            response = Response(render_graph(_RDF_RENDER[media], description(snap, iri)), 200,
+                                media_type=ctype)
+        response.headers["Vary"] = "Accept"
+        response.headers["Link"] = alternates
+        return response
 
-    # -- SPARQL ---------------------------------------------------------------------------
+    def citation(self, req: Req, iri: str, fmt: str) -> Response:
+        if views.kind_of(req.snap, iri) != "document":
+            return text(400, "only a document has a citation")
+        cite = views.document_page(req.snap, iri).citation
+        media, ext = CITATIONS[fmt]
+        body = cite.csl_json if fmt == "csl" else cite.bibtex
+        name = iri.rstrip("/").rsplit("/", 1)[-1] or "document"
+        return Response(body.encode("utf-8") + b"\n", 200, {
+            "Content-Disposition": f'attachment; filename="{quote(name)}.{ext}"'},
+            media + "; charset=utf-8")
 
-    def sparql_settings(self) -> dict[str, Any]:
+    # -- SPARQL -----------------------------------------------------------------------------
+
+    def sparql_settings(self) -> sparql_ui.EndpointSettings:
         s = self.settings
         note = (" unless a request carries the update token (this server accepts SPARQL Update "
                 "at /update with Authorization: Bearer …)" if s.allow_update else
                 ": SPARQL Update is refused (HTTP 403)")
-        return {"prefixes": list(PREFIXES), "timeout": s.timeout, "max_results": s.max_results,
-                "max_body": s.max_body, "federation": s.federation, "update_note": note}
+        return sparql_ui.EndpointSettings(list(PREFIXES), s.timeout, s.max_results, s.max_body,
+                                          s.federation, note)
 
-    def sparql(self, request: Request, snap: Snapshot, *, update_only: bool) -> Response:
+    def sparql(self, req: Req, *, update_only: bool = False) -> Response:
         try:
-            op = parse_operation(request.method, request.params,
-                                 request.headers.get("Content-Type", ""), request.body,
-                                 update_only=update_only)
+            op = parse_operation(req.method, req.params, req.headers.get("content-type", ""),
+                                 req.body, update_only=update_only)
         except ProtocolError as exc:
-            return Response.text(exc.status, exc.message)
+            return text(exc.status, exc.message)
         if op is None:
-            return self.sparql_home(request, snap)
+            return self.sparql_home(req)
         if op.kind == "update":
-            refused = self.check_update_auth(request)
+            refused = self.check_update_auth(req)
             if refused is not None:
                 return refused
         reason = forbidden_operation(op, federation=self.settings.federation)
         if reason:
-            return Response.text(400, reason)
+            return text(400, reason)
         if op.kind == "update":
             # the service's base IRI is the graph's: relative IRIs name things under it
             outcome = self.pool.run(UpdateTask(
                 with_update_dataset(op.text, op.using_graphs, op.using_named_graphs),
-                base=snap.base))
-            return Response(outcome.status, outcome.content_type, outcome.body, outcome.headers)
-        return self.run_query(request, snap, op)
+                base=req.snap.base))
+            return Response(outcome.body, outcome.status, outcome.headers, outcome.content_type)
+        return self.run_query(req, op)
 
-    def check_update_auth(self, request: Request) -> Response | None:
+    def check_update_auth(self, req: Req) -> Response | None:
         s = self.settings
         if not s.allow_update:
-            return Response.text(403, "this endpoint is read-only: SPARQL Update is disabled "
-                                      "(start the server with --allow-update and --token)")
-        auth = request.headers.get("Authorization") or ""
+            return text(403, "this endpoint is read-only: SPARQL Update is disabled "
+                             "(start the server with --allow-update and --token)")
+        auth = req.headers.get("authorization") or ""
         if not auth:
-            return Response.text(401, "SPARQL Update needs Authorization: Bearer <token>",
-                                 **{"WWW-Authenticate": 'Bearer realm="kg"'})
+            return text(401, "SPARQL Update needs Authorization: Bearer <token>",
+                        {"WWW-Authenticate": 'Bearer realm="kg"'})
         scheme, _, given = auth.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
                 given.strip().encode(), (s.token or "").encode()):
-            return Response.text(403, "wrong update token")
+            return text(403, "wrong update token")
         return None
 
-    def run_query(self, request: Request, snap: Snapshot, op: Operation) -> Response:
-        fmt = request.param("format") or request.param("output")
-        task = QueryTask(op.text, fmt, request.accept, tuple(op.default_graphs),
-                         tuple(op.named_graphs), self.settings.max_results, base=snap.base)
+    def run_query(self, req: Req, op: Operation) -> Response:
+        fmt = req.param("format") or req.param("output")
+        task = QueryTask(op.text, fmt, req.accept, tuple(op.default_graphs),
+                         tuple(op.named_graphs), self.settings.max_results, base=req.snap.base)
         outcome = self.pool.run(task)
         headers = {"Vary": "Accept", **outcome.headers}
-        if outcome.status != 200:
+        wants_page = req.param("format") == "html" or (
+            "html" in (req.accept or "") and self.page_format(req) == "html")
+        if outcome.status != 200 and wants_page:
             # The form's own page shows errors in place; protocol clients get plain text.
-            if request.param("format") == "html" or (
-                    "html" in (request.accept or "") and self.page_format(request) == "html"):
-                body = pages.sparql_page(pages.Renderer(snap), query=op.text,
-                                         error=outcome.body.decode("utf-8", "replace"),
-                                         settings=self.sparql_settings())
-                return Response(outcome.status, HTML, body, headers)
-            return Response(outcome.status, outcome.content_type, outcome.body, headers)
-        if outcome.wants_html:
-            body = pages.sparql_page(
-                pages.Renderer(snap), query=op.text, result=outcome.body, form=outcome.form,
-                truncated=outcome.headers.get("X-Result-Truncated") == "true",
-                settings=self.sparql_settings())
-            return Response(200, HTML, body, headers)
-        return Response(200, outcome.content_type, outcome.body, headers)
+            model = sparql_ui.sparql_page(self.sparql_settings(), query=op.text,
+                                          error=outcome.body.decode("utf-8", "replace"))
+            response = self.render(req, model, fmt="html", active="/sparql")
+            response.status_code = outcome.status
+            return response
+        if outcome.status == 200 and outcome.wants_html:
+            model = sparql_ui.sparql_page(self.sparql_settings(), query=op.text,
+                                          result=sparql_ui.result_table(outcome))
+            response = self.render(req, model, fmt="html", active="/sparql")
+            response.headers.update(headers)
+            return response
+        return Response(outcome.body, outcome.status, headers, outcome.content_type)
 
-    def sparql_home(self, request: Request, snap: Snapshot) -> Response:
-        rdf = choose(request.accept, ["text/html", "text/turtle"])
-        if rdf == "text/turtle" and "text/html" not in (request.accept or ""):
-            body = service_description(snap.base, federation=self.settings.federation)
-            return Response(200, "text/turtle; charset=utf-8", body, {"Vary": "Accept"})
-        body = pages.sparql_page(pages.Renderer(snap), settings=self.sparql_settings())
-        return Response(200, HTML, body, {"Vary": "Accept"})
+    def sparql_home(self, req: Req) -> Response:
+        rdf = choose(req.accept, ["text/html", "text/turtle"])
+        if rdf == "text/turtle" and "text/html" not in (req.accept or ""):
+            body = service_description(req.snap.base, federation=self.settings.federation)
+            return Response(body, 200, {"Vary": "Accept"}, "text/turtle; charset=utf-8")
+        model = sparql_ui.sparql_page(self.sparql_settings(), query=_edit_text(req))
+        return self.render(req, model, fmt="html", active="/sparql")
 
-    # -- reconciliation -------------------------------------------------------------------
+    def named_query(self, req: Req) -> Response:
+        name = req.path[len("/queries/"):]
+        params = {k: v[0] for k, v in req.params.items() if v and k != "format"}
+        try:
+            model = sparql_ui.named_query_page(self.sparql_settings(), req.snap, name, params,
+                                               self.pool.run)
+        except LookupError as exc:
+            return self.error(req, 404, "Not found", str(exc))
+        response = self.render(req, model, active="/sparql")
+        if model.error and response.status_code == 200:
+            response.status_code = 400
+        return response
 
-    def reconcile(self, request: Request, snap: Snapshot) -> Response:
+    # -- reconciliation ---------------------------------------------------------------------
+
+    def reconcile(self, req: Req) -> Response:
         from kg.serve.entity_index import build_index
         from kg.serve.reconcile import handle
 
-        params = {k: v[0] for k, v in request.params.items() if v}
-        if request.method == "POST":
-            ctype = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        params = {k: v[0] for k, v in req.params.items() if v}
+        if req.method == "POST":
+            ctype = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
             if ctype and ctype != "application/x-www-form-urlencoded":
-                return Response.text(415, "send the reconciliation form urlencoded")
+                return text(415, "send the reconciliation form urlencoded")
             try:
-                form = parse_qs(request.body.decode("utf-8"), keep_blank_values=True)
+                form = parse_qs(req.body.decode("utf-8"), keep_blank_values=True)
             except UnicodeDecodeError:
-                return Response.text(400, "the request body is not UTF-8")
+                return text(400, "the request body is not UTF-8")
             params.update({k: v[0] for k, v in form.items() if v})
-        elif request.method not in ("GET", "HEAD"):
-            return Response.text(405, "use GET or POST", Allow="GET, HEAD, POST")
+        elif req.method != "GET":
+            return text(405, "use GET or POST", {"Allow": "GET, HEAD, POST"})
+        snap = req.snap
         index = snap.cached("reconcile_index", lambda: build_index(snap))
-        status, ctype, body = handle(request.path, params, index, snap.base + "reconcile",
+        status, ctype, body = handle(req.path, params, index, snap.base + "reconcile",
                                      identifier_space=snap.base, schema_space=KG_IRI)
-        return Response(status, ctype, body, {"X-Reconcile": "1"})
+        return Response(body, status, {"X-Reconcile": "1"}, ctype)
 
 
-def _is_month(text: str) -> bool:
-    return len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() \
-        and 1 <= int(text[5:]) <= 12
+def highlight(text: str, q: str) -> Markup:
+    """`text` escaped, with each occurrence of a word of the query wrapped in <mark>."""
+    words = [w for w in (overview.fold(w) for w in q.split()) if w]
+    # Fold character by character so offsets match the text; a character that folds to
+    # several ("…", ligatures) stays as it is and simply never matches.
+    folded = "".join(f if len(f := overview.fold(c)) == 1 else c for c in text)
+    marks = [False] * len(text)
+    for w in words:
+        start = folded.find(w)
+        while start >= 0:
+            marks[start:start + len(w)] = [True] * len(w)
+            start = folded.find(w, start + 1)
+    out, i = [], 0
+    while i < len(text):
+        j = i
+        while j < len(text) and marks[j] == marks[i]:
+            j += 1
+        chunk = escape(text[i:j])
+        out.append(Markup("<mark>{}</mark>").format(chunk) if marks[i] else chunk)
+        i = j
+    return Markup("").join(out)
 
 
-def _with_format(request: Request, media: str) -> Request:
-    """The request, with the negotiated page format made explicit for `render`."""
-    fmt = "json" if media == "application/json" else "html"
-    return Request(request.method, request.path, {**request.params, "format": [fmt]},
-                   request.headers, request.body, request.raw_path)
+def _edit_text(req: Req) -> str:
+    """The text the query page's editor opens with: a named query's (``?edit=NAME``)."""
+    name = req.param("edit")
+    if name:
+        found = sparql_ui.find_query(name)
+        if found is not None:
+            return found.text
+    return ""
 
 
 # ---------------------------------------------------------------------------------------------
-# HTTP plumbing
+# ASGI plumbing
+
+PAGE_METHODS = ("GET", "HEAD")
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]
 
 
-class Handler(BaseHTTPRequestHandler):
-    server: KGServer
-    protocol_version = "HTTP/1.1"
-    timeout = 60  # a client that stops sending frees its thread
-    server_version = "archive-kg"
+def create_app(site: Site) -> ASGIApp:
+    """The ASGI application of a site: routes, static files, security and CORS headers."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib's name)
-        if self.server.verbose:
-            sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+    def endpoint(handler: Callable[[Req], Response], methods: tuple[str, ...] | None = PAGE_METHODS
+                 ) -> Callable[[StarletteRequest], Awaitable[Response]]:
+        async def run(request: StarletteRequest) -> Response:
+            method = request.method
+            if methods is not None and method not in methods:
+                return text(405, f"{method} is not allowed on {request.url.path}",
+                            {"Allow": ", ".join(methods)})
+            body = b""
+            if method in ("POST", "PUT", "PATCH"):
+                body_or_error = await _read_body(request, site.settings.max_body)
+                if isinstance(body_or_error, Response):
+                    return body_or_error
+                body = body_or_error
+            raw = request.scope.get("raw_path") or b""
+            raw_path = raw.decode("latin-1").split("?", 1)[0] or quote(request.url.path)
 
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_HEAD(self) -> None:
-        self._dispatch(head=True)
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
-    def do_OPTIONS(self) -> None:
-        self._send(Response(204, headers={
-            "Allow": "GET, HEAD, POST, OPTIONS",
-            "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
-            "Access-Control-Allow-Headers": "Content-Type, Accept"}))
-
-    def _dispatch(self, head: bool = False) -> None:
-        app = self.server.app
-        try:
-            parts = urlsplit(self.path)
-            request = Request("GET" if head else self.command, unquote(parts.path) or "/",
-                              parse_qs(parts.query, keep_blank_values=True), self.headers,
-                              raw_path=quote(unquote(parts.path) or "/", safe="/:@!$&'()*+,;=-._~"))
-            length = self.headers.get("Content-Length")
-            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                self.close_connection = True
-                self._send(Response.text(411, "send a Content-Length, not a chunked body"))
-                return
-            if length:
+            def call() -> Response:
+                req = Req("GET" if method == "HEAD" else method, request.url.path, raw_path,
+                          parse_qs(request.url.query, keep_blank_values=True), request.headers,
+                          site.view.snapshot(), body)
                 try:
-                    size = int(length)
-                except ValueError:
-                    size = -1
-                if size < 0:
-                    self.close_connection = True
-                    self._send(Response.text(400, "bad Content-Length"))
-                    return
-                if size > app.settings.max_body:
-                    # The body stays unread: the connection cannot be reused.
-                    self.close_connection = True
-                    self._send(Response.text(413, f"request body of {size} bytes is over the "
-                                                  f"server's limit of {app.settings.max_body}"))
-                    return
-                request.body = self.rfile.read(size)
-            elif self.command in ("POST", "PUT"):
-                request.body = b""
-            response = app.handle(request)
-        except Exception as exc:  # one bad request must not take the server down
-            self.server.log_error(exc)
-            response = Response.text(500, f"internal error: {type(exc).__name__}: {exc}")
-        self._send(response, head=head)
+                    return handler(req)
+                except Exception as exc:  # one bad request must not take the server down
+                    print(f"kg serve: {request.url.path}: {type(exc).__name__}: {exc}",
+                          file=sys.stderr)
+                    return text(500, f"internal error: {type(exc).__name__}: {exc}")
 
-    def _send(self, response: Response, head: bool = False) -> None:
-        self.send_response(response.status)
-        headers = {"Content-Type": response.content_type, **response.headers}
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        if response.content_type.startswith("text/html") and "X-Reconcile" not in headers:
-            headers.setdefault("Content-Security-Policy", CSP)
-            headers.setdefault("Referrer-Policy", "same-origin")
-        headers.pop("X-Reconcile", None)
-        # Read-only data is public; CORS lets browser tools (YASGUI, OpenRefine) use it.
-        headers.setdefault("Access-Control-Allow-Origin", "*")
-        size = response.file.stat().st_size if response.file else len(response.body)
-        headers["Content-Length"] = str(size)
-        if self.close_connection:
-            headers["Connection"] = "close"
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.end_headers()
-        if head or response.status in (204, 304):
-            return
+            return await run_in_threadpool(call)
+        return run
+
+    routes = [
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
+        Route("/sparql", endpoint(site.sparql, None), methods=ALL_METHODS),
+        Route("/query", endpoint(site.sparql, None), methods=ALL_METHODS),
+        Route("/update", endpoint(lambda r: site.sparql(r, update_only=True), None),
+              methods=ALL_METHODS),
+        Route("/reconcile", endpoint(site.reconcile, None), methods=ALL_METHODS),
+        Route("/reconcile/{rest:path}", endpoint(site.reconcile, None), methods=ALL_METHODS),
+        Route("/queries/{name}", endpoint(site.named_query), methods=ALL_METHODS),
+        Route("/", endpoint(site.home), methods=ALL_METHODS),
+        Route("/search", endpoint(site.search), methods=ALL_METHODS),
+        Route("/documents", endpoint(site.documents), methods=ALL_METHODS),
+        *(Route(f"/{path}", endpoint(site.entity_list(kind)), methods=ALL_METHODS)
+          for path, kind in (("people", "person"), ("places", "place"),
+                             ("organizations", "organization"))),
+        Route("/timeline", endpoint(site.timeline), methods=ALL_METHODS),
+        Route("/map", endpoint(site.map), methods=ALL_METHODS),
+        Route("/network", endpoint(site.network), methods=ALL_METHODS),
+        Route("/network.csv", endpoint(site.network_csv), methods=ALL_METHODS),
+        Route("/network.gexf", endpoint(site.network_gexf), methods=ALL_METHODS),
+        Route("/void", endpoint(site.void), methods=ALL_METHODS),
+        Route("/.well-known/void", endpoint(site.void), methods=ALL_METHODS),
+        Route("/download/{name}", endpoint(site.download), methods=ALL_METHODS),
+        Route("/{path:path}", endpoint(site.resource, None), methods=ALL_METHODS),
+    ]
+    return SecurityHeaders(Starlette(routes=routes))
+
+
+async def _read_body(request: StarletteRequest, limit: int) -> bytes | Response:
+    """The request body, or a 413 (a stated length over the limit is refused unread)."""
+    length = request.headers.get("content-length")
+    if length is not None:
         try:
-            if response.file:
-                with open(response.file, "rb") as fh:
-                    shutil.copyfileobj(fh, self.wfile, 1 << 16)
-            else:
-                self.wfile.write(response.body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+            size = int(length)
+        except ValueError:
+            size = -1
+        if size < 0:
+            return text(400, "bad Content-Length", {"Connection": "close"})
+        if size > limit:
+            # The body stays unread: the connection cannot be reused.
+            return text(413, f"request body of {size} bytes is over the server's limit of "
+                             f"{limit}", {"Connection": "close"})
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return text(413, f"request body is over the server's limit of {limit} bytes",
+                        {"Connection": "close"})
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
-class KGServer(ThreadingHTTPServer):
-    """The HTTP server; `start()` serves in a background thread, `stop()` shuts it down."""
+class SecurityHeaders:
+    """Adds to every response: nosniff, CORS for any origin (the data is public; browser tools
+    such as YASGUI and OpenRefine use it), and for our HTML pages a strict
+    Content-Security-Policy; answers CORS preflight (OPTIONS) itself."""
 
-    daemon_threads = True
-    allow_reuse_address = True
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS":
+            await Response(status_code=204, headers={
+                "Allow": "GET, HEAD, POST, OPTIONS",
+                "Access-Control-Allow-Origin": "*",
+                "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Content-Type, Accept"})(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() != b"x-reconcile"]
+                names = {k.lower() for k, _ in headers}
+                ctype = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
+                reconcile = len(headers) != len(message.get("headers", []))
+                extra = [(b"x-content-type-options", b"nosniff"),
+                         (b"access-control-allow-origin", b"*")]
+                if ctype.startswith(b"text/html") and not reconcile:
+                    extra += [(b"content-security-policy", CSP.encode()),
+                              (b"referrer-policy", b"same-origin")]
+                headers += [(k, v) for k, v in extra if k not in names]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# ---------------------------------------------------------------------------------------------
+# The server
+
+
+class KGServer:
+    """uvicorn serving the application on a socket bound at construction (so `url` is known
+    before the store is filled); `start()` serves in a background thread, `stop()` ends it,
+    `serve_forever()` serves in the calling thread until Ctrl-C."""
 
     def __init__(self, settings: Settings, *, verbose: bool = False):
-        self.app: App | None = None  # set before binding: a failed bind calls server_close
-        if ":" in settings.host:
-            self.address_family = socket.AF_INET6
-        super().__init__((settings.host, settings.port), Handler)
-        host, port = self.server_address[:2]
-        self.settings = Settings(**{**settings.__dict__, "port": port})
-        self.verbose = verbose
+        family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.socket.bind((settings.host, settings.port))
+            self.socket.listen(128)
+        except OSError:
+            self.socket.close()
+            raise
+        host, port = self.socket.getsockname()[:2]
+        self.settings = replace(settings, port=port)
         self.url = f"http://{_url_host(host)}:{port}/"
+        self.site: Site | None = None
         self._thread: threading.Thread | None = None
         try:
-            self.app = App(self.settings, default_base=self.url)
-            self.app.view.snapshot()  # fail now, with the store's message, if it is unusable
+            view = StoreView(self.settings.store_path, self.url, on_open=_warm_later(
+                self.settings.store_path))
+            view.snapshot()  # fail now, with the store's message, if it is unusable
+            self.site = Site(self.settings, view, WorkerPool(
+                self.settings.store_path, size=settings.workers, timeout=settings.timeout))
         except BaseException:
-            self.server_close()
+            self.socket.close()
             raise
-
-    def log_error(self, *args: Any) -> None:
-        if self.verbose:
-            sys.stderr.write(" ".join(str(a) for a in args) + "\n")
-
-    def handle_error(self, request, client_address) -> None:
-        if self.verbose:
-            super().handle_error(request, client_address)
+        self.app = create_app(self.site)
+        self._server = uvicorn.Server(uvicorn.Config(
+            self.app, lifespan="off", server_header=False, access_log=verbose,
+            log_level="info" if verbose else "warning", timeout_keep_alive=30,
+            h11_max_incomplete_event_size=64 * 1024))
 
     def start(self) -> threading.Thread:
-        self._thread = threading.Thread(target=self.serve_forever, name="kg-serve", daemon=True)
+        self._thread = threading.Thread(target=self._server.run,
+                                        kwargs={"sockets": [self.socket]}, name="kg-serve",
+                                        daemon=True)
         self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started and self._thread.is_alive() \
+                and time.monotonic() < deadline:
+            time.sleep(0.01)
         return self._thread
+
+    def serve_forever(self) -> None:
+        self._server.run(sockets=[self.socket])
 
     def stop(self) -> None:
         if self._thread is not None:
-            self.shutdown()
+            self._server.should_exit = True
             self._thread.join(timeout=10)
             self._thread = None
         self.server_close()
 
     def server_close(self) -> None:
-        super().server_close()
-        if self.app is not None:
-            self.app.close()
-            self.app = None
+        self.socket.close()
+        if self.site is not None:
+            self.site.close()
+            self.site = None
+
+
+def warm_pages(snap: Snapshot, store_path: Path) -> None:
+    """Build every whole-store cache the pages read, so that no visitor waits for one."""
+    overview.warm(snap, store_path)
+    network.whole_layout(snap)
+
+
+def _warm_later(store_path: Path) -> Callable[[Snapshot], None]:
+    """Build a new generation's whole-store caches in a thread as soon as it is opened."""
+    def warm(snap: Snapshot) -> None:
+        if snap.generation is None:
+            return  # an empty store: nothing to build
+        threading.Thread(target=warm_pages, args=(snap, store_path), daemon=True,
+                         name="kg-warm").start()
+    return warm
 
 
 def _url_host(host: str) -> str:
@@ -633,7 +749,14 @@ def serve(store_path: str, *, host: str = "127.0.0.1", port: int = 8000,
         raise ServeError(str(exc)) from None
     except OSError as exc:
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    snap = server.app.view.snapshot()
+    assert server.site is not None
+    snap = server.site.view.snapshot()
+    if snap.generation is not None:
+        # announced once the pages' whole-store data is built: the first visitor waits for none
+        print(f"Preparing the pages of {store_path}…", file=sys.stderr)
+        started = time.monotonic()
+        warm_pages(snap, Path(store_path))
+        print(f"  ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
     print(f"Serving {store_path} at {server.url}  (SPARQL: {server.url}sparql)", file=sys.stderr)
     if not snap.base.startswith(server.url) and snap.generation is not None:
         print(f"note: the graph's IRIs start with {snap.base}; they dereference here only "

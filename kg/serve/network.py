@@ -1,7 +1,9 @@
 """The correspondence network: who wrote to whom (kg:author -> kg:recipient), how often.
 
-`network()` gives nodes and weighted, directed edges; `to_csv` and `to_gexf` (GEXF 1.2, which
-Gephi opens) write them out; `layout()` places the nodes for the SVG view with a deterministic
+`correspondence()` reads every (document, author, recipient, date) once per generation;
+`network()` counts it into nodes and weighted, directed edges, over all documents or those of
+a date range and of one person's letters; `to_csv` and `to_gexf` (GEXF 1.2, which Gephi opens)
+write them out; `layout()` places the nodes for the drawing with a deterministic
 force-directed layout (Fruchterman-Reingold), so the same graph always draws the same way.
 """
 
@@ -10,25 +12,45 @@ from __future__ import annotations
 import csv
 import io
 import math
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 from xml.sax.saxutils import quoteattr
 
+from kg.serve import charts
+from kg.serve.models import Ref
+from kg.serve.overview import month_bounds
 from kg.serve.snapshot import Snapshot
-from kg.serve.views import kind_of, ref
+from kg.serve.views import kind_of
 
 GEXF_NS = "http://www.gexf.net/1.2draft"
-MAX_DRAWN_NODES = 80  # the SVG view draws the best-connected ones; the downloads hold all
+MAX_DRAWN_NODES = 80  # the drawing shows the best-connected ones; the table and downloads all
 
 
-def network(snap: Snapshot) -> dict[str, Any]:
-    return snap.cached("network", lambda: _build(snap))
+def correspondence(snap: Snapshot) -> list[tuple[str, str, str, str | None]]:
+    """(document, author, recipient, earliest date) for every letter of the graph (cached)."""
+    def build() -> list[tuple[str, str, str, str | None]]:
+        rows = snap.select("SELECT DISTINCT ?d ?a ?r (MIN(?e) AS ?first) WHERE { ?d kg:author ?a ;"
+                           " kg:recipient ?r FILTER(?a != ?r) OPTIONAL { ?d kg:earliestDate ?e }"
+                           " } GROUP BY ?d ?a ?r")
+        return [(r["d"].value, r["a"].value, r["r"].value,
+                 r["first"].value if "first" in r else None) for r in rows]
+    return snap.cached("correspondence", build)
 
 
-def _build(snap: Snapshot) -> dict[str, Any]:
-    rows = snap.select("SELECT ?a ?r (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d kg:author ?a ; "
-                       "kg:recipient ?r FILTER(?a != ?r) } GROUP BY ?a ?r")
-    edges = [{"source": r["a"].value, "target": r["r"].value, "count": int(r["n"].value)}
-             for r in rows]
+def _all(snap: Snapshot) -> dict[str, Any]:
+    return snap.cached("network", lambda: _count(snap, correspondence(snap)))
+
+
+def whole_layout(snap: Snapshot) -> dict[str, Any]:
+    """The drawing of the whole network (cached: the page most visitors open first)."""
+    return snap.cached("network_layout", lambda: layout(_all(snap)))
+
+
+def _count(snap: Snapshot, letters: list[tuple[str, str, str, str | None]]) -> dict[str, Any]:
+    docs: dict[tuple[str, str], set[str]] = {}
+    for d, a, r, _ in letters:
+        docs.setdefault((a, r), set()).add(d)
+    edges = [{"source": a, "target": r, "count": len(ds)} for (a, r), ds in docs.items()]
     edges.sort(key=lambda e: (-e["count"], e["source"], e["target"]))
     sent: dict[str, int] = {}
     received: dict[str, int] = {}
@@ -37,7 +59,7 @@ def _build(snap: Snapshot) -> dict[str, Any]:
         received[e["target"]] = received.get(e["target"], 0) + e["count"]
     nodes = []
     for iri in sorted(set(sent) | set(received)):
-        nodes.append({**ref(snap, iri), "kind": kind_of(snap, iri) or "entity",
+        nodes.append({"iri": iri, "label": snap.label(iri), "kind": kind_of(snap, iri) or "entity",
                       "sent": sent.get(iri, 0), "received": received.get(iri, 0)})
     nodes.sort(key=lambda n: (-(n["sent"] + n["received"]), n["label"]))
     labels = {n["iri"]: n["label"] for n in nodes}
@@ -46,17 +68,79 @@ def _build(snap: Snapshot) -> dict[str, Any]:
     return {"nodes": nodes, "edges": edges}
 
 
-def to_csv(net: dict[str, Any]) -> bytes:
+@dataclass
+class NetNode:
+    iri: str
+    label: str
+    kind: str
+    sent: int
+    received: int
+
+
+@dataclass
+class NetEdge:
+    source: str
+    target: str
+    count: int
+    source_label: str
+    target_label: str
+
+
+@dataclass
+class NetworkPage:
+    template: ClassVar[str] = "network.html"
+    heading: ClassVar[str] = "Correspondence network"
+    nodes: list[NetNode]
+    edges: list[NetEdge]
+    from_: str | None
+    to: str | None
+    person: Ref | None
+    people: list[Ref]  # everyone in the whole network: the person filter's choices
+    hidden_nodes: int
+    chart: charts.NetworkChart | None = field(default=None, metadata={"json": False})
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.from_ or self.to or self.person)
+
+
+def network(snap: Snapshot, start: str | None = None, end: str | None = None,
+            person: str | None = None) -> NetworkPage:
+    """The network of all letters, or of those dated within [start, end] (years, months or
+    days) and written or received by `person` (an IRI). RangeError for a bad bound; a person
+    who is in no letter gives an empty network."""
+    lo, hi = month_bounds(start, end=False), month_bounds(end, end=True)
+    whole = _all(snap)
+    if lo or hi or person:
+        letters = [x for x in correspondence(snap)
+                   if (not lo or (x[3] or "") >= lo) and (not hi or (x[3] or "9999") <= hi)
+                   and (not person or person in (x[1], x[2]))]
+        data = _count(snap, letters)
+        drawn = layout(data)
+    else:
+        data = whole
+        drawn = whole_layout(snap)
+    people = sorted((Ref(n["iri"], n["label"]) for n in whole["nodes"]),
+                    key=lambda r: r.label.casefold())
+    return NetworkPage(
+        nodes=[NetNode(**n) for n in data["nodes"]], edges=[NetEdge(**e) for e in data["edges"]],
+        from_=start, to=end, person=Ref(person, snap.label(person)) if person else None,
+        people=people, hidden_nodes=drawn.get("hidden_nodes", 0),
+        chart=charts.network_chart(drawn))
+
+
+def to_csv(snap: Snapshot) -> bytes:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(["source", "source_label", "target", "target_label", "documents"])
-    for e in net["edges"]:
+    for e in _all(snap)["edges"]:
         w.writerow([e["source"], e["source_label"], e["target"], e["target_label"], e["count"]])
     return out.getvalue().encode("utf-8")
 
 
-def to_gexf(net: dict[str, Any]) -> bytes:
+def to_gexf(snap: Snapshot) -> bytes:
     """A directed GEXF 1.2 graph: node ids are our IRIs, edge weight the number of documents."""
+    net = _all(snap)
     ids = {n["iri"]: f"n{i}" for i, n in enumerate(net["nodes"])}
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',

@@ -2,9 +2,11 @@
 
 `StoreView.snapshot()` is called once per request. It checks `current_generation` (a single
 small file read) and, when `kg ingest` has published a new generation, opens it and drops every
-cache built from the old one. A request works on one `Snapshot` from start to end, so a page
-never mixes two generations. Caches (labels, the document catalogue, the reconciliation index,
-the network layout, export files) are built lazily, once per generation.
+cache built from the old one; `on_open` (the server's) then builds the new one's whole-store
+caches ahead, in the background, so that no visitor waits for them. A request works on one
+`Snapshot` from start to end, so a page never mixes two generations. Caches (labels, the
+document catalogue, the reconciliation index, the network layout, export files) are built
+once per generation.
 """
 
 from __future__ import annotations
@@ -131,9 +133,11 @@ def fallback_label(iri: str) -> str:
 class StoreView:
     """Opens the store's published generation and reopens it whenever a new one appears."""
 
-    def __init__(self, path: str | Path, default_base: str):
+    def __init__(self, path: str | Path, default_base: str,
+                 on_open: Callable[[Snapshot], None] | None = None):
         self.path = Path(path)
         self.default_base = default_base
+        self.on_open = on_open
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._tmp = Path(tempfile.mkdtemp(prefix="kg-serve-"))
@@ -157,6 +161,8 @@ class StoreView:
                 if old is not None and old.cache_dir != cache_dir:
                     # Requests still holding the old snapshot keep open files; unlinking is safe.
                     shutil.rmtree(old.cache_dir, ignore_errors=True)
+                if self.on_open is not None:
+                    self.on_open(self._snapshot)
             return self._snapshot
 
     def close(self) -> None:

@@ -6,18 +6,51 @@ filed under it and those the machine assigned it to, with the machine's confiden
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pyoxigraph as ox
 
+from kg.serve.models import DocBrief, Ref
 from kg.serve.snapshot import Snapshot
 
 
-def _ref(snap: Snapshot, iri: str) -> dict[str, str]:
-    return {"iri": iri, "label": snap.label(iri)}
+@dataclass
+class MachineSubject:
+    """A heading the extractor assigned, with its confidence and evidence lines."""
+
+    iri: str
+    label: str
+    confidence: float
+    evidence: list[str]
 
 
-def subject_page(snap: Snapshot, iri: str, documents: list[dict[str, Any]]) -> dict[str, Any]:
+@dataclass
+class SubjectDoc(DocBrief):
+    confidence: float | None = None
+
+
+@dataclass
+class SubjectPage:
+    template: ClassVar[str] = "subject.html"
+    iri: str
+    label: str
+    broader: list[Ref]
+    narrower: list[Ref]
+    close_matches: list[str]
+    documents: list[SubjectDoc]
+    kind: str = "subject"
+
+    @property
+    def heading(self) -> str:
+        return self.label
+
+
+def _ref(snap: Snapshot, iri: str) -> Ref:
+    return Ref(iri, snap.label(iri))
+
+
+def subject_page(snap: Snapshot, iri: str, documents: list[DocBrief]) -> SubjectPage:
     """`documents` are the documents that relate to the heading (from `views.documents_of`)."""
     n = ox.NamedNode(iri)
     broader = [r["b"].value for r in snap.select(
@@ -31,30 +64,29 @@ def subject_page(snap: Snapshot, iri: str, documents: list[dict[str, Any]]) -> d
         f"?a kg:heading {n} ; kg:confidence ?conf }} GROUP BY ?d")}
     docs = []
     for d in documents:
-        conf = confidence.get(d["iri"])
+        conf = confidence.get(d.iri)
         rel = ["curated heading" if r == "dcterms:subject" else
                f"{r}, {conf:.2f}" if r == "subject (machine)" and conf is not None else r
-               for r in d["relations"]]
-        docs.append({**d, "relations": rel, "confidence": conf})
-    return {"iri": iri, "kind": "subject", "label": snap.label(iri),
-            "broader": sorted((_ref(snap, b) for b in broader), key=lambda r: r["label"]),
-            "narrower": sorted((_ref(snap, x) for x in narrower), key=lambda r: r["label"]),
-            "close_matches": matches, "documents": docs}
+               for r in d.relations]
+        docs.append(SubjectDoc(d.iri, d.title, d.date, d.earliest, rel, confidence=conf))
+    return SubjectPage(iri, snap.label(iri),
+                       sorted((_ref(snap, b) for b in broader), key=lambda r: r.label),
+                       sorted((_ref(snap, x) for x in narrower), key=lambda r: r.label),
+                       matches, docs)
 
 
-def machine_subjects(snap: Snapshot, doc_iri: str) -> list[dict[str, Any]]:
+def machine_subjects(snap: Snapshot, doc_iri: str) -> list[MachineSubject]:
     """The machine's headings of a document, strongest first, each with its evidence."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, MachineSubject] = {}
     for r in snap.select(f"SELECT ?h ?c ?e WHERE {{ {ox.NamedNode(doc_iri)} kg:subjectAssignment"
                          f" ?a . ?a kg:heading ?h ; kg:confidence ?c ; kg:evidence ?e }}"):
         h = r["h"].value
-        item = out.setdefault(h, {**_ref(snap, h), "confidence": float(r["c"].value),
-                                  "evidence": []})
-        if r["e"].value not in item["evidence"]:
-            item["evidence"].append(r["e"].value)
+        item = out.setdefault(h, MachineSubject(h, snap.label(h), float(r["c"].value), []))
+        if r["e"].value not in item.evidence:
+            item.evidence.append(r["e"].value)
     for item in out.values():
-        item["evidence"].sort(key=_weight, reverse=True)
-    return sorted(out.values(), key=lambda i: (-i["confidence"], i["label"]))
+        item.evidence.sort(key=_weight, reverse=True)
+    return sorted(out.values(), key=lambda i: (-i.confidence, i.label))
 
 
 def _weight(evidence: str) -> float:

@@ -1,21 +1,38 @@
 """The data behind the pages of documents, people, places, organisations and any other IRI.
 
-Each function returns a plain JSON-ready dict: the page's JSON twin. The HTML renderer
-(`kg.serve.html`) only formats these dicts, so the two never disagree. Queries embed IRIs
-only through `pyoxigraph.NamedNode`, which refuses anything that is not a valid IRI, so a
-crafted path cannot inject SPARQL.
+Each page function returns a typed view model (a dataclass, `kg.serve.models`): the HTML
+template renders it and the JSON twin serialises it. Queries embed IRIs only through
+`pyoxigraph.NamedNode`, which refuses anything that is not a valid IRI, so a crafted path
+cannot inject SPARQL.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, ClassVar
 
 import pyoxigraph as ox
 
-from kg.rdf.namespace import DCTERMS, GEO, KG, KG_IRI, OWL, PREFIXES, RDF, RDFS, SKOS
+from kg.rdf.namespace import (
+    DCTERMS,
+    GEO,
+    KG,
+    KG_IRI,
+    ONTOLOGY_FILE,
+    OWL,
+    PREFIXES,
+    RDF,
+    RDFS,
+    SKOS,
+)
+from kg.serve.cite import Citation, citation
+from kg.serve.models import DocBrief, Ref, Value
 from kg.serve.snapshot import Snapshot
-from kg.serve.subjects import machine_subjects, subject_page
+from kg.serve.subjects import MachineSubject, SubjectPage, machine_subjects, subject_page
 
 # How a document relates to an entity, by predicate, in the order pages list them.
 RELATIONS = {
@@ -25,27 +42,64 @@ RELATIONS = {
     "curatedAuthor": "author (curated)", "curatedMention": "named (curated)",
     "curatedPlace": "place (curated)", "subject": "topic", "assignedSubject": "subject (machine)",
 }
+MENTION_ROWS = (("mentioned", "People and organisations"), ("places", "Places named"),
+                ("implied_places", "Places implied"), ("in_full_text", "In the full text"),
+                ("topics", "Topics"), ("subject_headings", "Subject headings"),
+                ("curated_authors", "Authors (curated)"), ("curated_names", "Names (curated)"),
+                ("curated_places", "Places (curated)"))
 CORRESPONDENCE = ("author", "recipient", "intermediary", "participant")
 KINDS = {"Person": "person", "Place": "place", "Organization": "organization",
-         "Document": "document", "Role": "role", "SubjectHeading": "subject"}
+         "Document": "document", "Role": "role", "SubjectHeading": "subject",
+         "SourceGraph": "graph"}
+EVENT_CLASSES = ("Event", "Communication", "Conversation", "Signing", "Decision", "Visit")
+# Words for the few terms of other vocabularies a page shows (the ontology labels its own).
+TERM_WORDS = {
+    RDF.type.value: "is a", RDFS.label.value: "name", RDFS.comment.value: "note",
+    SKOS.prefLabel.value: "preferred name", SKOS.altLabel.value: "also called",
+    SKOS.broader.value: "broader heading", SKOS.closeMatch.value: "close match",
+    SKOS.inScheme.value: "in scheme", DCTERMS.title.value: "title",
+    DCTERMS.subject.value: "subject heading", DCTERMS.rights.value: "rights",
+    OWL.sameAs.value: "same as", GEO.lat.value: "latitude", GEO.long.value: "longitude",
+}
 
 
-def ref(snap: Snapshot, iri: str) -> dict[str, str]:
-    return {"iri": iri, "label": snap.label(iri)}
+def ref(snap: Snapshot, iri: str) -> Ref:
+    return Ref(iri, snap.label(iri))
 
 
-def term_value(snap: Snapshot, term) -> dict[str, Any]:
-    """A term as JSON: IRIs with their label, literals with datatype or language."""
-    if isinstance(term, ox.NamedNode):
-        return ref(snap, term.value)
-    if isinstance(term, ox.BlankNode):
-        return {"bnode": term.value}
-    out: dict[str, Any] = {"value": term.value}
-    if term.language:
-        out["lang"] = term.language
-    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-        out["datatype"] = compact(term.datatype.value)
+def refs(snap: Snapshot, iris: list[str]) -> list[Ref]:
+    return [ref(snap, i) for i in iris]
+
+
+@lru_cache(maxsize=1)
+def _ontology_labels() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for quad in ox.parse(path=str(ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE):
+        if quad.predicate == RDFS.label and isinstance(quad.object, ox.Literal):
+            out.setdefault(quad.subject.value, quad.object.value)
     return out
+
+
+def term_label(iri: str) -> str:
+    """A term (class or property) in words: the ontology's label, else its name spelt out."""
+    found = TERM_WORDS.get(iri) or _ontology_labels().get(iri)
+    if found:
+        return found
+    local = re.split(r"[#/]", iri.rstrip("/#"))[-1]
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", local).lower() or iri
+
+
+def term_value(snap: Snapshot, term) -> Value:
+    """A term as something to read: IRIs by their label, literals by their text."""
+    if isinstance(term, ox.NamedNode):
+        label = snap.labels().get(term.value) or _ontology_labels().get(term.value) \
+            or snap.label(term.value)
+        return Value(label, iri=term.value)
+    if isinstance(term, ox.BlankNode):
+        return Value(f"(an unnamed node {term.value})")
+    datatype = None if term.language or term.datatype.value.endswith("#string") \
+        else term.datatype.value
+    return Value(term.value, lang=term.language or None, datatype=datatype)
 
 
 def compact(iri: str) -> str:
@@ -83,12 +137,12 @@ def _iris(values: list) -> list[str]:
 
 
 def kind_of(snap: Snapshot, iri: str) -> str | None:
-    """person, place, organization, document, role, event... from the IRI's rdf:type."""
+    """person, place, organization, document, role, event, graph... from the rdf:type."""
     for q in snap.store.quads_for_pattern(node(iri), RDF.type, None, None):
         local = q.object.value[len(KG_IRI):] if q.object.value.startswith(KG_IRI) else ""
         if local in KINDS:
             return KINDS[local]
-        if local in ("Event", "Communication", "Conversation", "Signing", "Decision", "Visit"):
+        if local in EVENT_CLASSES:
             return "event"
     return None
 
@@ -126,10 +180,10 @@ def _build_catalogue(snap: Snapshot) -> dict[str, dict[str, Any]]:
         docs.setdefault(q.subject.value, {"iri": q.subject.value, "title": "", "summary": "",
                                           "date": None, "date_text": None, "earliest": None,
                                           "latest": None, "type": None})
-    fields = {DCTERMS.title: "title", KG.summary: "summary", KG.date: "date",
-              KG.dateText: "date_text", KG.earliestDate: "earliest", KG.latestDate: "latest",
-              KG.documentType: "type"}
-    for predicate, key in fields.items():
+    fields_ = {DCTERMS.title: "title", KG.summary: "summary", KG.date: "date",
+               KG.dateText: "date_text", KG.earliestDate: "earliest", KG.latestDate: "latest",
+               KG.documentType: "type"}
+    for predicate, key in fields_.items():
         for q in snap.store.quads_for_pattern(None, predicate, None, None):
             doc = docs.get(q.subject.value)
             if doc is None:
@@ -152,19 +206,28 @@ def _build_catalogue(snap: Snapshot) -> dict[str, dict[str, Any]]:
     return docs
 
 
-def doc_sort_key(doc: dict[str, Any]) -> tuple[str, str]:
-    return (doc.get("earliest") or "9999", doc.get("title") or "")
+def doc_sort_key(doc: Any) -> tuple[str, str]:
+    if isinstance(doc, dict):
+        return (doc.get("earliest") or "9999", doc.get("title") or "")
+    return (doc.earliest or "9999", doc.title or "")
 
 
-def doc_brief(snap: Snapshot, iri: str) -> dict[str, Any]:
+def brief_of(entry: dict[str, Any], *, summary: bool = False) -> DocBrief:
+    """A catalogue entry as a list line."""
+    return DocBrief(entry["iri"], entry["title"], entry["date"] or entry["date_text"],
+                    entry["earliest"], type=entry["type"],
+                    summary=entry["summary"] if summary else None)
+
+
+def doc_brief(snap: Snapshot, iri: str) -> DocBrief:
     doc = catalogue(snap).get(iri)
     if doc is None:
-        return {"iri": iri, "title": snap.label(iri), "date": None, "earliest": None}
-    return {"iri": iri, "title": doc["title"] or snap.label(iri),
-            "date": doc["date"] or doc["date_text"], "earliest": doc["earliest"]}
+        return DocBrief(iri, snap.label(iri))
+    return DocBrief(iri, doc["title"] or snap.label(iri), doc["date"] or doc["date_text"],
+                    doc["earliest"])
 
 
-def documents_of(snap: Snapshot, iri: str) -> list[dict[str, Any]]:
+def documents_of(snap: Snapshot, iri: str) -> list[DocBrief]:
     """Documents that relate to an entity, each with how, sorted by date."""
     rows = snap.select(f"SELECT DISTINCT ?d ?p WHERE {{ ?d ?p {node(iri)} . ?d a kg:Document }}")
     relations: dict[str, list[str]] = defaultdict(list)
@@ -177,75 +240,217 @@ def documents_of(snap: Snapshot, iri: str) -> list[dict[str, Any]]:
     out = []
     for doc_iri, names in relations.items():
         brief = doc_brief(snap, doc_iri)
-        brief["relations"] = sorted(names, key=lambda n: order.index(n) if n in order else 99)
+        brief.relations = sorted(names, key=lambda n: order.index(n) if n in order else 99)
         out.append(brief)
     out.sort(key=doc_sort_key)
     return out
 
 
 # ---------------------------------------------------------------------------------------------
-# Pages
+# Documents
 
 
-def document_page(snap: Snapshot, iri: str) -> dict[str, Any]:
+@dataclass
+class DocDate:
+    value: str | None
+    text: str | None
+    precision: str | None
+    edtf: str | None
+    earliest: str | None
+    latest: str | None
+
+
+@dataclass
+class EventInfo:
+    """An event a document records, as a sentence: who, to whom, via whom, when."""
+
+    iri: str
+    kind: str  # the event's class in words ("Communication", "Conversation"...)
+    types: list[Ref]
+    date: str | None
+    sender: list[Ref]
+    addressee: list[Ref]
+    via: list[Ref]
+    eventParticipant: list[Ref]  # noqa: N815 (the ontology's name, kept in the JSON twin)
+    document: DocBrief | None = None
+
+
+@dataclass
+class SourceInfo:
+    graph: str
+    source: str | None
+    name: str | None
+    kind: str | None
+    line: str | None
+    versions: dict[str, str | None]
+
+
+@dataclass
+class MentionInfo:
+    iri: str
+    entity: Ref
+    text: str | None
+    field: str | None
+    start: int | None
+    end: int | None
+    method: Ref | None
+    confidence: float | None
+    link_method: str | None
+    score: float | None
+    graph: str
+    candidate: bool
+
+
+@dataclass
+class RoleInDoc:
+    iri: str
+    label: str
+    holder: Ref
+    post: Ref | None
+
+
+@dataclass
+class NameInDoc:
+    person: Ref
+    name: str
+    pseudonym: bool
+
+
+@dataclass
+class DocumentPage:
+    template: ClassVar[str] = "document.html"
+    iri: str
+    title: str
+    summary: str | None
+    date: DocDate
+    type: Ref | None
+    number: str | None
+    classification: str | None
+    record_id: str | None
+    url: str | None
+    archive: str | None
+    language: str | None
+    rights: list[str]
+    full_text: str | None
+    problems: list[str]
+    correspondents: dict[str, list[Ref]]
+    named: dict[str, list[Ref]]
+    event: list[EventInfo]
+    sources: list[SourceInfo]
+    machine_subjects: list[MachineSubject]
+    mentions: list[MentionInfo]
+    roles: list[RoleInDoc]
+    names: list[NameInDoc]
+    citation: Citation
+    kind: str = "document"
+
+    @property
+    def heading(self) -> str:
+        return self.title
+
+    @property
+    def mentioned(self) -> list[tuple[str, list[Ref]]]:
+        """The entities the document names, by how, in reading order."""
+        return [(name, self.named[key]) for key, name in MENTION_ROWS if self.named.get(key)]
+
+
+def document_page(snap: Snapshot, iri: str) -> DocumentPage:
     p = props(snap, iri)
     doc = catalogue(snap).get(iri, {})
-    out: dict[str, Any] = {
-        "iri": iri, "kind": "document", "title": doc.get("title") or snap.label(iri),
-        "summary": doc.get("summary") or None,
-        "date": {"value": doc.get("date"), "text": doc.get("date_text"),
-                 "precision": _first(p.get(KG.datePrecision.value, [])),
-                 "edtf": _first(p.get(KG.edtf.value, [])),
-                 "earliest": doc.get("earliest"), "latest": doc.get("latest")},
-        "type": doc.get("type"),
-        "number": _first(p.get(KG.documentNumber.value, [])),
-        "classification": _first(p.get(KG.classification.value, [])),
-        "record_id": _first(p.get(KG.recordId.value, [])),
-        "url": next((v.value for v in p.get(KG.url.value, [])), None),
-        "full_text": _first(p.get(KG.fullText.value, [])),
-        "problems": _texts(p.get(KG.problem.value, [])),
-        "correspondents": {rel: [ref(snap, i) for i in _iris(p.get(KG.term(rel).value, []))]
-                           for rel in CORRESPONDENCE},
-    }
+    title = doc.get("title") or snap.label(iri)
+    date = DocDate(doc.get("date"), doc.get("date_text"),
+                   _first(p.get(KG.datePrecision.value, [])), _first(p.get(KG.edtf.value, [])),
+                   doc.get("earliest"), doc.get("latest"))
     named = {}
     for local, key in (("mentions", "mentioned"), ("spatial", "places"),
                        ("impliedPlace", "implied_places"), ("mentionsInText", "in_full_text"),
                        ("subject", "topics"), ("curatedAuthor", "curated_authors"),
                        ("curatedMention", "curated_names"), ("curatedPlace", "curated_places")):
-        named[key] = [ref(snap, i) for i in _iris(p.get(KG.term(local).value, []))]
-    named["subject_headings"] = [ref(snap, i) for i in _iris(p.get(DCTERMS.subject.value, []))]
-    out["named"] = named
-    out["event"] = [_event(snap, e) for e in _iris(p.get(KG.records.value, []))]
-    out["sources"] = _sources(snap, iri)
-    out["machine_subjects"] = machine_subjects(snap, iri)
-    out["mentions"] = _mentions(snap, iri)
+        named[key] = refs(snap, _iris(p.get(KG.term(local).value, [])))
+    named["subject_headings"] = refs(snap, _iris(p.get(DCTERMS.subject.value, [])))
+    correspondents = {rel: refs(snap, _iris(p.get(KG.term(rel).value, [])))
+                      for rel in CORRESPONDENCE}
+    sources = _sources(snap, iri)
+    url = next((v.value for v in p.get(KG.url.value, [])), None)
+    record_id = _first(p.get(KG.recordId.value, []))
+    archive = _first(p.get(KG.archive.value, []))
+    page = DocumentPage(
+        iri=iri, title=title, summary=doc.get("summary") or None, date=date,
+        type=doc.get("type"),
+        number=_first(p.get(KG.documentNumber.value, [])),
+        classification=_first(p.get(KG.classification.value, [])),
+        record_id=record_id, url=url, archive=archive,
+        language=_first(p.get(KG.language.value, [])),
+        rights=_rights(snap, p, sources),
+        full_text=_first(p.get(KG.fullText.value, [])),
+        problems=_texts(p.get(KG.problem.value, [])),
+        correspondents=correspondents, named=named,
+        event=[_event(snap, e) for e in _iris(p.get(KG.records.value, []))],
+        sources=sources, machine_subjects=machine_subjects(snap, iri),
+        mentions=_mentions(snap, iri), roles=_doc_roles(snap, iri), names=_doc_names(snap, iri),
+        citation=citation(iri=iri, title=title, date=date.value, date_text=date.text,
+                          earliest=date.earliest, archive=archive, url=url,
+                          record_id=record_id, number=_first(p.get(KG.documentNumber.value, [])),
+                          authors=[r.label for r in correspondents["author"]],
+                          recipients=[r.label for r in correspondents["recipient"]],
+                          publisher=_publisher(sources)),
+    )
+    return page
+
+
+def _publisher(sources: list[SourceInfo]) -> str | None:
+    """Who published the catalogue entry: the source's name when it is not a file name."""
+    for s in sources:
+        if s.name and not re.search(r"\.(txt|csv|tsv|json|jsonl|html?)$", s.name, re.I):
+            return s.name
+    return None
+
+
+def _rights(snap: Snapshot, p: dict[str, list], sources: list[SourceInfo]) -> list[str]:
+    """The source's rights statement, as the graph records it on the record or its graph."""
+    found = _texts(p.get(KG.rights.value, [])) + _texts(p.get(DCTERMS.rights.value, []))
+    for s in sources:
+        gp = props(snap, s.graph)
+        found += _texts(gp.get(DCTERMS.rights.value, [])) + _texts(gp.get(KG.rights.value, []))
+    return list(dict.fromkeys(found))
+
+
+def _doc_roles(snap: Snapshot, iri: str) -> list[RoleInDoc]:
     # what the document says about posts, each with the post it counts for (summary graph)
-    out["roles"] = [
-        {"iri": r["p"].value if "p" in r else r["a"].value, "label": r["w"].value,
-         "holder": ref(snap, r["h"].value),
-         "post": ref(snap, r["p"].value) if "p" in r else None}
-        for r in snap.select(f"SELECT DISTINCT ?a ?w ?h ?p WHERE {{ ?a a kg:RoleAttestation ; "
-                             f"kg:attestedBy {node(iri)} ; kg:holder ?h ; rdfs:label ?w . "
-                             f"OPTIONAL {{ ?p kg:attestation ?a }} }} ORDER BY ?w ?a")]
-    out["names"] = [
-        {"person": ref(snap, r["p"].value), "name": r["n"].value,
-         "pseudonym": r.get("ps") is not None and r["ps"].value == "true"}
-        for r in snap.select(f"SELECT DISTINCT ?p ?n ?ps WHERE {{ ?a kg:attestedBy {node(iri)} ; "
-                             f"kg:attestedName ?n . ?p kg:nameAttestation ?a . "
-                             f"OPTIONAL {{ ?a kg:isPseudonym ?ps }} }} ORDER BY ?n")]
-    return out
+    rows = snap.select(f"SELECT DISTINCT ?a ?w ?h ?p WHERE {{ ?a a kg:RoleAttestation ; "
+                       f"kg:attestedBy {node(iri)} ; kg:holder ?h ; rdfs:label ?w . "
+                       f"OPTIONAL {{ ?p kg:attestation ?a }} }} ORDER BY ?w ?a")
+    return [RoleInDoc(r["p"].value if "p" in r else r["a"].value, r["w"].value,
+                      ref(snap, r["h"].value), ref(snap, r["p"].value) if "p" in r else None)
+            for r in rows]
 
 
-def _event(snap: Snapshot, iri: str) -> dict[str, Any]:
+def _doc_names(snap: Snapshot, iri: str) -> list[NameInDoc]:
+    rows = snap.select(f"SELECT DISTINCT ?p ?n ?ps WHERE {{ ?a kg:attestedBy {node(iri)} ; "
+                       f"kg:attestedName ?n . ?p kg:nameAttestation ?a . "
+                       f"OPTIONAL {{ ?a kg:isPseudonym ?ps }} }} ORDER BY ?n")
+    return [NameInDoc(ref(snap, r["p"].value), r["n"].value,
+                      r.get("ps") is not None and r["ps"].value == "true") for r in rows]
+
+
+def _event(snap: Snapshot, iri: str) -> EventInfo:
     p = props(snap, iri)
-    types = [compact(t) for t in _iris(p.get(RDF.type.value, []))]
-    return {"iri": iri, "types": types,
-            "date": _first(p.get(KG.date.value, [])),
-            **{rel: [ref(snap, i) for i in _iris(p.get(KG.term(rel).value, []))]
-               for rel in ("sender", "addressee", "via", "eventParticipant")}}
+    types = [t for t in _iris(p.get(RDF.type.value, [])) if t.startswith(KG_IRI)]
+    specific = [t for t in types if not t.endswith("#Event")] or types
+    recorded_by = [r["d"].value for r in snap.select(
+        f"SELECT DISTINCT ?d WHERE {{ ?d kg:records {node(iri)} }} ORDER BY ?d LIMIT 1")]
+    return EventInfo(
+        iri=iri, kind=term_label(specific[0]) if specific else "Event",
+        types=[Ref(t, term_label(t)) for t in types],
+        date=_first(p.get(KG.date.value, [])),
+        sender=refs(snap, _iris(p.get(KG.sender.value, []))),
+        addressee=refs(snap, _iris(p.get(KG.addressee.value, []))),
+        via=refs(snap, _iris(p.get(KG.via.value, []))),
+        eventParticipant=refs(snap, _iris(p.get(KG.eventParticipant.value, []))),
+        document=doc_brief(snap, recorded_by[0]) if recorded_by else None)
 
 
-def _sources(snap: Snapshot, iri: str) -> list[dict[str, Any]]:
+def _sources(snap: Snapshot, iri: str) -> list[SourceInfo]:
     out = []
     rows = snap.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g kg:aboutDocument {node(iri)} "
                        f"}} }} ORDER BY ?g")
@@ -254,19 +459,17 @@ def _sources(snap: Snapshot, iri: str) -> list[dict[str, Any]]:
         gp = props(snap, g)
         src = next(iter(_iris(gp.get(KG.source.value, []))), None)
         sp = props(snap, src) if src else {}
-        out.append({
-            "graph": g, "source": src,
-            "name": _first(sp.get(KG.sourceName.value, [])),
-            "kind": _first(gp.get(KG.sourceKind.value, [])) or _first(
+        out.append(SourceInfo(
+            graph=g, source=src, name=_first(sp.get(KG.sourceName.value, [])),
+            kind=_first(gp.get(KG.sourceKind.value, [])) or _first(
                 sp.get(KG.sourceKind.value, [])),
-            "line": _first(gp.get(KG.sourceLine.value, [])),
-            "versions": {k: _first(gp.get(KG.term(f"{k}Version").value, []))
-                         for k in ("extractor", "model", "authority", "ontology")},
-        })
+            line=_first(gp.get(KG.sourceLine.value, [])),
+            versions={k: _first(gp.get(KG.term(f"{k}Version").value, []))
+                      for k in ("extractor", "model", "authority", "ontology")}))
     return out
 
 
-def _mentions(snap: Snapshot, iri: str) -> list[dict[str, Any]]:
+def _mentions(snap: Snapshot, iri: str) -> list[MentionInfo]:
     rows = snap.select(f"""SELECT ?m ?e ?text ?field ?start ?end ?method ?conf ?lm ?score ?candidate
         WHERE {{
         ?m kg:inDocument {node(iri)} ; kg:mentionOf ?e .
@@ -277,24 +480,116 @@ def _mentions(snap: Snapshot, iri: str) -> list[dict[str, Any]]:
         OPTIONAL {{ ?m kg:method ?method }} OPTIONAL {{ ?m kg:confidence ?conf }}
         OPTIONAL {{ ?m kg:linkMethod ?lm }} OPTIONAL {{ ?m kg:score ?score }} }}""")
     field_order = {"title": 0, "summary": 1, "full_text": 2}
-    out = []
-    for r in rows:
-        out.append({
-            "iri": r["m"].value, "entity": ref(snap, r["e"].value),
-            "text": r["text"].value if "text" in r else None,
-            "field": r["field"].value if "field" in r else None,
-            "start": int(r["start"].value) if "start" in r else None,
-            "end": int(r["end"].value) if "end" in r else None,
-            "method": ref(snap, r["method"].value) if "method" in r else None,
-            "confidence": float(r["conf"].value) if "conf" in r else None,
-            "link_method": r["lm"].value if "lm" in r else None,
-            "score": float(r["score"].value) if "score" in r else None,
-            "graph": r["m"].value.split("#", 1)[0],
-            # a name nothing corroborates: no entity (yet), see candidate_page
-            "candidate": "candidate" in r and r["candidate"].value == "true",
-        })
-    out.sort(key=lambda m: (field_order.get(m["field"] or "", 9), m["start"] or 0, m["iri"]))
+    out = [MentionInfo(
+        iri=r["m"].value, entity=ref(snap, r["e"].value),
+        text=r["text"].value if "text" in r else None,
+        field=r["field"].value if "field" in r else None,
+        start=int(r["start"].value) if "start" in r else None,
+        end=int(r["end"].value) if "end" in r else None,
+        method=ref(snap, r["method"].value) if "method" in r else None,
+        confidence=float(r["conf"].value) if "conf" in r else None,
+        link_method=r["lm"].value if "lm" in r else None,
+        score=float(r["score"].value) if "score" in r else None,
+        graph=r["m"].value.split("#", 1)[0],
+        # a name nothing corroborates: no entity (yet), see candidate_page
+        candidate="candidate" in r and r["candidate"].value == "true") for r in rows]
+    out.sort(key=lambda m: (field_order.get(m.field or "", 9), m.start or 0, m.iri))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# People, places, organisations
+
+
+@dataclass
+class NameAttestation:
+    name: str | None
+    pseudonym: bool
+    document: DocBrief
+
+
+@dataclass
+class Post:
+    """One post: attested by documents (span = first and last attested date) or from the
+    authority file (span = its years)."""
+
+    iri: str
+    label: str
+    head: str | None
+    source: str
+    wordings: list[str]
+    holder: list[Ref]
+    post_in: list[Ref]
+    role_to: list[Ref]
+    authority_post: list[Ref]
+    attested_by: list[DocBrief]
+    evidence: int
+    from_: str | None
+    to: str | None
+
+
+@dataclass
+class Counterpart:
+    iri: str
+    label: str
+    count: int
+
+
+@dataclass
+class EntityPage:
+    """What every person, place and organisation page has."""
+
+    template: ClassVar[str] = "entity.html"
+    iri: str
+    kind: str
+    label: str
+    labels: list[str]
+    pref_labels: list[str]
+    alt_labels: list[str]
+    authority_id: str | None
+    resolved: bool | None
+    same_as: list[Ref]
+    documents: list[DocBrief] = field(default_factory=list)
+    roles: list[Post] = field(default_factory=list)
+
+    @property
+    def heading(self) -> str:
+        return self.label
+
+    @property
+    def other_labels(self) -> list[str]:
+        return list(dict.fromkeys(x for x in self.labels + self.pref_labels if x != self.label))
+
+
+@dataclass
+class PersonPage(EntityPage):
+    template: ClassVar[str] = "person.html"
+    pseudonyms: list[str] = field(default_factory=list)
+    born: str | None = None
+    died: str | None = None
+    nationality: list[Ref] = field(default_factory=list)
+    name_attestations: list[NameAttestation] = field(default_factory=list)
+    wrote_to: list[Counterpart] = field(default_factory=list)
+    received_from: list[Counterpart] = field(default_factory=list)
+
+
+@dataclass
+class PlacePage(EntityPage):
+    template: ClassVar[str] = "place.html"
+    type: str | None = None
+    within: list[Ref] = field(default_factory=list)
+    coordinates: dict[str, float] | None = None
+    contains: list[Ref] = field(default_factory=list)
+    people: list[Ref] = field(default_factory=list)
+
+
+@dataclass
+class OrganizationPage(EntityPage):
+    template: ClassVar[str] = "organization.html"
+    type: str | None = None
+    country: list[Ref] = field(default_factory=list)
+    part_of: list[Ref] = field(default_factory=list)
+    parts: list[Ref] = field(default_factory=list)
 
 
 def _entity_common(snap: Snapshot, iri: str, kind: str) -> tuple[dict[str, Any], dict]:
@@ -303,41 +598,38 @@ def _entity_common(snap: Snapshot, iri: str, kind: str) -> tuple[dict[str, Any],
     pref = [v.value for v in p.get(SKOS.prefLabel.value, []) if isinstance(v, ox.Literal)]
     alt = sorted({v.value for v in p.get(SKOS.altLabel.value, []) if isinstance(v, ox.Literal)}
                  - set(labels))
-    same = _iris(p.get(OWL.sameAs.value, []))
     resolved = _first(p.get(KG.resolved.value, []))
-    out = {
+    common = {
         "iri": iri, "kind": kind, "label": snap.label(iri), "labels": labels,
         "pref_labels": sorted(set(pref)), "alt_labels": alt,
         "authority_id": _first(p.get(KG.authorityId.value, [])),
         "resolved": None if resolved is None else resolved == "true",
-        "same_as": [{"iri": s, "label": compact(s)} for s in same],
+        "same_as": [Ref(s, compact(s)) for s in _iris(p.get(OWL.sameAs.value, []))],
     }
-    return out, p
+    return common, p
 
 
-def person_page(snap: Snapshot, iri: str) -> dict[str, Any]:
-    out, p = _entity_common(snap, iri, "person")
-    out["pseudonyms"] = _texts(p.get(KG.pseudonym.value, []))
-    out["born"] = _first(p.get(KG.birthYear.value, []))
-    out["died"] = _first(p.get(KG.deathYear.value, []))
-    out["nationality"] = [ref(snap, i) for i in _iris(p.get(KG.nationality.value, []))]
+def person_page(snap: Snapshot, iri: str) -> PersonPage:
+    common, p = _entity_common(snap, iri, "person")
     attestations = []
     for a in _iris(p.get(KG.nameAttestation.value, [])):
         ap = props(snap, a)
         for d in _iris(ap.get(KG.attestedBy.value, [])):
-            attestations.append({"name": _first(ap.get(KG.attestedName.value, [])),
-                                 "pseudonym": _first(ap.get(KG.isPseudonym.value, [])) == "true",
-                                 "document": doc_brief(snap, d)})
-    attestations.sort(key=lambda a: (a["name"] or "", doc_sort_key(a["document"])))
-    out["name_attestations"] = attestations
-    out["roles"] = roles_where(snap, "holder", iri)
-    out["documents"] = documents_of(snap, iri)
-    out["wrote_to"] = _counterparts(snap, iri, "author", "recipient")
-    out["received_from"] = _counterparts(snap, iri, "recipient", "author")
-    return out
+            attestations.append(NameAttestation(
+                _first(ap.get(KG.attestedName.value, [])),
+                _first(ap.get(KG.isPseudonym.value, [])) == "true", doc_brief(snap, d)))
+    attestations.sort(key=lambda a: (a.name or "", doc_sort_key(a.document)))
+    return PersonPage(
+        **common, documents=documents_of(snap, iri), roles=roles_where(snap, "holder", iri),
+        pseudonyms=_texts(p.get(KG.pseudonym.value, [])),
+        born=_first(p.get(KG.birthYear.value, [])), died=_first(p.get(KG.deathYear.value, [])),
+        nationality=refs(snap, _iris(p.get(KG.nationality.value, []))),
+        name_attestations=attestations,
+        wrote_to=_counterparts(snap, iri, "author", "recipient"),
+        received_from=_counterparts(snap, iri, "recipient", "author"))
 
 
-def roles_where(snap: Snapshot, relation: str, iri: str) -> list[dict[str, Any]]:
+def roles_where(snap: Snapshot, relation: str, iri: str) -> list[Post]:
     """Posts whose kg:holder / kg:postIn / kg:roleTo is `iri`, one line each: the posts the
     documents attest (merged across wordings, with their tenure as first and last attested
     date and their evidence), and the posts the authority file knows (source "authority")."""
@@ -346,116 +638,293 @@ def roles_where(snap: Snapshot, relation: str, iri: str) -> list[dict[str, Any]]
     for row in rows:
         r = row["r"].value
         rp = props(snap, r)
-        source = _first(rp.get(KG.sourceKind.value, [])) or "attested"
         docs = sorted({d for a in _iris(rp.get(KG.attestation.value, []))
                        for d in _iris(props(snap, a).get(KG.attestedBy.value, []))})
         briefs = sorted((doc_brief(snap, d) for d in docs), key=doc_sort_key)
         count = _first(rp.get(KG.documentCount.value, []))
         start, end = (_first(rp.get(KG.startYear.value, [])), _first(rp.get(KG.endYear.value, [])))
-        out.append({
-            **ref(snap, r), "head": _first(rp.get(KG.roleHead.value, [])), "source": source,
-            "wordings": _texts(rp.get(SKOS.altLabel.value, [])),
-            "holder": [ref(snap, i) for i in _iris(rp.get(KG.holder.value, []))],
-            "post_in": [ref(snap, i) for i in _iris(rp.get(KG.postIn.value, []))],
-            "role_to": [ref(snap, i) for i in _iris(rp.get(KG.roleTo.value, []))],
-            "authority_post": [ref(snap, i) for i in _iris(rp.get(KG.matchesPost.value, []))],
-            "attested_by": briefs,
-            "evidence": int(count) if count else len(briefs),
-            "from": _first(rp.get(KG.firstDate.value, [])) or start,
-            "to": _first(rp.get(KG.lastDate.value, [])) or end,
-        })
-    out.sort(key=lambda r: (r["holder"][0]["label"] if r["holder"] else "", r["from"] or "9999",
-                            r["source"], r["label"]))
+        out.append(Post(
+            iri=r, label=snap.label(r), head=_first(rp.get(KG.roleHead.value, [])),
+            source=_first(rp.get(KG.sourceKind.value, [])) or "attested",
+            wordings=_texts(rp.get(SKOS.altLabel.value, [])),
+            holder=refs(snap, _iris(rp.get(KG.holder.value, []))),
+            post_in=refs(snap, _iris(rp.get(KG.postIn.value, []))),
+            role_to=refs(snap, _iris(rp.get(KG.roleTo.value, []))),
+            authority_post=refs(snap, _iris(rp.get(KG.matchesPost.value, []))),
+            attested_by=briefs, evidence=int(count) if count else len(briefs),
+            from_=_first(rp.get(KG.firstDate.value, [])) or start,
+            to=_first(rp.get(KG.lastDate.value, [])) or end))
+    out.sort(key=lambda r: (r.holder[0].label if r.holder else "", r.from_ or "9999",
+                            r.source, r.label))
     return out
 
 
-def _counterparts(snap: Snapshot, iri: str, mine: str, theirs: str) -> list[dict[str, Any]]:
+def _counterparts(snap: Snapshot, iri: str, mine: str, theirs: str) -> list[Counterpart]:
     rows = snap.select(f"SELECT ?o (COUNT(DISTINCT ?d) AS ?n) WHERE {{ ?d kg:{mine} {node(iri)} ; "
                        f"kg:{theirs} ?o . FILTER(?o != {node(iri)}) }} GROUP BY ?o")
-    out = [{**ref(snap, r["o"].value), "count": int(r["n"].value)} for r in rows]
-    out.sort(key=lambda c: (-c["count"], c["label"]))
+    out = [Counterpart(r["o"].value, snap.label(r["o"].value), int(r["n"].value)) for r in rows]
+    out.sort(key=lambda c: (-c.count, c.label))
     return out
 
 
-def place_page(snap: Snapshot, iri: str) -> dict[str, Any]:
-    out, p = _entity_common(snap, iri, "place")
-    out["type"] = _first(p.get(KG.placeType.value, []))
-    out["within"] = [ref(snap, i) for i in _iris(p.get(KG.within.value, []))]
+def _sorted_refs(snap: Snapshot, sparql: str) -> list[Ref]:
+    return sorted((ref(snap, r["x"].value) for r in snap.select(sparql)), key=lambda r: r.label)
+
+
+def place_page(snap: Snapshot, iri: str) -> PlacePage:
+    common, p = _entity_common(snap, iri, "place")
     lat, long = _first(p.get(GEO.lat.value, [])), _first(p.get(GEO.long.value, []))
-    out["coordinates"] = ({"lat": float(lat), "long": float(long)}
-                          if lat is not None and long is not None else None)
-    out["contains"] = [ref(snap, r["x"].value) for r in snap.select(
-        f"SELECT DISTINCT ?x WHERE {{ ?x kg:within {node(iri)} }}")]
-    out["contains"].sort(key=lambda r: r["label"])
-    out["documents"] = documents_of(snap, iri)
-    out["roles"] = roles_where(snap, "roleTo", iri) + roles_where(snap, "postIn", iri)
-    out["people"] = sorted((ref(snap, r["x"].value) for r in snap.select(
-        f"SELECT DISTINCT ?x WHERE {{ ?x kg:nationality {node(iri)} }}")),
-        key=lambda r: r["label"])
+    return PlacePage(
+        **common, documents=documents_of(snap, iri),
+        roles=roles_where(snap, "roleTo", iri) + roles_where(snap, "postIn", iri),
+        type=_first(p.get(KG.placeType.value, [])),
+        within=refs(snap, _iris(p.get(KG.within.value, []))),
+        coordinates=({"lat": float(lat), "long": float(long)}
+                     if lat is not None and long is not None else None),
+        contains=_sorted_refs(snap, f"SELECT DISTINCT ?x WHERE {{ ?x kg:within {node(iri)} }}"),
+        people=_sorted_refs(snap, f"SELECT DISTINCT ?x WHERE {{ ?x kg:nationality {node(iri)} }}"))
+
+
+def organization_page(snap: Snapshot, iri: str) -> OrganizationPage:
+    common, p = _entity_common(snap, iri, "organization")
+    return OrganizationPage(
+        **common, documents=documents_of(snap, iri), roles=roles_where(snap, "postIn", iri),
+        type=_first(p.get(KG.organizationType.value, [])),
+        country=refs(snap, _iris(p.get(KG.country.value, []))),
+        part_of=refs(snap, _iris(p.get(KG.parentOrganization.value, []))),
+        parts=_sorted_refs(snap, f"SELECT DISTINCT ?x WHERE {{ ?x kg:parentOrganization "
+                                 f"{node(iri)} }}"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Events, source graphs and any other IRI, as text
+
+
+@dataclass
+class EventPage:
+    template: ClassVar[str] = "event.html"
+    iri: str
+    label: str
+    event: EventInfo
+    kind: str = "event"
+
+    @property
+    def heading(self) -> str:
+        return self.label
+
+
+def event_page(snap: Snapshot, iri: str) -> EventPage:
+    return EventPage(iri, snap.label(iri), _event(snap, iri))
+
+
+@dataclass
+class Statement:
+    """One statement in words: subject, what is said (the property's label), value."""
+
+    subject: Ref
+    property: Ref
+    value: Value
+
+
+@dataclass
+class RecordField:
+    name: str
+    text: str
+
+
+@dataclass
+class GraphPage:
+    """A (document, source) named graph: where its statements come from, and the statements."""
+
+    template: ClassVar[str] = "graph.html"
+    iri: str
+    label: str
+    document: DocBrief | None
+    source: Ref | None
+    source_kind: str | None
+    line: str | None
+    versions: dict[str, str | None]
+    record: list[RecordField]
+    statements: list[Statement]
+    truncated: bool
+    kind: str = "graph"
+
+    @property
+    def heading(self) -> str:
+        return self.label
+
+    @property
+    def groups(self) -> list[tuple[Ref, list[Statement]]]:
+        """The statements by what they are about, in the order they are listed."""
+        out: list[tuple[Ref, list[Statement]]] = []
+        for st in self.statements:
+            if not out or out[-1][0] != st.subject:
+                out.append((st.subject, []))
+            out[-1][1].append(st)
+        return out
+
+
+MAX_STATEMENTS = 400
+
+
+def graph_page(snap: Snapshot, iri: str) -> GraphPage:
+    gp = props(snap, iri)
+    doc = next(iter(_iris(gp.get(KG.aboutDocument.value, []))), None)
+    src = next(iter(_iris(gp.get(KG.source.value, []))), None)
+    raw = _first(gp.get(KG.rawRecord.value, []))
+    statements = []
+    quads = snap.store.quads_for_pattern(None, None, None, node(iri))
+    for q in quads:
+        if q.subject.value == iri or q.predicate == KG.rawRecord:
+            continue  # the graph's own provenance is shown above
+        if len(statements) >= MAX_STATEMENTS:
+            break
+        subject = (ref(snap, q.subject.value) if isinstance(q.subject, ox.NamedNode)
+                   else Ref("", "(an unnamed node)"))
+        statements.append(Statement(subject, Ref(q.predicate.value,
+                                                 term_label(q.predicate.value)),
+                                    term_value(snap, q.object)))
+    statements.sort(key=lambda s: (s.subject.iri != doc, s.subject.label, s.property.label))
+    return GraphPage(
+        iri=iri, label=snap.label(iri), document=doc_brief(snap, doc) if doc else None,
+        source=ref(snap, src) if src else None,
+        source_kind=_first(gp.get(KG.sourceKind.value, [])),
+        line=_first(gp.get(KG.sourceLine.value, [])),
+        versions={k: _first(gp.get(KG.term(f"{k}Version").value, []))
+                  for k in ("extractor", "model", "authority", "ontology")},
+        record=_record_fields(raw), statements=statements,
+        truncated=len(statements) >= MAX_STATEMENTS)
+
+
+def _record_fields(raw: str | None) -> list[RecordField]:
+    """The raw record (JSON as the source reader kept it) as named fields to read."""
+    if not raw:
+        return []
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return [RecordField("record", raw)]
+    out: list[RecordField] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix} {k}".strip(), v)
+        elif isinstance(value, list):
+            if value:
+                out.append(RecordField(prefix.replace("_", " "),
+                                       "; ".join(str(v) for v in value)))
+        elif value not in (None, "", False):  # a flag that is off says nothing to a reader
+            out.append(RecordField(prefix.replace("_", " "), str(value)))
+
+    walk("", data if isinstance(data, dict) else {"record": data})
     return out
 
 
-def organization_page(snap: Snapshot, iri: str) -> dict[str, Any]:
-    out, p = _entity_common(snap, iri, "organization")
-    out["type"] = _first(p.get(KG.organizationType.value, []))
-    out["country"] = [ref(snap, i) for i in _iris(p.get(KG.country.value, []))]
-    out["part_of"] = [ref(snap, i) for i in _iris(p.get(KG.parentOrganization.value, []))]
-    out["parts"] = sorted((ref(snap, r["x"].value) for r in snap.select(
-        f"SELECT DISTINCT ?x WHERE {{ ?x kg:parentOrganization {node(iri)} }}")),
-        key=lambda r: r["label"])
-    out["documents"] = documents_of(snap, iri)
-    out["roles"] = roles_where(snap, "postIn", iri)
-    return out
+@dataclass
+class Property:
+    property: Ref
+    values: list[Value]
 
 
-def resource_page(snap: Snapshot, iri: str) -> dict[str, Any]:
-    """Any other IRI (role, event, topic, source, graph, method...): its statements, grouped
-    by predicate, those of its #fragments, and what refers to it."""
+@dataclass
+class Block:
+    subject: Ref
+    properties: list[Property]
+
+
+@dataclass
+class Incoming:
+    subject: Ref
+    property: Ref
+
+
+@dataclass
+class ResourcePage:
+    """Any other IRI (post, topic, source, method...): its statements in words, those of its
+    #fragments, and what refers to it."""
+
+    template: ClassVar[str] = "resource.html"
+    iri: str
+    kind: str
+    label: str
+    types: list[Ref]
+    descriptions: list[Block]
+    referenced_by: list[Incoming]
+
+    @property
+    def heading(self) -> str:
+        return self.label
+
+
+def resource_page(snap: Snapshot, iri: str) -> ResourcePage:
     subjects = [iri] + [r["s"].value for r in snap.select(
         f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), {_string(iri + '#')})) }}"
         " ORDER BY ?s LIMIT 500")]
     blocks = []
     for s in subjects:
         p = props(snap, s)
+        p.pop(KG.rawRecord.value, None)
         if not p:
             continue
-        blocks.append({"subject": s, "properties": [
-            {"predicate": {"iri": pred, "label": compact(pred)},
-             "values": [term_value(snap, v) for v in values]}
-            for pred, values in sorted(p.items(), key=lambda kv: _pred_order(kv[0]))]})
-    incoming = [{"subject": ref(snap, r["s"].value), "predicate": compact(r["p"].value)}
+        blocks.append(Block(ref(snap, s), [
+            Property(Ref(pred, term_label(pred)), [term_value(snap, v) for v in values])
+            for pred, values in sorted(p.items(), key=lambda kv: _pred_order(kv[0]))]))
+    incoming = [Incoming(ref(snap, r["s"].value), Ref(r["p"].value, term_label(r["p"].value)))
                 for r in snap.select(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {node(iri)} }} "
                                      "ORDER BY ?p ?s LIMIT 500")]
-    types = [compact(t) for t in _iris(props(snap, iri).get(RDF.type.value, []))]
-    return {"iri": iri, "kind": kind_of(snap, iri) or "resource", "label": snap.label(iri),
-            "types": types, "descriptions": blocks, "referenced_by": incoming}
+    types = [Ref(t, term_label(t)) for t in _iris(props(snap, iri).get(RDF.type.value, []))]
+    return ResourcePage(iri, kind_of(snap, iri) or "resource", snap.label(iri), types, blocks,
+                        incoming)
 
 
 def _pred_order(pred: str) -> tuple[int, str]:
     first = (RDF.type.value, RDFS.label.value, SKOS.prefLabel.value, DCTERMS.title.value)
-    return (first.index(pred) if pred in first else len(first), compact(pred))
+    return (first.index(pred) if pred in first else len(first), term_label(pred))
 
 
-def candidate_page(snap: Snapshot, iri: str) -> dict[str, Any] | None:
+@dataclass
+class CandidatePage:
     """A name only the statistical model found in full texts, that nothing corroborates: not
     an entity, so not an entity page; its mentions, and how a curator makes it one."""
+
+    template: ClassVar[str] = "candidate.html"
+    iri: str
+    label: str
+    names: list[str]
+    documents: list[DocBrief]
+    mentions: list[str]
+    promote: dict[str, str]
+    kind: str = "candidate"
+
+    @property
+    def heading(self) -> str:
+        return self.label
+
+    @property
+    def promote_line(self) -> str:
+        return json.dumps(self.promote, ensure_ascii=False)
+
+
+def candidate_page(snap: Snapshot, iri: str) -> CandidatePage | None:
     rows = snap.select(f"SELECT DISTINCT ?m ?name ?doc WHERE {{ ?m kg:mentionOf {node(iri)} ; "
                        f"a kg:CandidateMention ; kg:candidateName ?name ; kg:inDocument ?doc }}")
     if not rows:
         return None
     base = snap.base
     tail = iri[len(base):] if iri.startswith(base) else iri
-    return {
-        "iri": iri, "kind": "candidate", "label": sorted({r["name"].value for r in rows})[0],
-        "names": sorted({r["name"].value for r in rows}),
-        "documents": sorted((doc_brief(snap, d) for d in {r["doc"].value for r in rows}),
-                            key=doc_sort_key),
-        "mentions": sorted(r["m"].value for r in rows),
-        "promote": {"op": "promote", "entity": tail},
-    }
+    names = sorted({r["name"].value for r in rows})
+    return CandidatePage(
+        iri, names[0], names,
+        sorted((doc_brief(snap, d) for d in {r["doc"].value for r in rows}), key=doc_sort_key),
+        sorted(r["m"].value for r in rows), {"op": "promote", "entity": tail})
 
 
-def entity_page(snap: Snapshot, iri: str) -> dict[str, Any]:
+AnyPage = (DocumentPage | PersonPage | PlacePage | OrganizationPage | SubjectPage | EventPage
+           | GraphPage | CandidatePage | ResourcePage)
+
+
+def entity_page(snap: Snapshot, iri: str) -> AnyPage:
     """The page data for any IRI of the graph, by its kind."""
     kind = kind_of(snap, iri)
     if kind is None:
@@ -472,4 +941,8 @@ def entity_page(snap: Snapshot, iri: str) -> dict[str, Any]:
         return organization_page(snap, iri)
     if kind == "subject":
         return subject_page(snap, iri, documents_of(snap, iri))
+    if kind == "event":
+        return event_page(snap, iri)
+    if kind == "graph":
+        return graph_page(snap, iri)
     return resource_page(snap, iri)

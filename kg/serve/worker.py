@@ -30,6 +30,8 @@ class QueryTask:
     named_graphs: tuple[str, ...] = ()  # protocol's named-graph-uri
     max_results: int = 10_000
     base: str | None = None  # relative IRIs in the query resolve against it
+    # a named query's parameters: (variable name, pyoxigraph term), bound by substitution
+    substitutions: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ def run_query(store, task: QueryTask) -> Outcome:
     )
 
     options: dict = {"prefixes": PREFIXES, "base_iri": task.base}
+    if task.substitutions:
+        options["substitutions"] = {ox.Variable(n): t for n, t in task.substitutions}
     if task.default_graphs or task.named_graphs:
         if task.default_graphs:
             options["default_graph"] = [ox.NamedNode(g) for g in task.default_graphs]

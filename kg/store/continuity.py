@@ -10,6 +10,9 @@ Only when that is sound: the mentions (same document graph, field and offsets) t
 old IRI all moved to one new IRI, the old IRI is no entity of the current authority (an
 authority person whom one name no longer denotes still exists, and is not the new one), and no
 document graph uses it any more. An old IRI that a document uses again loses its `owl:sameAs`.
+
+This module reads the store to decide and writes the graph; the statements themselves are
+`kg.rdf.continuity`'s.
 """
 
 from __future__ import annotations
@@ -20,14 +23,14 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from kg.core.authority import Authority
+from kg.rdf.continuity import entity_identity_quads
+from kg.rdf.mapping import KIND_CLASS, Iris
 from kg.rdf.namespace import KG, OWL
 from kg.store import replace_graphs
 
+__all__ = ["MentionKey", "keep_old_iris", "mention_targets"]
+
 MentionKey = tuple[str, str, int, int]  # document graph, field, start, end
-
-
-def identity_graph(base: str) -> ox.NamedNode:
-    return ox.NamedNode(base + "graph/entity-identity")
 
 
 def mention_targets(store, graphs: Iterable[ox.NamedNode]) -> dict[MentionKey, str]:
@@ -67,10 +70,11 @@ def keep_old_iris(store, base: str, before: dict[MentionKey, str],
         new = after.get(key)
         if new is not None and new != old:
             moved[old].add(new)
-    gid = identity_graph(base)
+    iris = Iris(base)
+    gid = iris.entity_identity_graph()
     # graphs recomputed from the documents after this (they still name the old IRI now)
-    skip = {gid.value, base + "graph/authority", base + "graph/summary"}
-    entity_prefixes = tuple(f"{base}{kind}/" for kind in ("person", "place", "organization"))
+    skip = {gid.value, iris.authority_graph().value, iris.summary_graph().value}
+    entity_prefixes = tuple(iris.entity_key(kind, "").value for kind in KIND_CLASS)
     current = {(q.subject.value, q.object.value)
                for q in store.quads_for_pattern(None, OWL.sameAs, None, gid)}
     pairs = set(current)
@@ -88,6 +92,5 @@ def keep_old_iris(store, base: str, before: dict[MentionKey, str],
     in_use = set(after.values())
     pairs = {(a, b) for a, b in pairs if not (a in in_use and _used(store, a, skip))}
     if pairs != current:
-        replace_graphs(store, {gid: [ox.Quad(ox.NamedNode(a), OWL.sameAs, ox.NamedNode(b), gid)
-                                     for a, b in sorted(pairs)]})
+        replace_graphs(store, {gid: entity_identity_quads(pairs, iris)})
     return added

@@ -17,12 +17,9 @@ from kg.pipeline.run import Pipeline
 from kg.pipeline.sink import Outcome
 from kg.pipeline.target import Graphs, GraphStore
 from kg.rdf.mapping import DEFAULT_BASE, Iris
-from kg.resolve.corrections import (
-    CorrectionsError,
-    default_corrections_path,
-    load_corrections,
-)
+from kg.resolve.corrections import CorrectionsError, load_corrections
 from kg.sources import read_all
+from kg.store.corrections import default_corrections_path
 from kg.store.remote import RemoteError, RemoteStore
 
 __all__ = ["RemoteSink", "ingest_remote"]

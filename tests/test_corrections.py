@@ -66,7 +66,7 @@ TELEGRAM_JULY_13 = ("Ciphered telegram, Filippov [Stalin] to Zhou Enlai or Mao Z
 
 @pytest.fixture(scope="module")
 def extractor():
-    from kg.extract.pipeline import Extractor
+    from kg.resolve.entry import Extractor
 
     return Extractor()
 

@@ -16,9 +16,9 @@ import pytest
 from kg.api import KnowledgeGraph
 from kg.distributed import extract_on_dask
 from kg.extract.jsonl import entry_to_json
-from kg.extract.parallel import extract_parallel
-from kg.extract.pipeline import Extractor
+from kg.pipeline.parallel import extract_parallel
 from kg.pipeline.shards import load_shards, plan_records, shard_corpus
+from kg.resolve.entry import Extractor
 from kg.sources import read_inputs
 from kg.store import StoreConfig, StoreError, open_reader
 

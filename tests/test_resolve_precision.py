@@ -197,7 +197,7 @@ def _no_contradiction(resolver: Resolver, text: str, key: str) -> bool:
 def test_sample_full_texts_resolve_no_name_to_a_person_it_contradicts():
     from conftest import SAMPLE
 
-    from kg.extract.pipeline import Extractor
+    from kg.resolve.entry import Extractor
     from kg.sources.records import read_csv
     path = SAMPLE / "wilson-export-sample.csv"
     records = read_csv(path.read_text(encoding="utf-8"), str(path)).records

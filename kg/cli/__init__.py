@@ -47,6 +47,10 @@ def _report(report) -> None:
     click.echo(report.summary())
 
 
+# the libraries the `serve` extra installs (pyproject.toml), and only `kg serve` needs
+SERVE_EXTRA = ("starlette", "uvicorn", "jinja2")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @store_option
@@ -133,7 +137,7 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
         entries = extract_on_dask(list(records.values()), dask_address, model=model,
                                   full_text=full_text)
     elif workers > 1:
-        from kg.extract.parallel import extract_parallel
+        from kg.pipeline.parallel import extract_parallel
 
         entries = extract_parallel(records.values(), workers, model=model, full_text=full_text)
     else:
@@ -427,7 +431,13 @@ def evaluate(paths, store, model, output: Output, summary_only) -> None:
 def serve(store, host, port, allow_update, token, federation, timeout, max_results, max_body):
     """Serve the graph: SPARQL 1.1 endpoint, dereferenceable IRIs, web pages, network, map,
     timeline, VoID, downloads and a W3C Reconciliation API endpoint."""
-    from kg.serve.app import serve as run
+    try:
+        from kg.serve.app import serve as run
+    except ModuleNotFoundError as exc:
+        if exc.name not in SERVE_EXTRA:
+            raise
+        raise click.ClickException(f"kg serve needs {exc.name}, which is not installed: "
+                                   f"pip install 'archive-kg[serve]'") from None
 
     run(store, host=host, port=port, allow_update=allow_update, token=token,
         federation=federation, timeout=timeout, max_results=max_results, max_body=max_body)

@@ -3,7 +3,7 @@ engines.
 
 `LocalExtraction` runs `kg.extract.pipeline.SpanExtractor` in this process: it hands back
 `Extracted` results (spans, no entity yet) and the resolve stage resolves them here. On local
-worker processes (`kg.extract.parallel`) or a Dask cluster (`kg.distributed`) the workers run
+worker processes (`kg.pipeline.parallel`) or a Dask cluster (`kg.distributed`) the workers run
 the façade `Extractor` (extract, then resolve, where the spaCy pipeline already is) and hand
 back `Entry`s, which the resolve stage takes as they are.
 """
@@ -80,7 +80,7 @@ class LocalExtraction:
 
     def extract(self, records: Iterable[Record]) -> Iterator[Extracted | Entry]:
         if self.workers > 1:
-            from kg.extract.parallel import extract_parallel
+            from kg.pipeline.parallel import extract_parallel
 
             return extract_parallel(records, self.workers, model=self.model,
                                     full_text=self.extractor.full_text, data_dir=self.data_dir)

@@ -183,7 +183,7 @@ def _no_contradiction(resolver: Resolver, text: str, key: str) -> bool:
     """A mention fits its person when it is not a contradicting full name and, as one word, is
     (a misspelling of) one of the person's family names, pseudonyms or one-word forms, never a
     given name."""
-    from kg.core.authority import fold
+    from kg.core.text import fold
     from kg.resolve.resolver import clean_name
     e = resolver.authority.entries[key]
     words = fold(clean_name(text)).split()

@@ -270,3 +270,14 @@ def test_no_progress_bar_into_a_pipe(store_copy, tmp_path):
     assert "exporting" not in result.stderr
     assert result.stderr.strip().endswith(f"written to {tmp_path / 'out.ttl'}")
 
+
+
+def test_load_shows_a_progress_bar_per_shard_on_a_terminal(store_copy, tmp_path):
+    """`kg load` reports each shard loaded (the library's progress callback reaches the bar)."""
+    shard = tmp_path / "shard.nq"
+    code, err = run_on_a_terminal(["export", "--format", "nquads", "--store", str(store_copy),
+                                   "-o", str(shard), "--quiet"])
+    assert code == 0, err
+    code, err = run_on_a_terminal(["load", str(shard), "--store", str(tmp_path / "loaded")])
+    assert code == 0, err
+    assert "loading" in err and "1/1" in err

@@ -79,7 +79,7 @@ def ingest(paths, store, base, model, strict, full_text, endpoint, token, worker
 
             report = ingest_remote(paths, endpoint, base=base, token=token, model=model,
                                    strict=strict, full_text=full_text,
-                                   **bar.keywords(ingest_remote))
+                                   progress=bar.callback)
         else:
             from kg.api import KnowledgeGraph
 
@@ -161,7 +161,7 @@ def load(shards, store, base, quiet) -> None:
     from kg.api import load_shards
 
     with Progress("loading", quiet=quiet) as bar:
-        n = load_shards(store, shards, base=base, **bar.keywords(load_shards))
+        n = load_shards(store, shards, base=base, progress=bar.callback)
     click.echo(f"{n} quads added from {len(shards)} shard(s)")
 
 
@@ -361,7 +361,7 @@ def link(store, online, review, accept, reject, corrections_path, cache_dir, api
         outcome = run_link_command(
             store, online=online, review=review, accept=accept, reject=reject,
             corrections_path=corrections_path, cache_dir=cache_dir, api_url=api_url,
-            limit=limit, **bar.keywords(run_link_command))
+            limit=limit, progress=bar.callback)
     document = outcome_json(outcome)
     output.emit(outcome_rows(document, review), document=document,
                 text=render(outcome, "table") if output.format == "table" else None)

@@ -3,7 +3,6 @@ progress bar that `--quiet` turns off."""
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import sys
 from collections.abc import Callable
@@ -70,12 +69,3 @@ class Progress:
     def __exit__(self, *exc_info: object) -> None:
         if self._bar is not None:
             self._bar.render_finish()
-
-    def keywords(self, function: Callable) -> dict[str, Any]:
-        """`{"progress": callback}` when `function` takes a progress callback, else nothing.
-
-        Bridges library functions that are being given one (the remote ingest, the shard
-        load and the `kg link` entry point): their commands show a bar as soon as they do."""
-        if self.callback is None or "progress" not in inspect.signature(function).parameters:
-            return {}
-        return {"progress": self.callback}

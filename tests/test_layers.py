@@ -9,8 +9,7 @@ module of kg/, and each module is given a layer by its folder:
          < query/export/validate/evaluate/link < serve < cli
 
 Top-level modules are placed by what they are (`TOP_LEVEL`): `kg/__init__.py` re-exports the
-library API (`KnowledgeGraph`), so it sits with api; `distributed.py` is the ingest
-pipeline's extract stage on a Dask cluster, so it sits with api too; `sparql_errors.py` explains
+library API (`KnowledgeGraph`), so it sits with api; `sparql_errors.py` explains
 query errors to the endpoint and the CLI and reads the endpoint's protocol module, so it sits
 with serve. A module that is in no folder below and not in `TOP_LEVEL` fails the test: say
 where it belongs.
@@ -30,7 +29,7 @@ FOLDERS = {"core": "core", "sources": "sources", "extract": "extract", "resolve"
            "rdf": "rdf", "store": "store", "pipeline": "pipeline", "serve": "serve",
            "link": "query", "cli": "cli"}
 TOP_LEVEL = {
-    "kg": "pipeline", "kg.api": "pipeline", "kg.distributed": "pipeline",
+    "kg": "pipeline", "kg.api": "pipeline",
     "kg.query": "query", "kg.export": "query", "kg.validate": "query", "kg.evaluate": "query",
     "kg.link": "query",
     "kg.sparql_errors": "serve",

@@ -132,7 +132,7 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
         key = document_key(r)
         records[key] = better(records[key], r) if key in records else r
     if dask_address:
-        from kg.distributed import extract_on_dask
+        from kg.pipeline.cluster import extract_on_dask
 
         entries = extract_on_dask(list(records.values()), dask_address, model=model,
                                   full_text=full_text)

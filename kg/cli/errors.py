@@ -22,7 +22,7 @@ LIBRARY_ERRORS: tuple[tuple[str, str, str], ...] = (
     ("kg.resolve.corrections", "CorrectionsError", "{}"),
     ("kg.link", "LinkError", "{}"),
     ("kg.store.remote", "RemoteError", "{}"),
-    ("kg.distributed", "ClusterError", "{}"),
+    ("kg.pipeline.cluster", "ClusterError", "{}"),
     ("kg.serve.app", "ServeError", "{}"),
 )
 

@@ -28,9 +28,6 @@ from kg.link.review import REVIEW_SCORE, ReviewCandidate, ReviewItem, review
 from kg.link.survey import LinkAttempt
 from kg.rdf.links import ONLINE_METHOD, decision_quads
 
-# Kept for callers that found it here before it moved to the store layer (kg.distributed).
-from kg.store.corrections import store_corrections
-
 __all__ = [
     "DEFAULT_THRESHOLD",
     "ENV_ONLINE",
@@ -50,5 +47,4 @@ __all__ = [
     "online_from_env",
     "review",
     "run_link_command",
-    "store_corrections",
 ]

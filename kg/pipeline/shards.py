@@ -99,8 +99,8 @@ def shard_corpus(paths: Iterable[str], address: Any, out_dir: str | Path, *,
     """Read catalogue files, extract on the Dask cluster at `address` (a scheduler address
     or a `distributed.Client`) and write shards: the ingest pipeline with the shard sink.
     Returns the shard paths and the report (problems met reading, flagged entries).
-    Raises `kg.distributed.ClusterError` when the cluster cannot be used."""
-    from kg.distributed import connect
+    Raises `kg.pipeline.cluster.ClusterError` when the cluster cannot be used."""
+    from kg.pipeline.cluster import connect
 
     reading = read_all(paths)
     report = IngestReport.of_reading(reading)

@@ -34,9 +34,6 @@ import pyoxigraph as ox
 from kg.core.resources import QUERIES_DIR
 from kg.rdf.namespace import PREFIXES, XSD
 
-SCOPES = ("lookup", "whole graph")
-
-
 # type -> what a value must be, in words (for messages and `kg queries`)
 PARAM_TYPES = {
     "date": "a day as YYYY-MM-DD",

@@ -18,6 +18,7 @@ import click
 from kg.cli.errors import KgGroup
 from kg.cli.options import Progress, corrections_option, quiet_option, store_option
 from kg.cli.output import Output, emit_results, output_options
+from kg.export import EXPORT_FORMATS
 
 __all__ = ["main"]
 
@@ -243,8 +244,8 @@ def queries(output: Output) -> None:
 
 @main.command()
 @store_option
-@click.option("--format", "fmt", type=click.Choice(["turtle", "trig", "nquads", "jsonld"]),
-              default="turtle", show_default=True, help="RDF format to write.")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle",
+              show_default=True, help="RDF format to write.")
 @click.option("--graph", help="Export only this named graph (IRI).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: standard output).")

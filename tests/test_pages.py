@@ -623,3 +623,18 @@ def test_topics_list_their_documents(client, local):
         assert item["documents"] == len({d for (d,) in rows(
             local, f"SELECT DISTINCT ?d WHERE {{ ?d a kg:Document ; kg:subject|dcterms:subject|"
                    f"kg:assignedSubject <{item['iri']}> }}")}) > 0
+
+
+def test_fragments_are_found_without_scanning_every_subject(site, local):
+    """`views.fragments` follows links from the IRI; it must find exactly what a scan of
+    every subject finds (what the Turtle description and the resource pages show)."""
+    from kg.serve.views import fragments
+
+    by_base: dict[str, set[str]] = {}
+    for (s,) in rows(local, "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && "
+                            "CONTAINS(STR(?s), '#')) }"):
+        by_base.setdefault(s.split("#", 1)[0], set()).add(s)
+    assert len(by_base) > 20
+    snap = site.view.snapshot()
+    for base, expected in by_base.items():
+        assert set(fragments(snap, base, limit=100_000)) == expected, base

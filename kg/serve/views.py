@@ -158,8 +158,28 @@ def exists(snap: Snapshot, iri: str) -> bool:
     return snap.index.exists(iri)
 
 
-def _string(text: str) -> str:
-    return str(ox.Literal(text))  # N-Triples escaping is valid SPARQL string syntax
+def fragments(snap: Snapshot, iri: str, limit: int = 500) -> list[str]:
+    """The #fragments of an IRI the graph describes (a person's name attestations, a role's
+    attestations, a place's Wikidata statement and its source...), found from the IRI
+    itself: fragments its statements point to, fragments those point to, and the subjects of
+    the graph the IRI names. Indexed look-ups only; never a scan of every subject."""
+    prefix = iri + "#"
+    found: dict[str, None] = {}
+    for q in snap.store.quads_for_pattern(None, None, None, node(iri)):
+        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix):
+            found.setdefault(q.subject.value)
+            if len(found) >= limit:
+                return sorted(found)
+    todo = [iri, *found]
+    seen = set(todo)
+    while todo and len(found) < limit:
+        for q in snap.store.quads_for_pattern(node(todo.pop()), None, None, None):
+            o = q.object
+            if isinstance(o, ox.NamedNode) and o.value.startswith(prefix) and o.value not in seen:
+                seen.add(o.value)
+                found.setdefault(o.value)
+                todo.append(o.value)
+    return sorted(found)[:limit]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -820,9 +840,7 @@ class ResourcePage:
 
 
 def resource_page(snap: Snapshot, iri: str) -> ResourcePage:
-    subjects = [iri] + [r["s"].value for r in snap.select(
-        f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), {_string(iri + '#')})) }}"
-        " ORDER BY ?s LIMIT 500")]
+    subjects = [iri, *fragments(snap, iri)]
     blocks = []
     for s in subjects:
         p = props(snap, s)

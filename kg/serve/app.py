@@ -6,8 +6,9 @@ Routes:
 ``/sparql`` (alias ``/query``)         SPARQL 1.1 Protocol; the query page on a bare GET
 ``/update``                            SPARQL Update (POST; needs --allow-update and a token)
 ``/queries/NAME``                      a named query (``queries/*.rq``) run with its parameters
-``/``, ``/search?q=``                  home page with counts; search titles, summaries, names
-``/documents /people /places ...``     lists
+``/``                                  home page with counts
+``/search?q=``, ``/documents``         ranked search / browsing, with facets (URL parameters)
+``/people /places /organizations``     lists of what documents name (and ``/topics``)
 ``/network`` (``.csv``, ``.gexf``)     correspondence network, author -> recipient
 ``/map``, ``/timeline``                places on a basemap; documents per year or month
 ``/void``, ``/.well-known/void``       VoID/DCAT description (Turtle)
@@ -25,6 +26,8 @@ a Jinja2 template (autoescaped, `templates/`) renders, or its JSON twin serialis
 
 User queries run in killable worker processes (`kg.serve.worker`); the pages' own queries
 are small and run in a thread of the server on a snapshot of the current store generation.
+Whatever a page needs across the whole store comes from the generation's derived data
+(`kg.store.index`, through `Snapshot.index`): nothing is computed when the server starts.
 """
 
 from __future__ import annotations

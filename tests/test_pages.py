@@ -623,6 +623,11 @@ def test_topics_list_their_documents(client, local):
         assert item["documents"] == len({d for (d,) in rows(
             local, f"SELECT DISTINCT ?d WHERE {{ ?d a kg:Document ; kg:subject|dcterms:subject|"
                    f"kg:assignedSubject <{item['iri']}> }}")}) > 0
+    # a topic's page lists its documents, as a subject heading's does
+    first = data["items"][0]
+    topic = twin(client, first["iri"][len(BASE) - 1:])
+    assert topic["kind"] == "topic" and len(topic["documents"]) == first["documents"]
+    assert "Topic" in page(client, first["iri"][len(BASE) - 1:])
 
 
 def test_fragments_are_found_without_scanning_every_subject(site, local):

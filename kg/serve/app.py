@@ -106,7 +106,7 @@ ACTIVE = {"document": "/documents", "person": "/people", "place": "/places",
           "organization": "/organizations", "topic": "/topics"}
 KIND_NAMES = {"person": "Person", "place": "Place", "organization": "Organisation",
               "document": "Document", "role": "Post", "event": "Event", "resource": "Resource",
-              "candidate": "Candidate name", "subject": "Subject heading",
+              "candidate": "Candidate name", "subject": "Subject heading", "topic": "Topic",
               "graph": "Statements from one source"}
 
 

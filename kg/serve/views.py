@@ -50,7 +50,7 @@ MENTION_ROWS = (("mentioned", "People and organisations"), ("places", "Places na
                 ("curated_places", "Places (curated)"))
 CORRESPONDENCE = ("author", "recipient", "intermediary", "participant")
 KINDS = {"Person": "person", "Place": "place", "Organization": "organization",
-         "Document": "document", "Role": "role", "SubjectHeading": "subject",
+         "Document": "document", "Role": "role", "SubjectHeading": "subject", "Topic": "topic",
          "SourceGraph": "graph"}
 EVENT_CLASSES = ("Event", "Communication", "Conversation", "Signing", "Decision", "Visit")
 # Words for the few terms of other vocabularies a page shows (the ontology labels its own).
@@ -919,8 +919,11 @@ def entity_page(snap: Snapshot, iri: str) -> AnyPage:
         return place_page(snap, iri)
     if kind == "organization":
         return organization_page(snap, iri)
-    if kind == "subject":
-        return subject_page(snap, iri, documents_of(snap, iri))
+    if kind in ("subject", "topic"):
+        # a topic reads as a heading does: its broader and narrower ones, its documents
+        page = subject_page(snap, iri, documents_of(snap, iri))
+        page.kind = kind
+        return page
     if kind == "event":
         return event_page(snap, iri)
     if kind == "graph":

@@ -320,7 +320,7 @@ def child_extract(corpus: str, mode: str, workers: int = 1, full_text: bool = Tr
         return {"records": len(records), "texts": n, "words": words, "load_s": load_s,
                 "run_s": run_s, "pipes": nlp.pipe_names}
     if mode == "ours":
-        from kg.extract.pipeline import Extractor
+        from kg.resolve.entry import Extractor
 
         t = time.perf_counter()
         ex = Extractor(full_text=full_text)
@@ -330,7 +330,7 @@ def child_extract(corpus: str, mode: str, workers: int = 1, full_text: bool = Tr
         run_s = time.perf_counter() - t
         return {"records": n, "words": words, "load_s": load_s, "run_s": run_s,
                 "pipes": ex.nlp.pipe_names}
-    from kg.extract.parallel import extract_parallel
+    from kg.pipeline.parallel import extract_parallel
 
     t = time.perf_counter()
     n = sum(1 for _ in extract_parallel(records, workers, full_text=full_text))
@@ -456,14 +456,14 @@ def child_export(csv_path: str, workers: int) -> dict:
     words = _words(records)
     text_words = sum(len(r.full_text.split()) for r in records)
     if workers <= 1:
-        from kg.extract.pipeline import Extractor
+        from kg.resolve.entry import Extractor
 
         extractor = Extractor(full_text=True)
         t = time.perf_counter()  # the model is loaded: from here on it is all extraction
         n = sum(1 for _ in extractor.extract(records))
         run_s = time.perf_counter() - t
     else:
-        from kg.extract.parallel import extract_parallel
+        from kg.pipeline.parallel import extract_parallel
 
         # one record per task, a long text being a task of its own; the steady state runs
         # from the first record out to the last (covering n - 1 records' worth of work)

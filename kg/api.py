@@ -23,7 +23,7 @@ from kg.pipeline.remote import ingest_remote
 from kg.pipeline.report import IngestAborted, IngestReport
 from kg.pipeline.run import Pipeline, Progress
 from kg.pipeline.shards import load_shards, shard_corpus
-from kg.rdf.mapping import DEFAULT_BASE, Iris
+from kg.rdf.mapping import Iris, normalise_base
 from kg.rdf.namespace import KG, PREFIXES
 from kg.resolve.corrections import Corrections, load_corrections
 from kg.sources import read_all
@@ -52,9 +52,7 @@ class KnowledgeGraph:
             raise StoreError(
                 f"{self.path} was built with base IRI {config.base}; rebuild it into a new "
                 f"store to change the base to {base}")
-        self.base = base or (config.base if config else DEFAULT_BASE)
-        if not self.base.endswith(("/", "#")):
-            self.base += "/"
+        self.base = normalise_base(base or (config.base if config else None))
         self.iris = Iris(self.base)
         self.model = model
         self.data_dir = data_dir

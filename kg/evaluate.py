@@ -13,8 +13,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kg.core.authority import fold
 from kg.core.model import Entity, EntityKind, Entry
+from kg.core.text import fold
 
 KINDS: tuple[EntityKind, ...] = ("person", "organization", "place")
 # Subject headings are scored as whole headings and as their parts ("Japan--Foreign

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,39 +43,49 @@ def _union_triples(store: ox.Store, graph: str | None) -> Iterator[ox.Triple]:
         yield ox.Triple(s, p, o)
 
 
-class _Counted:
-    """Passes statements through, counting them."""
+Progress = Callable[[int], None]  # called with the statements written since the last call
+PROGRESS_STEP = 10_000  # statements between progress calls: a call per statement would cost
 
-    def __init__(self, statements: Iterable) -> None:
+
+class _Counted:
+    """Passes statements through, counting them (and telling `progress` now and then)."""
+
+    def __init__(self, statements: Iterable, progress: Progress | None = None) -> None:
         self.statements = statements
         self.count = 0
+        self.progress = progress
 
     def __iter__(self) -> Iterator:
         for statement in self.statements:
             self.count += 1
+            if self.progress and self.count % PROGRESS_STEP == 0:
+                self.progress(PROGRESS_STEP)
             yield statement
+        if self.progress:
+            self.progress(self.count % PROGRESS_STEP)
 
 
 def export(store: ox.Store, fmt: str, out: IO[bytes], graph: str | None = None,
-           prefixes: dict[str, str] | None = None) -> int:
+           prefixes: dict[str, str] | None = None, progress: Progress | None = None) -> int:
     """Write the store (or one graph) in a format, streaming; returns the number of statements
     written."""
     prefixes = {**PREFIXES, **(prefixes or {})}
     rdf_format = rdf_format_named(fmt)
     if rdf_format == ox.RdfFormat.JSON_LD:
-        return _write_jsonld(store, out, graph)
+        return _write_jsonld(store, out, graph, progress)
     if not rdf_format.supports_datasets:
         # triples of every graph, merged: the union the SPARQL endpoint answers over
-        statements = _Counted(_union_triples(store, graph))
+        statements = _Counted(_union_triples(store, graph), progress)
     else:
-        statements = _Counted(_quads(store, graph))
+        statements = _Counted(_quads(store, graph), progress)
     # prefixes where the syntax has them (Turtle, TriG, RDF/XML); N-Triples and N-Quads do not
     ox.serialize(statements, out, rdf_format,
                  prefixes=prefixes if rdf_format in _WITH_PREFIXES else None)
     return statements.count
 
 
-def _write_jsonld(store: ox.Store, out: IO[bytes], graph: str | None) -> int:
+def _write_jsonld(store: ox.Store, out: IO[bytes], graph: str | None,
+                  progress: Progress | None = None) -> int:
     """The JSON-LD document of `to_jsonld`, written one named graph at a time (a graph holds
     one document's source, so memory stays that of the largest graph)."""
     if graph:
@@ -100,6 +110,8 @@ def _write_jsonld(store: ox.Store, out: IO[bytes], graph: str | None) -> int:
         out.write((b"" if first else b",") + b"\n" + _json(item))
         first = False
         count += len(quads)
+        if progress:
+            progress(len(quads))
     out.write(b"\n]}\n")
     return count
 
@@ -155,13 +167,14 @@ def to_jsonld(quads) -> dict[str, Any]:
     return {"@context": load_context(), "@graph": out}
 
 
-def write_export(store: ox.Store, fmt: str, path: Path | None, graph: str | None = None) -> int:
+def write_export(store: ox.Store, fmt: str, path: Path | None, graph: str | None = None,
+                 progress: Progress | None = None) -> int:
     if path is None:
         import sys
 
-        return export(store, fmt, sys.stdout.buffer, graph)
+        return export(store, fmt, sys.stdout.buffer, graph, progress=progress)
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as fh:
-        n = export(store, fmt, fh, graph)
+        n = export(store, fmt, fh, graph, progress=progress)
     tmp.replace(path)
     return n

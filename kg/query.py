@@ -1,4 +1,4 @@
-"""Named queries (one `.rq` file each in `queries/`) and result formatting.
+"""Named queries (one `.rq` file each in `queries/`) and their parameters.
 
 A named query starts with a comment header::
 
@@ -24,7 +24,6 @@ person's, place's or organisation's name as the id the extractor would give it.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -32,12 +31,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.core.formats import RESULTS_FORMATS
 from kg.core.resources import QUERIES_DIR
 from kg.rdf.namespace import PREFIXES, XSD
-
-SCOPES = ("lookup", "whole graph")
-
 
 # type -> what a value must be, in words (for messages and `kg queries`)
 PARAM_TYPES = {
@@ -266,40 +261,6 @@ def bind_limit(text: str, params: dict[str, str]) -> str:
         raise ValueError(f"limit must be a positive whole number, not {value!r}")
     *_, last = _LIMIT.finditer(text)
     return text[:last.start()] + f"LIMIT {int(value)}" + text[last.end():]
-
-
-def term_text(term) -> str:
-    if term is None:
-        return ""
-    return term.value
-
-
-def format_results(results, fmt: str) -> str:
-    """Format SELECT/ASK results as table, json, csv or tsv; graph results as N-Triples."""
-    if isinstance(results, ox.QueryBoolean):
-        return ("true" if bool(results) else "false") + "\n"
-    if isinstance(results, ox.QueryTriples):
-        buf = io.BytesIO()
-        results.serialize(buf, ox.RdfFormat.TURTLE if fmt == "table" else ox.RdfFormat.N_TRIPLES)
-        return buf.getvalue().decode("utf-8")
-    if fmt in ("json", "csv", "tsv"):
-        buf = io.BytesIO()
-        results.serialize(buf, RESULTS_FORMATS[fmt])
-        return buf.getvalue().decode("utf-8")
-    headers = [v.value for v in results.variables]
-    rows = [[term_text(sol[h]) for h in headers] for sol in results]
-    return table(headers, rows) + f"({len(rows)} rows)\n"
-
-
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    """Rows as aligned text columns under their headers (cells cut at 60 characters)."""
-    widths = [min(60, max([len(h)] + [len(r[i]) for r in rows])) for i, h in enumerate(headers)]
-    out = io.StringIO()
-    out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip() + "\n")
-    out.write("  ".join("-" * w for w in widths) + "\n")
-    for r in rows:
-        out.write("  ".join(c[:60].ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
-    return out.getvalue()
 
 
 def select_rows(results) -> list[dict[str, str]]:

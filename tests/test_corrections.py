@@ -66,7 +66,7 @@ TELEGRAM_JULY_13 = ("Ciphered telegram, Filippov [Stalin] to Zhou Enlai or Mao Z
 
 @pytest.fixture(scope="module")
 def extractor():
-    from kg.extract.pipeline import Extractor
+    from kg.resolve.entry import Extractor
 
     return Extractor()
 
@@ -288,9 +288,9 @@ def integrate(monkeypatch: pytest.MonkeyPatch, corrections: Corrections
 
     def map_entry(entry, doc_key, iris, fingerprint, versions):
         from kg.core.authority import DATA_DIR
-        from kg.extract.nlp import resolver_for
+        from kg.core.gazetteer import gazetteer_for
 
-        lookup = authority_lookup(resolver_for(str(DATA_DIR)))
+        lookup = authority_lookup(gazetteer_for(str(DATA_DIR)))
         fp = fingerprint + corrections.fingerprint_for(doc_key, entry.record)
         return _MAP_ENTRY(apply_to_entry(entry, doc_key, corrections, lookup=lookup), doc_key,
                           iris, fp, versions)

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from kg.api import KnowledgeGraph
-from kg.distributed import extract_on_dask
 from kg.extract.jsonl import entry_to_json
-from kg.extract.parallel import extract_parallel
-from kg.extract.pipeline import Extractor
+from kg.pipeline.cluster import extract_on_dask
+from kg.pipeline.parallel import extract_parallel
 from kg.pipeline.shards import load_shards, plan_records, shard_corpus
+from kg.resolve.entry import Extractor
 from kg.sources import read_inputs
 from kg.store import StoreConfig, StoreError, open_reader
 
@@ -92,7 +92,7 @@ def test_dask_entries_equal_single_process_entries(dask_entries, local_json, pla
 def test_each_worker_loads_the_pipeline_once(client, planned):
     keyed, _ = planned
     list(extract_on_dask((r for _, r in keyed), client, partition_size=2))
-    cached = client.run(lambda: len(__import__("kg.distributed").distributed._cache))
+    cached = client.run(lambda: len(__import__("kg.pipeline.cluster").distributed._cache))
     assert sorted(cached.values()) == [1, 1]
 
 
@@ -186,7 +186,7 @@ def test_local_worker_processes_give_the_same_entries_in_order(planned, local_js
 
 
 def test_unreachable_scheduler_is_a_clear_error(planned):
-    from kg.distributed import ClusterError
+    from kg.pipeline.cluster import ClusterError
 
     keyed, _ = planned
     with pytest.raises(ClusterError, match="tcp://127.0.0.1:9: cannot reach the Dask scheduler"):

@@ -1,9 +1,12 @@
-"""Every command has help text and a place in the README; every module says what it is for."""
+"""Every command and option has help text and every command a row in the README's "Command
+line" table; every module says what it is for."""
 
 from __future__ import annotations
 
 import ast
+import re
 
+import click
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT
@@ -23,8 +26,28 @@ def test_command_has_help(name):
 
 
 @pytest.mark.parametrize("name", COMMANDS)
+def test_every_option_has_help(name):
+    command = main.commands[name]
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help and len(param.help) > 8, (name, param.opts)
+
+
+def command_table() -> list[str]:
+    """The first cells of the README's "Command line" table."""
+    section = README.split("## Command line\n", 1)[1].split("\n#", 1)[0]
+    return [line.split("|")[1] for line in section.splitlines()
+            if line.startswith("| `kg ")]
+
+
+@pytest.mark.parametrize("name", COMMANDS)
 def test_command_is_documented_in_readme(name):
-    assert f"kg {name}" in README
+    assert any(re.match(rf"\s*`kg {name}\b", first) for first in command_table()), name
+
+
+def test_readme_documents_no_command_that_is_gone():
+    documented = {re.match(r"\s*`kg ([a-z-]+)", first).group(1) for first in command_table()}
+    assert documented == set(COMMANDS)
 
 
 def test_readme_quick_start_is_two_commands():

@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES, ROOT, SHARED, run_kg
 
 from kg.core.model import Record, SourceRef
-from kg.extract.pipeline import Extractor
+from kg.resolve.entry import Extractor
 
 
 def record(title: str, summary: str, date: str = "March 3, 1953") -> Record:

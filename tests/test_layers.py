@@ -9,8 +9,7 @@ module of kg/, and each module is given a layer by its folder:
          < query/export/validate/evaluate/link < serve < cli
 
 Top-level modules are placed by what they are (`TOP_LEVEL`): `kg/__init__.py` re-exports the
-library API (`KnowledgeGraph`), so it sits with api; `distributed.py` is the ingest
-pipeline's extract stage on a Dask cluster, so it sits with api too; `sparql_errors.py` explains
+library API (`KnowledgeGraph`), so it sits with api; `sparql_errors.py` explains
 query errors to the endpoint and the CLI and reads the endpoint's protocol module, so it sits
 with serve. A module that is in no folder below and not in `TOP_LEVEL` fails the test: say
 where it belongs.
@@ -21,8 +20,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 KG = Path(__file__).resolve().parents[1] / "kg"
 
 # Rank of each layer: a module may import its own layer and those below it.
@@ -30,29 +27,15 @@ RANKS = {"core": 0, "sources": 1, "extract": 2, "resolve": 3, "rdf": 4, "store":
          "pipeline": 6, "query": 7, "serve": 8, "cli": 9}
 FOLDERS = {"core": "core", "sources": "sources", "extract": "extract", "resolve": "resolve",
            "rdf": "rdf", "store": "store", "pipeline": "pipeline", "serve": "serve",
-           "link": "query"}
+           "link": "query", "cli": "cli"}
 TOP_LEVEL = {
-    "kg": "pipeline", "kg.api": "pipeline", "kg.distributed": "pipeline",
+    "kg": "pipeline", "kg.api": "pipeline",
     "kg.query": "query", "kg.export": "query", "kg.validate": "query", "kg.evaluate": "query",
     "kg.link": "query",
     "kg.sparql_errors": "serve",
     "kg.cli": "cli",
 }
 
-# Known remaining violations, (importer, imported), each with why it is still here. The lead
-# empties this list at merge, as the modules named are fixed on their own branches (issue 14);
-# an entry that no longer occurs fails the test, so the list cannot go stale.
-ALLOWED: set[tuple[str, str]] = {
-    # The façade Extractor (extract, then resolve) lives in kg.resolve.entry; kg.extract.pipeline
-    # still serves the name, imported on first use, to callers that import it from there
-    # (kg/cli.py, kg/api.py, kg/distributed.py, bench/, tests): gone once they import
-    # kg.resolve.entry.Extractor, or wire SpanExtractor.extract + resolve_entry themselves.
-    ("kg.extract.pipeline", "kg.resolve.entry"),
-}
-# Layers that must be clean whatever the list above holds.
-CLEAN = ("kg.core", "kg.sources", "kg.extract", "kg.resolve", "kg.rdf")
-# Of these, the modules other branches are fixing (see ALLOWED) are checked there.
-NOT_MINE: tuple[str, ...] = ()
 
 
 def _module_name(path: Path) -> str:
@@ -142,39 +125,19 @@ def test_every_module_has_a_layer():
 
 def test_no_lower_layer_imports_a_higher_one():
     problems = []
-    seen_allowed = set()
     for module, targets in GRAPH.items():
         for target, line, _ in targets:
             if RANKS[_layer(module)] >= RANKS[_layer(target)]:
                 continue
-            if (module, target) in ALLOWED:
-                seen_allowed.add((module, target))
-                continue
             problems.append(f"{MODULES[module].relative_to(KG.parent)}:{line}: {module} "
                             f"({_layer(module)}) imports {target} ({_layer(target)})")
     assert not problems, "lower layers import higher ones:\n" + "\n".join(problems)
-    stale = ALLOWED - seen_allowed
-    assert not stale, f"no longer violated, remove from ALLOWED: {sorted(stale)}"
-
-
-@pytest.mark.parametrize("prefix", CLEAN)
-def test_foundation_layers_are_clean(prefix):
-    """Nothing under these folders reaches up, apart from the one façade edge listed above
-    and the modules other branches fix."""
-    for module, targets in GRAPH.items():
-        if not (module == prefix or module.startswith(prefix + ".")) or module in NOT_MINE:
-            continue
-        for target, line, _ in targets:
-            if (module, target) == ("kg.extract.pipeline", "kg.resolve.entry"):
-                continue
-            assert RANKS[_layer(module)] >= RANKS[_layer(target)], \
-                f"{MODULES[module]}:{line}: {module} imports {target}"
 
 
 def _cycles(graph: dict[str, list[tuple[str, int, bool]]]) -> list[list[str]]:
-    """Strongly connected components of more than one module (Tarjan), known edges aside.
-    An import only for type checking is no cycle: it is never run."""
-    edges = {m: sorted({t for t, _, typing_only in ts if not typing_only and (m, t) not in ALLOWED})
+    """Strongly connected components of more than one module (Tarjan). An import only for
+    type checking is no cycle: it is never run."""
+    edges = {m: sorted({t for t, _, typing_only in ts if not typing_only})
              for m, ts in graph.items()}
     index: dict[str, int] = {}
     low: dict[str, int] = {}

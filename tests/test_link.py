@@ -30,6 +30,8 @@ from wikidata_replay import ReplayServer
 
 import kg.link
 from kg.api import KnowledgeGraph
+from kg.cli.link_output import render
+from kg.core.text import match_key
 from kg.export import export
 from kg.link import (
     ONLINE_METHOD,
@@ -38,10 +40,9 @@ from kg.link import (
     review,
     run_link_command,
 )
-from kg.link.format import render
 from kg.rdf.namespace import PREFIXES
 from kg.resolve.corrections import load_corrections
-from kg.resolve.wikidata import WikidataClient, fold
+from kg.resolve.wikidata import WikidataClient
 from kg.validate import validate_store
 
 pytestmark = pytest.mark.server
@@ -444,10 +445,10 @@ def test_no_entity_is_linked_to_another_id_than_the_gold_says(seed_store: Path) 
     for name, (qid, variants) in _gold_aliases().items():
         for form in (name, *variants):
             if qid:
-                by_form.setdefault(fold(form), qid)
+                by_form.setdefault(match_key(form), qid)
     checked = 0
     for iri, (labels, ids) in _store_links(seed_store).items():
-        expected = {by_form[fold(label)] for label in labels if fold(label) in by_form}
+        expected = {by_form[match_key(label)] for label in labels if match_key(label) in by_form}
         if expected and ids:
             checked += 1
             assert ids <= expected, f"{iri} {sorted(labels)}: linked to {ids}, gold {expected}"

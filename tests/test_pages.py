@@ -403,9 +403,243 @@ def test_every_page_has_its_json_twin_and_no_script(client, path):
     assert "chart" not in data  # a drawing is made from the data, not part of it
 
 
-def test_a_new_generation_is_warmed_before_anyone_asks(store, tmp_path):
-    opened = []
-    view = StoreView(store, BASE, on_open=opened.append)
-    first = view.snapshot()
-    assert view.snapshot() is first and opened == [first]
-    view.close()
+# ---------------------------------------------------------------------------------------------
+# Whole-store data comes from the generation's derived data, never from the store
+
+
+class CountingStore:
+    """The snapshot's pyoxigraph store, counting every call made to it."""
+
+    def __init__(self, store: ox.Store):
+        self._store = store
+        self.calls: list[str] = []
+
+    def __getattr__(self, name):
+        attr = getattr(self._store, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            self.calls.append(name)
+            return attr(*args, **kwargs)
+        return call
+
+    def __len__(self) -> int:
+        self.calls.append("len")
+        return len(self._store)
+
+
+@pytest.fixture(scope="module")
+def counting_site(store):
+    """A site of its own whose snapshot's store counts the calls made to it."""
+    site = Site(Settings(store), StoreView(store, BASE), WorkerPool(store, size=1))
+    snap = site.view.snapshot()
+    counting = CountingStore(snap.store)
+    snap.store = counting
+    yield TestClient(create_app(site)), counting
+    site.close()
+
+
+@pytest.fixture
+def counted(counting_site):
+    client, counting = counting_site
+    counting.calls.clear()
+    return client, counting
+
+
+@pytest.mark.parametrize("path", ["/person/nobody-at-all", "/place/atlantis",
+                                  "/organization/no-such-committee", "/document/no-such-doc",
+                                  "/topic/nothing", "/graph/none", "/role/none", "/nothing/here",
+                                  "/person/nikolai-roshchin/more"])
+def test_an_unknown_iri_is_a_404_without_touching_the_store(counted, path):
+    client, counting = counted
+    for accept in ("text/html", "text/turtle", "application/json"):
+        r = client.get(path, headers={"Accept": accept})
+        assert r.status_code == 404, (path, accept)
+    assert counting.calls == []
+
+
+def test_a_known_iri_still_answers(counted):
+    client, counting = counted
+    assert client.get("/person/nikolai-roshchin", headers={"Accept": "text/html"}
+                      ).status_code == 200
+    assert counting.calls  # the page itself reads the store: the wrapper does see calls
+
+
+@pytest.mark.parametrize("path", ["/", "/people", "/places", "/organizations", "/topics",
+                                  "/documents", "/documents?person=/person/nikolai-roshchin",
+                                  "/search?q=Roshchin", "/search?q=Roshcin&from=1950",
+                                  "/timeline", "/timeline?from=1950-02-10&to=1950-07-08",
+                                  "/timeline?month=1950-02", "/map"])
+def test_overview_pages_read_only_the_derived_data(counted, path):
+    client, counting = counted
+    for fmt in ("html", "json"):
+        sep = "&" if "?" in path else "?"
+        r = client.get(f"{path}{sep}format={fmt}")
+        assert r.status_code == 200, (path, r.text[:300])
+    assert counting.calls == [], path
+
+
+def test_a_store_without_derived_data_is_given_it_once(store, tmp_path):
+    import shutil
+
+    from kg.serve.app import ensure_derived
+    from kg.store import current_generation
+    from kg.store.derived import DERIVED_DIR
+    from kg.store.index import Index
+
+    copy = tmp_path / "old"
+    shutil.copytree(store, copy)
+    shutil.rmtree(current_generation(copy) / DERIVED_DIR)  # as an older version wrote it
+    before = current_generation(copy)
+    site = Site(Settings(copy), StoreView(copy, BASE), WorkerPool(copy, size=1))
+    try:
+        r = TestClient(create_app(site)).get("/search?q=Roshchin",
+                                              headers={"Accept": "text/html"})
+        assert r.status_code == 503 and "search index" in r.text
+    finally:
+        site.close()
+    assert ensure_derived(copy) is True
+    assert current_generation(copy) != before and Index.open(copy).stats()["documents"]
+    assert ensure_derived(copy) is False  # once
+    assert rows(open_reader(copy), "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }") \
+        == rows(open_reader(store), "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+
+
+# ---------------------------------------------------------------------------------------------
+# Search and facets
+
+LINKS = ("kg:author kg:recipient kg:intermediary kg:participant kg:mentions kg:spatial "
+         "kg:impliedPlace kg:mentionsInText kg:curatedAuthor kg:curatedMention kg:curatedPlace")
+ROSHCHIN = BASE + "person/nikolai-roshchin"
+
+
+def linked(local, iri: str) -> set[str]:
+    return {d for (d,) in rows(local, f"SELECT DISTINCT ?d WHERE {{ ?d a kg:Document ; ?p <{iri}> "
+                                      f"VALUES ?p {{ {LINKS} }} }}")}
+
+
+def facet(data: dict, name: str) -> dict[str, int]:
+    return {c["value"]: c["count"] for f in data["facets"] if f["name"] == name
+            for c in f["choices"]}
+
+
+def all_hits(client, path: str) -> list[dict]:
+    out, n = [], 1
+    while True:
+        sep = "&" if "?" in path else "?"
+        data = twin(client, f"{path}{sep}page={n}")
+        out += data["documents"]
+        if n >= data["pages"]:
+            return out
+        n += 1
+
+
+def test_browsing_by_person_counts_as_sparql_does(client, local):
+    docs = linked(local, ROSHCHIN)
+    data = twin(client, "/documents?person=/person/nikolai-roshchin")
+    assert data["total"] == len(docs) >= 5
+    assert {d["iri"] for d in all_hits(client, "/documents?person=/person/nikolai-roshchin")} \
+        == docs
+    # every place offered beside them counts the documents that also name that place
+    places = facet(data, "place")
+    assert places
+    for place, n in places.items():
+        assert n == len(docs & linked(local, place)), place
+    # the filter is in the URL: the page offers it removed, and each facet value added
+    html = page(client, "/documents?person=/person/nikolai-roshchin")
+    assert "Nikolai Roshchin" in html and "remove this filter" in html
+    place, n = next(iter(places.items()))
+    both = twin(client, "/documents?person=/person/nikolai-roshchin&place=" + place)
+    assert both["total"] == n
+    assert {f["facet"] for f in both["filters"]} == {"person", "place"}
+
+
+def test_browsing_everything_offers_every_facet_with_counts(client, local):
+    data = twin(client, "/documents")
+    everything = {d for (d,) in rows(local, "SELECT DISTINCT ?d WHERE { ?d a kg:Document }")}
+    assert data["total"] == len(everything) and data["q"] == ""
+    types = dict(rows(local, "SELECT ?t (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a kg:Document ; "
+                             "kg:documentType ?x . ?x skos:broader* ?t } GROUP BY ?t"))
+    assert facet(data, "type") and all(n == int(types[t]) for t, n in facet(data, "type").items())
+    sources = dict(rows(local, "SELECT ?s (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a kg:Document ; "
+                               "kg:source ?s } GROUP BY ?s"))
+    assert facet(data, "source") == {s: int(n) for s, n in sources.items()}
+    assert {f["name"] for f in data["facets"]} >= {"type", "person", "place", "source", "year"}
+    # a page of results at a time, in date order, and the pages join up
+    assert len(data["documents"]) == min(20, len(everything)) and data["pages"] > 1
+    dates = [d["earliest"] or "9999" for d in all_hits(client, "/documents")]
+    assert dates == sorted(dates) and len(dates) == len(everything)
+
+
+def test_a_date_range_keeps_documents_whose_dates_overlap_it(client, local):
+    expected = {d for (d,) in rows(local, "SELECT DISTINCT ?d WHERE { ?d a kg:Document ; "
+                                          "kg:earliestDate ?e ; kg:latestDate ?l "
+                                          "FILTER(STR(?e) <= '1950-12-31' && STR(?l) >= "
+                                          "'1950-01-01') }")}
+    data = twin(client, "/documents?from=1950&to=1950")
+    assert data["total"] == len(expected) > 0
+    assert facet(data, "year").keys() >= {"1950"}
+    r = client.get("/documents?from=1951&to=1950", headers={"Accept": "text/html"})
+    assert r.status_code == 400
+
+
+def test_search_ranks_highlights_and_combines_with_facets(client, local):
+    data = twin(client, "/search?q=Roshchin")
+    assert [e["iri"] for e in data["entities"]] == [ROSHCHIN]
+    named = {d for (d,) in rows(local, "SELECT DISTINCT ?d WHERE { ?d a kg:Document . { ?d "
+                                       "dcterms:title ?t } UNION { ?d kg:summary ?t } "
+                                       "FILTER(CONTAINS(LCASE(?t), 'roshchin')) }")}
+    found = {d["iri"] for d in all_hits(client, "/search?q=Roshchin")}
+    # every document that says the name, and those that link to him by another of his names
+    assert named <= found <= named | linked(local, ROSHCHIN)
+    first = data["documents"][0]
+    assert first["iri"] in named and any(marked for _, marked in first["snippet"])
+    html = page(client, "/search?q=Roshchin")
+    assert "<mark>" in html
+    narrowed = twin(client, "/search?q=Roshchin&from=1950-01&to=1950-06")
+    assert 0 < narrowed["total"] < data["total"]
+    assert all(d["earliest"] and d["earliest"] <= "1950-06-30" for d in narrowed["documents"])
+    # the facet link a reader clicks gives the count it promised
+    for name, param in (("type", "type"), ("place", "place")):
+        value, n = next(iter(facet(data, name).items()))
+        assert twin(client, f"/search?q=Roshchin&{param}={value}")["total"] == n
+
+
+def test_a_misspelt_name_says_what_it_searched_for(client):
+    data = twin(client, "/search?q=Roshcin")
+    assert data["corrected"] and "roshchin" in data["corrected"].lower() and data["total"]
+    assert "showing results for" in page(client, "/search?q=Roshcin")
+
+
+def test_search_text_is_escaped_in_snippets(client):
+    html = page(client, "/search?q=%3Cmark%3E+Roshchin")
+    assert "&lt;mark&gt;" in html and "<script" not in html
+
+
+def test_topics_list_their_documents(client, local):
+    data = twin(client, "/topics")
+    for item in data["items"]:
+        assert item["documents"] == len({d for (d,) in rows(
+            local, f"SELECT DISTINCT ?d WHERE {{ ?d a kg:Document ; kg:subject|dcterms:subject|"
+                   f"kg:assignedSubject <{item['iri']}> }}")}) > 0
+    # a topic's page lists its documents, as a subject heading's does
+    first = data["items"][0]
+    topic = twin(client, first["iri"][len(BASE) - 1:])
+    assert topic["kind"] == "topic" and len(topic["documents"]) == first["documents"]
+    assert "Topic" in page(client, first["iri"][len(BASE) - 1:])
+
+
+def test_fragments_are_found_without_scanning_every_subject(site, local):
+    """`views.fragments` follows links from the IRI; it must find exactly what a scan of
+    every subject finds (what the Turtle description and the resource pages show)."""
+    from kg.serve.views import fragments
+
+    by_base: dict[str, set[str]] = {}
+    for (s,) in rows(local, "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && "
+                            "CONTAINS(STR(?s), '#')) }"):
+        by_base.setdefault(s.split("#", 1)[0], set()).add(s)
+    assert len(by_base) > 20
+    snap = site.view.snapshot()
+    for base, expected in by_base.items():
+        assert set(fragments(snap, base, limit=100_000)) == expected, base

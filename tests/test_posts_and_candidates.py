@@ -93,12 +93,12 @@ def test_several_documents_corroborate_a_name(sample_store):
 
 
 def test_entity_lists_leave_out_uncorroborated_names(sample_store, tmp_path):
-    from kg.serve.overview import entities
-    from kg.serve.snapshot import Snapshot
+    from kg.store.index import Index
 
     kg = KnowledgeGraph(sample_store)
-    snap = Snapshot(kg.reader(), None, kg.base, tmp_path)
-    listed = {e["iri"] for e in entities(snap)}
+    index = Index.open(sample_store)  # what the server's lists read
+    listed = {e.iri for kind in ("person", "place", "organization")
+              for e in index.entities(kind, page_size=1000, with_documents=False).items}
     candidates = candidate_mentions(kg)
     for e, docs in candidates.items():
         corroborated = len(docs) >= MIN_DOCUMENTS or described_outside_summary(kg, e)

@@ -183,7 +183,7 @@ def _no_contradiction(resolver: Resolver, text: str, key: str) -> bool:
     """A mention fits its person when it is not a contradicting full name and, as one word, is
     (a misspelling of) one of the person's family names, pseudonyms or one-word forms, never a
     given name."""
-    from kg.core.authority import fold
+    from kg.core.text import fold
     from kg.resolve.resolver import clean_name
     e = resolver.authority.entries[key]
     words = fold(clean_name(text)).split()
@@ -197,7 +197,7 @@ def _no_contradiction(resolver: Resolver, text: str, key: str) -> bool:
 def test_sample_full_texts_resolve_no_name_to_a_person_it_contradicts():
     from conftest import SAMPLE
 
-    from kg.extract.pipeline import Extractor
+    from kg.resolve.entry import Extractor
     from kg.sources.records import read_csv
     path = SAMPLE / "wilson-export-sample.csv"
     records = read_csv(path.read_text(encoding="utf-8"), str(path)).records

@@ -2,8 +2,9 @@
 
 Each step runs Chromium once with ``--dump-dom`` (the DOM after the page loaded) and once with
 ``--screenshot`` into the test's temporary folder (printed at the end, so a person can look at
-what the pages look like). The walk a historian takes: search for "Roshchin", open a document,
-take its citation (CSL-JSON as Zotero imports it), go to the person, to their letters as a
+what the pages look like). The walk a historian takes: search for "Roshchin",
+narrow the results by a place (a facet), open a document, take its citation (CSL-JSON as
+Zotero imports it), go to the person, to their letters as a
 network, to the timeline narrowed to a range.
 """
 
@@ -140,6 +141,20 @@ def test_walk_search_document_cite_person_network_timeline(site):
     documents = [href for href, _ in results.links if "/document/" in href]
     assert len(documents) >= 5
     browser.screenshot(f"{url}search?q=Roshchin", "02-search")
+
+    # narrow the results by a facet, as a reader clicks it: the page the link opens lists
+    # the documents the facet counted, and offers the filter removed again
+    with urllib.request.urlopen(f"{url}search?q=Roshchin&format=json") as r:
+        facets = {f["name"]: f["choices"] for f in json.loads(r.read())["facets"]}
+    place = facets["place"][0]
+    assert any(h == place["href"] and t == place["label"] for h, t in results.links)
+    narrowed_url = root + place["href"]
+    narrowed = browser.dom(narrowed_url)
+    assert any(t == "×" for _, t in narrowed.links)  # the filter, removable
+    documents = [href for href, _ in narrowed.links if "/document/" in href]
+    assert len(documents) == min(place["count"], 20)
+    browser.screenshot(narrowed_url, "02b-search-facet", height=1300)
+    browser.screenshot(f"{url}documents", "02c-documents", height=1300)
 
     document_url = root + documents[0]
     document = browser.dom(document_url)

@@ -15,9 +15,9 @@ from conftest import ROOT, SAMPLE, SHARED, run_kg
 
 from kg.core.identity import document_key
 from kg.core.model import Record, SourceRef
-from kg.extract.pipeline import Extractor
 from kg.rdf.mapping import Iris, map_entry
 from kg.rdf.namespace import KG, SKOS
+from kg.resolve.entry import Extractor
 from kg.resolve.subject_scheme import (
     broader_of,
     load_scheme,

@@ -147,6 +147,13 @@ def test_the_wheel_installs_and_works_outside_the_repository(tmp_path: Path) -> 
     err = result.stderr.decode()
     assert result.returncode == 1 and "archive-kg[validate]" in err, err
     assert "Traceback" not in err
+    # without the serve extra, kg serve says which extra to install
+    _run([str(py), "-m", "pip", "uninstall", "--quiet", "--yes", "starlette"], work, env)
+    result = subprocess.run([str(kg), "serve", "--store", "store"], cwd=work, env=env,
+                            capture_output=True, timeout=300)
+    err = result.stderr.decode()
+    assert result.returncode == 1 and "archive-kg[serve]" in err, err
+    assert "Traceback" not in err
     print("wheel test timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
 
 

@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from kg.core.authority import fold
+from kg.core.text import fold
 
 ROOT = Path(__file__).resolve().parents[1]
 PEOPLE = ROOT / "data" / "people.tsv"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kg.core.model import EntityKind
 from kg.core.resources import DATA_DIR
-from kg.core.text import fold, squash  # noqa: F401  (read from here by older callers)
+from kg.core.text import fold
 
 FILES: dict[EntityKind, str] = {
     "person": "people.tsv", "place": "places.tsv", "organization": "organizations.tsv",

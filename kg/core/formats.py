@@ -37,7 +37,3 @@ def rdf_format(key: str) -> ox.RdfFormat:
     if found is None:
         raise ValueError(f"unknown RDF format {key!r}; one of: {', '.join(RDF_FORMATS)}")
     return found
-
-
-def short_name(fmt: ox.RdfFormat | ox.QueryResultsFormat) -> str:
-    return _short(fmt.name)

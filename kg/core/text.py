@@ -1,6 +1,8 @@
 """Text folding for matching names: one definition, read by every layer that compares names.
 
-`fold` is what two spellings of a name share once case, accents and punctuation are set aside;
+`strip_accents` is the step every folding starts from; `fold` is what two spellings of a name
+share once case, accents and punctuation are set aside; `match_key` is the same for fuzzy
+scoring (rapidfuzz's own preprocessing, so scores agree with rapidfuzz's documentation);
 `squash` also drops the spaces ("Chou En-lai" and "Chou Enlai"); `slug` keys an unresolved
 name; `clean_name` takes a name out of the words written around it ("the", honorifics, a
 possessive).
@@ -11,16 +13,27 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rapidfuzz.utils import default_process
+
 from kg.core.lexicon import NAME_PREFIX_WORDS, words_pattern
 
 _HONORIFIC = re.compile(r"^(?:the\s+)?(?:" + words_pattern(NAME_PREFIX_WORDS) + r")\s+", re.I)
 
 
+def strip_accents(text: str) -> str:
+    """The text without combining marks, case folded ("Roščin" -> "roscin")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def match_key(text: str) -> str:
+    """Accent- and case-free, punctuation as spaces: what fuzzy name scores compare."""
+    return default_process(strip_accents(text))
+
+
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form used for matching names."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.replace("\u2019", "'").casefold()
+    text = strip_accents(text.replace("\u2019", "'"))
     text = re.sub(r"'s\b", "", text)
     text = re.sub(r"[^\w\s]", " ", text)
     return " ".join(text.split())

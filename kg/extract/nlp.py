@@ -44,11 +44,6 @@ if not Span.has_extension("kg_role"):
     Span.set_extension("kg_role", default=None)
 
 
-# Kept for callers written when the components read a resolver (kg/distributed.py reads only
-# `.authority` and `.entity`, which the gazetteer has): the lead renames them at merge.
-resolver_for = gazetteer_for
-
-
 def authority_patterns(gazetteer: Gazetteer) -> list[dict]:
     """Entity-ruler patterns for every name, variant, pseudonym and unique surname. A form two
     entries share ("Douglas MacArthur", the general and his nephew the ambassador) gets no

@@ -336,15 +336,3 @@ def _sentence_initial(text: str, start: int) -> bool:
     before = text[:start].rstrip()
     return not before or before[-1] in ".!?:;\n"
 
-
-def __getattr__(name: str):
-    """`Extractor` (extract, then resolve) for the callers that import it from here.
-
-    Imported on first use: extraction itself never reads resolution (tests/test_layers.py
-    lists this one edge as a known exception until those callers import it from
-    `kg.resolve.entry`)."""
-    if name == "Extractor":
-        from kg.resolve.entry import Extractor
-
-        return Extractor
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,8 @@ corrections graph, `kg.rdf.corrections`). Nothing in this package opens a socket
 One job per module: `survey` reads what the store knows about links; `online` looks the
 unlinked entities up and writes ``{base}graph/links-online`` (its statements are
 `kg.rdf.links`'); `review` lists what a curator should look at; `command` is what ``kg link``
-runs, returning a typed `LinkOutcome`; `format` turns that into the command's output.
+runs, returning a typed `LinkOutcome`, which the command line (`kg.cli.link_output`)
+presents.
 """
 
 from kg.link.command import LinkOutcome, apply_corrections, run_link_command
@@ -26,9 +27,6 @@ from kg.link.online import (
 from kg.link.review import REVIEW_SCORE, ReviewCandidate, ReviewItem, review
 from kg.link.survey import LinkAttempt
 from kg.rdf.links import ONLINE_METHOD, decision_quads
-
-# Kept for callers that found it here before it moved to the store layer (kg.distributed).
-from kg.store.corrections import store_corrections
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -49,5 +47,4 @@ __all__ = [
     "online_from_env",
     "review",
     "run_link_command",
-    "store_corrections",
 ]

@@ -8,7 +8,7 @@ is touched, so a store write that fails leaves them recorded for the next ingest
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +71,8 @@ def run_link_command(store: str | Path, *, online: bool = False, review: bool = 
                      corrections_path: str | Path | None = None,
                      cache_dir: str | Path | None = None, api_url: str = DEFAULT_API_URL,
                      limit: int = 50, threshold: float = DEFAULT_THRESHOLD,
-                     request_interval: float | None = None, user_agent: str | None = None
-                     ) -> LinkOutcome:
+                     request_interval: float | None = None, user_agent: str | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> LinkOutcome:
     """What ``kg link`` does. Raises `LinkError` or `StoreError`.
 
     ``--accept``/``--reject`` take ``KEY=QID``; KEY is ``kind/key`` or a bare key the store
@@ -113,7 +113,7 @@ def run_link_command(store: str | Path, *, online: bool = False, review: bool = 
         client = make_client(cache_dir or kg.path / "wikidata-cache", api_url=api_url,
                              request_interval=request_interval, user_agent=user_agent)
     report = link_store(kg, online=online, client=client, threshold=threshold,
-                        corrections=corrections)
+                        corrections=corrections, progress=progress)
     items = tuple(_review(kg, limit)) if review else None
     return LinkOutcome(report, tuple(added), path, items, carried)
 

@@ -85,7 +85,7 @@ def make_client(cache_dir: str | Path, *, api_url: str = DEFAULT_API_URL,
 
 def link_store(kg: KnowledgeGraph, *, online: bool, client: WikidataClient | None = None,
                threshold: float = DEFAULT_THRESHOLD, corrections: Corrections | None = None,
-               progress: Callable[[int], None] | None = None) -> LinkReport:
+               progress: Callable[[int, int], None] | None = None) -> LinkReport:
     """Find the entities without a Wikidata link; online, look them up and store the decisions.
 
     Offline (``online=False``) this only reads the store: no client is built, no request is
@@ -115,7 +115,7 @@ def link_store(kg: KnowledgeGraph, *, online: bool, client: WikidataClient | Non
                 decision = _respect_rejections(decision, rejected.get(attempt.ref, set()))
                 decided.append(replace(attempt, decision=decision))
             if progress:
-                progress(1)
+                progress(1, len(attempts))
     except WikidataError as exc:
         raise LinkError(
             f"{exc}; {len(decided)} of {len(attempts)} names looked up, nothing written (the "

@@ -3,7 +3,7 @@ engines.
 
 `LocalExtraction` runs `kg.extract.pipeline.SpanExtractor` in this process: it hands back
 `Extracted` results (spans, no entity yet) and the resolve stage resolves them here. On local
-worker processes (`kg.extract.parallel`) or a Dask cluster (`kg.distributed`) the workers run
+worker processes (`kg.pipeline.parallel`) or a Dask cluster (`kg.pipeline.cluster`) the workers run
 the façade `Extractor` (extract, then resolve, where the spaCy pipeline already is) and hand
 back `Entry`s, which the resolve stage takes as they are.
 """
@@ -80,7 +80,7 @@ class LocalExtraction:
 
     def extract(self, records: Iterable[Record]) -> Iterator[Extracted | Entry]:
         if self.workers > 1:
-            from kg.extract.parallel import extract_parallel
+            from kg.pipeline.parallel import extract_parallel
 
             return extract_parallel(records, self.workers, model=self.model,
                                     full_text=self.extractor.full_text, data_dir=self.data_dir)
@@ -95,7 +95,7 @@ class DaskExtraction:
                  data_dir: Path | None = None, partition_size: int = 128):
         from kg.core.authority import DATA_DIR
         from kg.core.gazetteer import gazetteer_for
-        from kg.distributed import worker_info
+        from kg.pipeline.cluster import worker_info
 
         self.client = client
         self.model, self.full_text, self.data_dir = model, full_text, data_dir
@@ -114,7 +114,7 @@ class DaskExtraction:
         return self._resolver
 
     def extract(self, records: Iterable[Record]) -> Iterator[Extracted | Entry]:
-        from kg.distributed import extract_on_dask
+        from kg.pipeline.cluster import extract_on_dask
 
         return extract_on_dask(records, self.client, model=self.model,
                                full_text=self.full_text, data_dir=self.data_dir,

@@ -25,7 +25,7 @@ from kg.rdf.namespace import KG, OWL, PREFIXES
 from kg.resolve.corrections import Corrections
 
 __all__ = ["Planned", "Plan", "Stored", "key_records", "stored_state", "make_plan",
-           "record_from_json", "identity_graph", "source_paths"]
+           "record_from_json", "source_paths"]
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,6 @@ class Plan:
     stored: Stored
 
 
-def identity_graph(iris: Iris) -> ox.NamedNode:
-    return ox.NamedNode(iris.base + "graph/identity")
-
-
 def record_from_json(text: str) -> Record:
     """A record as `kg:rawRecord` keeps it."""
     data = json.loads(text)
@@ -84,7 +80,7 @@ def stored_state(store: GraphStore | None, iris: Iris) -> Stored:
     if store is None:
         return Stored()
     identity = {q.subject.value.rsplit("/", 1)[-1]: q.object.value.rsplit("/", 1)[-1]
-                for q in store.quads_for_pattern(None, OWL.sameAs, None, identity_graph(iris))}
+                for q in store.quads_for_pattern(None, OWL.sameAs, None, iris.identity_graph())}
     hashes = {r[0].value: r[1].value for r in store.query(
         "SELECT ?g ?h WHERE { GRAPH ?g { ?g kg:contentHash ?h } }", prefixes=PREFIXES)}
     return Stored(identity, hashes, source_paths(store))

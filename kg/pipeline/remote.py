@@ -13,16 +13,13 @@ from collections.abc import Iterable
 from kg.pipeline import upkeep
 from kg.pipeline.extract import LocalExtraction, local_extractor
 from kg.pipeline.report import IngestAborted, IngestReport
-from kg.pipeline.run import Pipeline
+from kg.pipeline.run import Pipeline, Progress
 from kg.pipeline.sink import Outcome
 from kg.pipeline.target import Graphs, GraphStore
-from kg.rdf.mapping import DEFAULT_BASE, Iris
-from kg.resolve.corrections import (
-    CorrectionsError,
-    default_corrections_path,
-    load_corrections,
-)
+from kg.rdf.mapping import Iris, normalise_base
+from kg.resolve.corrections import CorrectionsError, load_corrections
 from kg.sources import read_all
+from kg.store.corrections import default_corrections_path
 from kg.store.remote import RemoteError, RemoteStore
 
 __all__ = ["RemoteSink", "ingest_remote"]
@@ -48,7 +45,7 @@ class RemoteSink:
 
 def ingest_remote(paths: Iterable[str], endpoint: str, *, base: str | None = None,
                   token: str | None = None, model: str | None = None, strict: bool = False,
-                  full_text: bool = True) -> IngestReport:
+                  full_text: bool = True, progress: Progress | None = None) -> IngestReport:
     """Ingest files into a remote SPARQL 1.1 store; problems are reported, never raised.
 
     The base IRI is `base`, else the one the remote store's graphs were built with; the
@@ -61,8 +58,7 @@ def ingest_remote(paths: Iterable[str], endpoint: str, *, base: str | None = Non
             report.errors.append(f"{endpoint} holds graphs built with base IRI {in_use}; "
                                  f"ingest with --base {in_use} or into another store")
             return report
-        base = base or in_use or DEFAULT_BASE
-        iris = Iris(base if base.endswith(("/", "#")) else base + "/")
+        iris = Iris(normalise_base(base or in_use))
         reading = read_all(paths)
         report = IngestReport.of_reading(reading)
         if strict and report.errors:
@@ -72,7 +68,7 @@ def ingest_remote(paths: Iterable[str], endpoint: str, *, base: str | None = Non
         pipeline = Pipeline(iris, LocalExtraction(local_extractor(model, None, full_text)),
                             load_corrections(default_corrections_path(), missing_ok=True))
         return pipeline.run(reading.records, RemoteSink(store, iris), report, strict=strict,
-                            read_paths=reading.paths)
+                            read_paths=reading.paths, progress=progress)
     except IngestAborted as exc:
         report.errors.append(f"--strict: {exc}; nothing was written")
     except (RemoteError, CorrectionsError) as exc:

@@ -21,12 +21,12 @@ from kg.core.authority import load_authority
 from kg.core.model import Record
 from kg.pipeline import upkeep
 from kg.pipeline.extract import DaskExtraction
-from kg.pipeline.plan import identity_graph, key_records
+from kg.pipeline.plan import key_records
 from kg.pipeline.report import IngestReport
-from kg.pipeline.run import Pipeline
+from kg.pipeline.run import Pipeline, Progress
 from kg.pipeline.sink import Outcome
 from kg.pipeline.target import Graphs
-from kg.rdf.mapping import DEFAULT_BASE, Iris
+from kg.rdf.mapping import DEFAULT_BASE, Iris, normalise_base
 from kg.rdf.namespace import KG, OWL, RDF
 from kg.resolve.corrections import load_corrections
 from kg.sources import read_all
@@ -76,7 +76,7 @@ class ShardSink:
         self.close()
         identity = outcome.plan.identity
         if identity:
-            g = identity_graph(self.iris)
+            g = self.iris.identity_graph()
             quads = [ox.Quad(self.iris.document(a), OWL.sameAs, self.iris.document(b), g)
                      for a, b in sorted(identity.items())]
             self.paths.append(self.out / "identity.nq")
@@ -99,14 +99,12 @@ def shard_corpus(paths: Iterable[str], address: Any, out_dir: str | Path, *,
     """Read catalogue files, extract on the Dask cluster at `address` (a scheduler address
     or a `distributed.Client`) and write shards: the ingest pipeline with the shard sink.
     Returns the shard paths and the report (problems met reading, flagged entries).
-    Raises `kg.distributed.ClusterError` when the cluster cannot be used."""
-    from kg.distributed import connect
+    Raises `kg.pipeline.cluster.ClusterError` when the cluster cannot be used."""
+    from kg.pipeline.cluster import connect
 
     reading = read_all(paths)
     report = IngestReport.of_reading(reading)
-    if not base.endswith(("/", "#")):
-        base += "/"
-    iris = Iris(base)
+    iris = Iris(normalise_base(base))
     sink = ShardSink(out_dir, iris, shard_size)
     if not reading.records:
         return [], report
@@ -153,7 +151,7 @@ def _shards_base(paths: Sequence[Path]) -> str | None:
 
 
 def load_shards(store_path: str | Path, shard_paths: Iterable[str | Path], *,
-                base: str | None = None) -> int:
+                base: str | None = None, progress: Progress | None = None) -> int:
     """Bulk-load N-Quads shards into the store as one new generation; returns quads added.
 
     Graphs a shard holds replace the store's graphs of the same name (re-loading a shard
@@ -181,16 +179,18 @@ def load_shards(store_path: str | Path, shard_paths: Iterable[str | Path], *,
         if config is None:
             config = StoreConfig(base=store_base)
             config.write(path)
-        iris = Iris(config.base if config.base.endswith(("/", "#")) else config.base + "/")
+        iris = Iris(config.base)
         before = len(store)
         if before:
-            for g in _graph_names(shards) - {identity_graph(iris)}:
+            for g in _graph_names(shards) - {iris.identity_graph()}:
                 store.remove_graph(g)
         for p in shards:
             try:
                 store.bulk_load(path=str(p), format=ox.RdfFormat.N_QUADS)
             except SyntaxError as exc:
                 raise StoreError(f"{p}: not valid N-Quads ({exc})") from None
+            if progress:
+                progress(1, len(shards))
         # the ingest's own refresh (a full scan of what the store refers to), so that shards
         # and ingest can never describe entities differently
         upkeep.refresh_authority(store, iris, load_authority())

@@ -11,7 +11,6 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from kg.core.authority import Authority
-from kg.pipeline.plan import identity_graph
 from kg.pipeline.sink import Outcome
 from kg.pipeline.target import Graphs, GraphStore
 from kg.rdf.mapping import Iris, authority_quads, unresolved_quads
@@ -39,7 +38,7 @@ def write_corrections(store: GraphStore, corrections: Corrections, iris: Iris) -
 def write_identity(store: GraphStore, iris: Iris, identity: dict[str, str]) -> None:
     if not identity:
         return
-    g = identity_graph(iris)
+    g = iris.identity_graph()
     quads = [ox.Quad(iris.document(a), OWL.sameAs, iris.document(b), g)
              for a, b in sorted(identity.items())]
     write_graphs(store, {g: quads})

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.core.authority import fold
+from kg.core.text import fold
 from kg.rdf.namespace import KG, OWL, PREFIXES, RDF, RDFS, SKOS, XSD
 
 _Key = tuple[str | None, str | None]  # (organisation or state IRI, place IRI)

@@ -121,10 +121,6 @@ class SubjectScheme:
         """The curated headings as seen by one source: those of every other source."""
         return ArchiveView(self, exclude)
 
-    def forget(self) -> None:
-        self.curated.clear()
-        self.by_part.clear()
-
     # -- heading forms ---------------------------------------------------------------------------
 
     def name_of(self, key: str, authority: Authority) -> str | None:

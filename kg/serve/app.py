@@ -6,8 +6,9 @@ Routes:
 ``/sparql`` (alias ``/query``)         SPARQL 1.1 Protocol; the query page on a bare GET
 ``/update``                            SPARQL Update (POST; needs --allow-update and a token)
 ``/queries/NAME``                      a named query (``queries/*.rq``) run with its parameters
-``/``, ``/search?q=``                  home page with counts; search titles, summaries, names
-``/documents /people /places ...``     lists
+``/``                                  home page with counts
+``/search?q=``, ``/documents``         ranked search / browsing, with facets (URL parameters)
+``/people /places /organizations``     lists of what documents name (and ``/topics``)
 ``/network`` (``.csv``, ``.gexf``)     correspondence network, author -> recipient
 ``/map``, ``/timeline``                places on a basemap; documents per year or month
 ``/void``, ``/.well-known/void``       VoID/DCAT description (Turtle)
@@ -25,6 +26,8 @@ a Jinja2 template (autoescaped, `templates/`) renders, or its JSON twin serialis
 
 User queries run in killable worker processes (`kg.serve.worker`); the pages' own queries
 are small and run in a thread of the server on a snapshot of the current store generation.
+Whatever a page needs across the whole store comes from the generation's derived data
+(`kg.store.index`, through `Snapshot.index`): nothing is computed when the server starts.
 """
 
 from __future__ import annotations
@@ -69,6 +72,9 @@ from kg.serve.results import render_graph
 from kg.serve.snapshot import Snapshot, StoreView
 from kg.serve.void import DOWNLOADS, service_description, void_turtle
 from kg.serve.worker import GenerationWatch, QueryTask, UpdateTask, WorkerPool
+from kg.store import current_generation
+from kg.store.derived import fold, is_complete
+from kg.store.index import IndexMissing, refresh
 
 __all__ = ["KGServer", "ServeError", "Settings", "create_app", "make_server", "serve"]
 
@@ -94,13 +100,13 @@ _RDF_RENDER = {"text/turtle": "turtle", "application/n-triples": "ntriples",
 CITATIONS = {"csl": ("application/vnd.citationstyles.csl+json", "json"),
              "bib": ("application/x-bibtex", "bib")}
 NAV = [("/", "Home"), ("/documents", "Documents"), ("/people", "People"), ("/places", "Places"),
-       ("/organizations", "Organisations"), ("/network", "Network"), ("/map", "Map"),
+       ("/organizations", "Organisations"), ("/topics", "Topics"), ("/network", "Network"), ("/map", "Map"),
        ("/timeline", "Timeline"), ("/sparql", "SPARQL")]
 ACTIVE = {"document": "/documents", "person": "/people", "place": "/places",
-          "organization": "/organizations"}
+          "organization": "/organizations", "topic": "/topics"}
 KIND_NAMES = {"person": "Person", "place": "Place", "organization": "Organisation",
               "document": "Document", "role": "Post", "event": "Event", "resource": "Resource",
-              "candidate": "Candidate name", "subject": "Subject heading",
+              "candidate": "Candidate name", "subject": "Subject heading", "topic": "Topic",
               "graph": "Statements from one source"}
 
 
@@ -213,17 +219,28 @@ class Site:
     # -- pages ------------------------------------------------------------------------------
 
     def home(self, req: Req) -> Response:
-        return self.render(req, overview.home(req.snap, self.settings.store_path), active="/")
+        return self.render(req, overview.home(req.snap), active="/")
 
     def search(self, req: Req) -> Response:
-        return self.render(req, overview.search(req.snap, req.param("q", "") or ""))
-
-    def documents(self, req: Req) -> Response:
-        return self.render(req, overview.documents_list(req.snap), active="/documents")
+        """/search (a query) and /documents (browsing, no query): one page, with facets."""
+        path = "/documents" if req.path == "/documents" else "/search"
+        try:
+            request = overview.SearchRequest.from_params(req.snap, req.params)
+        except overview.RangeError as exc:
+            return self.error(req, 400, "Bad request", str(exc))
+        if path == "/documents" and request.q:
+            path = "/search"
+        model = overview.search(req.snap, request, path)
+        return self.render(req, model, active="/documents" if path == "/documents" else "")
 
     def entity_list(self, kind: str) -> Callable[[Req], Response]:
         def page(req: Req) -> Response:
-            return self.render(req, overview.entity_list(req.snap, kind), active=ACTIVE[kind])
+            try:
+                number = max(1, int(req.param("page") or 1))
+            except ValueError:
+                return self.error(req, 400, "Bad request", "page is not a number")
+            return self.render(req, overview.entity_list(req.snap, kind, number),
+                               active=ACTIVE[kind])
         return page
 
     def timeline(self, req: Req) -> Response:
@@ -260,8 +277,7 @@ class Site:
 
     def void(self, req: Req) -> Response:
         snap = req.snap
-        body = snap.cached("void", lambda: void_turtle(
-            snap, overview.stats(snap, self.settings.store_path)))
+        body = snap.cached("void", lambda: void_turtle(snap, snap.index.stats()))
         return Response(body, 200, media_type="text/turtle; charset=utf-8")
 
     def download(self, req: Req) -> Response:
@@ -463,10 +479,12 @@ class Site:
 
 def highlight(text: str, q: str) -> Markup:
     """`text` escaped, with each occurrence of a word of the query wrapped in <mark>."""
-    words = [w for w in (overview.fold(w) for w in q.split()) if w]
+    # the query's words, without its syntax (quotes, prefix stars, exclusions, OR)
+    words = [w for w in (fold(w.strip('"*()').lstrip("-")) for w in q.split()
+                         if w != "OR" and not w.startswith("-")) if w]
     # Fold character by character so offsets match the text; a character that folds to
     # several ("…", ligatures) stays as it is and simply never matches.
-    folded = "".join(f if len(f := overview.fold(c)) == 1 else c for c in text)
+    folded = "".join(f if len(f := fold(c)) == 1 else c for c in text)
     marks = [False] * len(text)
     for w in words:
         start = folded.find(w)
@@ -526,6 +544,8 @@ def create_app(site: Site) -> ASGIApp:
                           site.view.snapshot(), body)
                 try:
                     return handler(req)
+                except IndexMissing as exc:
+                    return site.error(req, 503, "Search index missing", str(exc))
                 except Exception as exc:  # one bad request must not take the server down
                     print(f"kg serve: {request.url.path}: {type(exc).__name__}: {exc}",
                           file=sys.stderr)
@@ -546,10 +566,10 @@ def create_app(site: Site) -> ASGIApp:
         Route("/queries/{name}", endpoint(site.named_query), methods=ALL_METHODS),
         Route("/", endpoint(site.home), methods=ALL_METHODS),
         Route("/search", endpoint(site.search), methods=ALL_METHODS),
-        Route("/documents", endpoint(site.documents), methods=ALL_METHODS),
+        Route("/documents", endpoint(site.search), methods=ALL_METHODS),
         *(Route(f"/{path}", endpoint(site.entity_list(kind)), methods=ALL_METHODS)
           for path, kind in (("people", "person"), ("places", "place"),
-                             ("organizations", "organization"))),
+                             ("organizations", "organization"), ("topics", "topic"))),
         Route("/timeline", endpoint(site.timeline), methods=ALL_METHODS),
         Route("/map", endpoint(site.map), methods=ALL_METHODS),
         Route("/network", endpoint(site.network), methods=ALL_METHODS),
@@ -689,8 +709,8 @@ class KGServer:
         self.site: Site | None = None
         self._thread: threading.Thread | None = None
         try:
-            view = StoreView(self.settings.store_path, self.url, on_open=_warm_later(
-                self.settings.store_path))
+            self.refreshed = ensure_derived(self.settings.store_path)
+            view = StoreView(self.settings.store_path, self.url)
             view.snapshot()  # fail now, with the store's message, if it is unusable
             self.site = Site(self.settings, view, WorkerPool(
                 self.settings.store_path, size=settings.workers, timeout=settings.timeout))
@@ -731,20 +751,27 @@ class KGServer:
             self.site = None
 
 
-def warm_pages(snap: Snapshot, store_path: Path) -> None:
-    """Build every whole-store cache the pages read, so that no visitor waits for one."""
-    overview.warm(snap, store_path)
-    network.whole_layout(snap)
+def ensure_derived(store_path: Path) -> bool:
+    """A store whose published generation predates derived data (written by an older
+    version) is given it once, by publishing an unchanged generation (`refresh`: nothing the
+    user stored changes). True when that was done. When it cannot be done (another process
+    is writing, a read-only folder), the server still starts and the pages that need the
+    index say so (503, "Search index missing")."""
+    from kg.store import StoreError
 
-
-def _warm_later(store_path: Path) -> Callable[[Snapshot], None]:
-    """Build a new generation's whole-store caches in a thread as soon as it is opened."""
-    def warm(snap: Snapshot) -> None:
-        if snap.generation is None:
-            return  # an empty store: nothing to build
-        threading.Thread(target=warm_pages, args=(snap, store_path), daemon=True,
-                         name="kg-warm").start()
-    return warm
+    generation = current_generation(store_path)
+    if generation is None or is_complete(generation):
+        return False
+    print(f"kg serve: {store_path} was written by an older version of kg: building its "
+          "search index once (the graph is unchanged)…", file=sys.stderr)
+    try:
+        refresh(store_path)
+    except (StoreError, OSError) as exc:
+        print(f"kg serve: {store_path} has no search index and it could not be built now "
+              f"({exc}); search and lists will say so until a write builds it",
+              file=sys.stderr)
+        return False
+    return True
 
 
 def _url_host(host: str) -> str:
@@ -789,12 +816,6 @@ def serve(store_path: str, *, host: str = "127.0.0.1", port: int = 8000,
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     assert server.site is not None
     snap = server.site.view.snapshot()
-    if snap.generation is not None:
-        # announced once the pages' whole-store data is built: the first visitor waits for none
-        print(f"Preparing the pages of {store_path}…", file=sys.stderr)
-        started = time.monotonic()
-        warm_pages(snap, Path(store_path))
-        print(f"  ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
     print(f"Serving {store_path} at {server.url}  (SPARQL: {server.url}sparql)", file=sys.stderr)
     if not snap.base.startswith(server.url) and snap.generation is not None:
         print(f"note: the graph's IRIs start with {snap.base}; they dereference here only "

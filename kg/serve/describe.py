@@ -1,7 +1,8 @@
 """The RDF description a dereferenced IRI answers with.
 
 An IRI's description is every quad, in every named graph, whose subject is the IRI or one of
-its #fragments (mention nodes, Wikidata link nodes). A document's description adds the nodes
+its #fragments (mention nodes, Wikidata link nodes: found from the IRI by `views.fragments`,
+never by scanning every subject). A document's description adds the nodes
 that explain it: its mentions, the event it records, the name attestations and roles it
 attests, and the source graphs' provenance (without the raw record, which is an export
 matter). Quads keep their graph, so TriG, N-Quads and JSON-LD show which source said what;
@@ -17,14 +18,11 @@ import pyoxigraph as ox
 
 from kg.rdf.namespace import KG
 from kg.serve.snapshot import Snapshot
-from kg.serve.views import _string, kind_of, node
+from kg.serve.views import fragments, kind_of, node
 
 
 def description(snap: Snapshot, iri: str) -> list[ox.Quad]:
-    subjects = [iri]
-    subjects += [r["s"].value for r in snap.select(
-        f"SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
-        f"FILTER(STRSTARTS(STR(?s), {_string(iri + '#')})) }}")]
+    subjects = [iri, *fragments(snap, iri, limit=100_000)]
     if kind_of(snap, iri) == "document":
         d = node(iri)
         subjects += [r["s"].value for r in snap.select(f"""SELECT DISTINCT ?s WHERE {{

@@ -22,14 +22,13 @@ two-word name and 100 against an alias equal to it.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz.distance import Levenshtein
-from rapidfuzz.utils import default_process
 
+from kg.core.text import match_key
 from kg.extract.roles import ROLE_HEADS
 
 INITIAL_CREDIT = 0.8
@@ -54,15 +53,9 @@ _HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 
 def person_tokens(text: str) -> tuple[str, ...]:
     """A person's name as tokens; a hyphenated given name is one name ("Kai-shek", "En-lai")."""
-    return tuple(fold(_HYPHEN.sub("", text)).split())
+    return tuple(match_key(_HYPHEN.sub("", text)).split())
 
 
-def fold(text: str) -> str:
-    """Accent-folded, lower-cased, punctuation-free form used for every name comparison."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return default_process(
-        "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    )
 
 
 @dataclass(frozen=True)
@@ -81,10 +74,10 @@ def name_forms(text: str, kind: FormKind, *, person: bool, family_name_first: bo
     hyphenated name gives two forms, joined ("Mao Tse-tung": mao tsetung) and split (mao tse
     tung), as romanisations write it both ways."""
     if not person:
-        tokens = tuple(fold(text).split())
+        tokens = tuple(match_key(text).split())
         return [NameForm(tokens, kind)] if tokens else []
     forms = []
-    for tokenise in (person_tokens, lambda t: tuple(fold(t).split())):
+    for tokenise in (person_tokens, lambda t: tuple(match_key(t).split())):
         tokens = tokenise(text)
         if not tokens:
             continue
@@ -189,7 +182,7 @@ def compare(query_tokens: tuple[str, ...], form: NameForm) -> NameEvidence:
 
 def best_evidence(query: str, forms: Iterable[NameForm]) -> NameEvidence | None:
     """The best-scoring form for the query (ties: the main name before aliases)."""
-    tokens = tuple(fold(query).split())
+    tokens = tuple(match_key(query).split())
     if not tokens:
         return None
     # People's names are also compared with the query's hyphens joined, as their forms are.

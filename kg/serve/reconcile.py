@@ -31,8 +31,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kg.core.text import match_key
 from kg.serve import extend as ext
-from kg.serve.name_match import NameEvidence, NameForm, best_evidence, fold, name_forms
+from kg.serve.name_match import NameEvidence, NameForm, best_evidence, name_forms
 
 __all__ = [
     "PROPERTIES",
@@ -148,13 +149,13 @@ def _property_values(v: Any) -> list[str]:
     values = []
     for item in items:
         if isinstance(item, dict):
-            values.extend(fold(str(item[k])) for k in ("id", "name") if item.get(k) is not None)
+            values.extend(match_key(str(item[k])) for k in ("id", "name") if item.get(k) is not None)
         elif isinstance(item, bool):
             values.append("true" if item else "false")
         elif isinstance(item, float) and item.is_integer():
             values.append(str(int(item)))  # 1878.0 from a JSON number is the year 1878
         else:
-            values.append(fold(str(item)))
+            values.append(match_key(str(item)))
     return values
 
 
@@ -195,7 +196,7 @@ class EntityIndex:
         """Scored candidates for a name, best first, at most `limit`; the top one carries
         ``match`` when the matching policy holds."""
         kinds = _kinds(type)
-        has_name = bool(fold(query))
+        has_name = bool(match_key(query))
         conditions = [(str(p["pid"]), _property_values(p.get("v"))) for p in properties]
         scored: list[ScoredEntity] = []
         for entity in self._entities.values():
@@ -209,7 +210,7 @@ class EntityIndex:
             held = unknown = 0
             contradicted = False
             for pid, wanted in conditions:
-                have = {fold(value) for value in entity.values(pid)}
+                have = {match_key(value) for value in entity.values(pid)}
                 if not have:
                     unknown += 1  # the entity says nothing: neither for nor against
                     continue
@@ -400,13 +401,13 @@ def suggest_entity(
     Freebase Suggest dialect OpenRefine's widget speaks) it is the single ``{id, name}`` object
     that widget reads as ``notable.name``.
     """
-    wanted = fold(prefix)
+    wanted = match_key(prefix)
     kinds = _kinds(type)
     ranked: list[tuple[int, str, IndexedEntity]] = []
     for entity in index:
         if kinds and entity.kind not in kinds:
             continue
-        names = [fold(n) for n in (entity.name, *entity.alt_names)]
+        names = [match_key(n) for n in (entity.name, *entity.alt_names)]
         if any(n.startswith(wanted) for n in names):
             ranked.append((0, entity.name, entity))
         elif any(word.startswith(wanted) for n in names for word in n.split()):
@@ -427,25 +428,25 @@ def suggest_entity(
 
 def suggest_type(prefix: str = "") -> dict[str, Any]:
     """Our three types whose id or name starts with `prefix` (all when empty)."""
-    wanted = fold(prefix)
+    wanted = match_key(prefix)
     return {
         "result": [
             {"id": type_id, "name": name}
             for type_id, name, _ in TYPES
-            if fold(type_id).startswith(wanted) or fold(name).startswith(wanted)
+            if match_key(type_id).startswith(wanted) or match_key(name).startswith(wanted)
         ]
     }
 
 
 def suggest_property(prefix: str = "", index: EntityIndex | None = None) -> dict[str, Any]:
     """Properties whose id or name starts with `prefix`, from the documented list and the index."""
-    wanted = fold(prefix)
+    wanted = match_key(prefix)
     known = {pid: (name, description) for pid, name, description in PROPERTIES}
     pids = index.property_ids() if index is not None else list(known)
     result = []
     for pid in pids:
         name, description = known.get(pid, (pid, ""))
-        if fold(pid).startswith(wanted) or fold(name).startswith(wanted):
+        if match_key(pid).startswith(wanted) or match_key(name).startswith(wanted):
             item = {"id": pid, "name": name}
             if description:
                 item["description"] = description

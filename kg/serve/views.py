@@ -33,6 +33,7 @@ from kg.serve.cite import Citation, citation
 from kg.serve.models import DocBrief, Ref, Value
 from kg.serve.snapshot import Snapshot
 from kg.serve.subjects import MachineSubject, SubjectPage, machine_subjects, subject_page
+from kg.store.index import DocumentSummary, SearchHit
 
 # How a document relates to an entity, by predicate, in the order pages list them.
 RELATIONS = {
@@ -49,7 +50,7 @@ MENTION_ROWS = (("mentioned", "People and organisations"), ("places", "Places na
                 ("curated_places", "Places (curated)"))
 CORRESPONDENCE = ("author", "recipient", "intermediary", "participant")
 KINDS = {"Person": "person", "Place": "place", "Organization": "organization",
-         "Document": "document", "Role": "role", "SubjectHeading": "subject",
+         "Document": "document", "Role": "role", "SubjectHeading": "subject", "Topic": "topic",
          "SourceGraph": "graph"}
 EVENT_CLASSES = ("Event", "Communication", "Conversation", "Signing", "Decision", "Visit")
 # Words for the few terms of other vocabularies a page shows (the ontology labels its own).
@@ -92,8 +93,8 @@ def term_label(iri: str) -> str:
 def term_value(snap: Snapshot, term) -> Value:
     """A term as something to read: IRIs by their label, literals by their text."""
     if isinstance(term, ox.NamedNode):
-        label = snap.labels().get(term.value) or _ontology_labels().get(term.value) \
-            or snap.label(term.value)
+        label = snap.known_labels([term.value]).get(term.value) \
+            or _ontology_labels().get(term.value) or snap.label(term.value)
         return Value(label, iri=term.value)
     if isinstance(term, ox.BlankNode):
         return Value(f"(an unnamed node {term.value})")
@@ -148,83 +149,64 @@ def kind_of(snap: Snapshot, iri: str) -> str | None:
 
 
 def exists(snap: Snapshot, iri: str) -> bool:
-    """Whether the graph uses an IRI at all: as subject, as object, or through #fragments.
+    """Whether the graph uses an IRI at all: as subject, as object, as a graph, or through
+    #fragments (one look-up in the generation's derived data, never a scan of the store).
 
     An IRI only ever used as an object (an extraction method, say) still gets a page listing
     what refers to it, rather than a 404 for a link the site itself shows.
     """
-    n = node(iri)
-    if next(snap.store.quads_for_pattern(n, None, None, None), None) is not None:
-        return True
-    if next(snap.store.quads_for_pattern(None, None, n, None), None) is not None:
-        return True
-    return bool(snap.query(
-        f"ASK {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), {_string(iri + '#')})) }}"))
+    return snap.index.exists(iri)
 
 
-def _string(text: str) -> str:
-    return str(ox.Literal(text))  # N-Triples escaping is valid SPARQL string syntax
+def fragments(snap: Snapshot, iri: str, limit: int = 500) -> list[str]:
+    """The #fragments of an IRI the graph describes (a person's name attestations, a role's
+    attestations, a place's Wikidata statement and its source...), found from the IRI
+    itself: fragments its statements point to, fragments those point to, and the subjects of
+    the graph the IRI names. Indexed look-ups only; never a scan of every subject."""
+    prefix = iri + "#"
+    found: dict[str, None] = {}
+    for q in snap.store.quads_for_pattern(None, None, None, node(iri)):
+        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix):
+            found.setdefault(q.subject.value)
+            if len(found) >= limit:
+                return sorted(found)
+    todo = [iri, *found]
+    seen = set(todo)
+    while todo and len(found) < limit:
+        for q in snap.store.quads_for_pattern(node(todo.pop()), None, None, None):
+            o = q.object
+            if isinstance(o, ox.NamedNode) and o.value.startswith(prefix) and o.value not in seen:
+                seen.add(o.value)
+                found.setdefault(o.value)
+                todo.append(o.value)
+    return sorted(found)[:limit]
 
 
 # ---------------------------------------------------------------------------------------------
-# The document catalogue: one cached pass over every document
-
-
-def catalogue(snap: Snapshot) -> dict[str, dict[str, Any]]:
-    return snap.cached("catalogue", lambda: _build_catalogue(snap))
-
-
-def _build_catalogue(snap: Snapshot) -> dict[str, dict[str, Any]]:
-    docs: dict[str, dict[str, Any]] = {}
-    for q in snap.store.quads_for_pattern(None, RDF.type, KG.Document, None):
-        docs.setdefault(q.subject.value, {"iri": q.subject.value, "title": "", "summary": "",
-                                          "date": None, "date_text": None, "earliest": None,
-                                          "latest": None, "type": None})
-    fields_ = {DCTERMS.title: "title", KG.summary: "summary", KG.date: "date",
-               KG.dateText: "date_text", KG.earliestDate: "earliest", KG.latestDate: "latest",
-               KG.documentType: "type"}
-    for predicate, key in fields_.items():
-        for q in snap.store.quads_for_pattern(None, predicate, None, None):
-            doc = docs.get(q.subject.value)
-            if doc is None:
-                continue
-            value = q.object.value
-            old = doc[key]
-            # Several sources may describe one document: keep the fullest text, the widest
-            # date bounds, and otherwise the first value in a stable order.
-            if key in ("title", "summary"):
-                doc[key] = value if len(value) > len(old or "") else old
-            elif key == "earliest":
-                doc[key] = min(old, value) if old else value
-            elif key == "latest":
-                doc[key] = max(old, value) if old else value
-            elif old is None or value < old:
-                doc[key] = value
-    for doc in docs.values():
-        if doc["type"]:
-            doc["type"] = ref(snap, doc["type"])
-    return docs
+# The document catalogue: rows of the generation's derived data
 
 
 def doc_sort_key(doc: Any) -> tuple[str, str]:
-    if isinstance(doc, dict):
-        return (doc.get("earliest") or "9999", doc.get("title") or "")
     return (doc.earliest or "9999", doc.title or "")
 
 
-def brief_of(entry: dict[str, Any], *, summary: bool = False) -> DocBrief:
-    """A catalogue entry as a list line."""
-    return DocBrief(entry["iri"], entry["title"], entry["date"] or entry["date_text"],
-                    entry["earliest"], type=entry["type"],
-                    summary=entry["summary"] if summary else None)
+def type_ref(snap: Snapshot, iri: str | None) -> Ref | None:
+    return ref(snap, iri) if iri else None
+
+
+def brief_of(snap: Snapshot, row: DocumentSummary | SearchHit, *,
+             summary: bool = False) -> DocBrief:
+    """A catalogue row (of the index) as a list line."""
+    date = row.date if isinstance(row, SearchHit) else (row.date or row.date_text)
+    return DocBrief(row.iri, row.title, date, row.earliest, type=type_ref(snap, row.type),
+                    summary=row.summary if summary else None)
 
 
 def doc_brief(snap: Snapshot, iri: str) -> DocBrief:
-    doc = catalogue(snap).get(iri)
+    doc = snap.index.document(iri)
     if doc is None:
         return DocBrief(iri, snap.label(iri))
-    return DocBrief(iri, doc["title"] or snap.label(iri), doc["date"] or doc["date_text"],
-                    doc["earliest"])
+    return DocBrief(iri, doc.title or snap.label(iri), doc.date or doc.date_text, doc.earliest)
 
 
 def documents_of(snap: Snapshot, iri: str) -> list[DocBrief]:
@@ -356,11 +338,11 @@ class DocumentPage:
 
 def document_page(snap: Snapshot, iri: str) -> DocumentPage:
     p = props(snap, iri)
-    doc = catalogue(snap).get(iri, {})
-    title = doc.get("title") or snap.label(iri)
-    date = DocDate(doc.get("date"), doc.get("date_text"),
+    doc = snap.index.document(iri)
+    title = (doc.title if doc else None) or snap.label(iri)
+    date = DocDate(doc.date if doc else None, doc.date_text if doc else None,
                    _first(p.get(KG.datePrecision.value, [])), _first(p.get(KG.edtf.value, [])),
-                   doc.get("earliest"), doc.get("latest"))
+                   doc.earliest if doc else None, doc.latest if doc else None)
     named = {}
     for local, key in (("mentions", "mentioned"), ("spatial", "places"),
                        ("impliedPlace", "implied_places"), ("mentionsInText", "in_full_text"),
@@ -375,8 +357,8 @@ def document_page(snap: Snapshot, iri: str) -> DocumentPage:
     record_id = _first(p.get(KG.recordId.value, []))
     archive = _first(p.get(KG.archive.value, []))
     page = DocumentPage(
-        iri=iri, title=title, summary=doc.get("summary") or None, date=date,
-        type=doc.get("type"),
+        iri=iri, title=title, summary=(doc.summary if doc else None) or None, date=date,
+        type=type_ref(snap, doc.type if doc else None),
         number=_first(p.get(KG.documentNumber.value, [])),
         classification=_first(p.get(KG.classification.value, [])),
         record_id=record_id, url=url, archive=archive,
@@ -858,9 +840,7 @@ class ResourcePage:
 
 
 def resource_page(snap: Snapshot, iri: str) -> ResourcePage:
-    subjects = [iri] + [r["s"].value for r in snap.select(
-        f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), {_string(iri + '#')})) }}"
-        " ORDER BY ?s LIMIT 500")]
+    subjects = [iri, *fragments(snap, iri)]
     blocks = []
     for s in subjects:
         p = props(snap, s)
@@ -939,8 +919,11 @@ def entity_page(snap: Snapshot, iri: str) -> AnyPage:
         return place_page(snap, iri)
     if kind == "organization":
         return organization_page(snap, iri)
-    if kind == "subject":
-        return subject_page(snap, iri, documents_of(snap, iri))
+    if kind in ("subject", "topic"):
+        # a topic reads as a heading does: its broader and narrower ones, its documents
+        page = subject_page(snap, iri, documents_of(snap, iri))
+        page.kind = kind
+        return page
     if kind == "event":
         return event_page(snap, iri)
     if kind == "graph":

@@ -137,23 +137,23 @@ _ADDRESS = re.compile(
 _PROSE = re.compile(r"[.!?][\"'”’)]?$|[.!?]\s")
 
 
-def fold(line: str) -> str:
+def line_key(line: str) -> str:
     """A line as compared with labels and chrome: whitespace folded, lower case, no colon."""
     return " ".join(line.replace("\xa0", " ").split()).lower().rstrip(":").strip()
 
 
 def is_chrome(line: str) -> bool:
-    folded = fold(line)
+    folded = line_key(line)
     return folded in CHROME or bool(_TAB.match(folded))
 
 
 def is_end_marker(line: str) -> bool:
-    folded = fold(line)
+    folded = line_key(line)
     return folded in END_MARKERS or folded.startswith(("©", "copyright "))
 
 
 def label_of(line: str) -> Label | None:
-    return LABELS.get(fold(line))
+    return LABELS.get(line_key(line))
 
 
 def looks_like_document_page(text: str) -> bool:
@@ -162,7 +162,7 @@ def looks_like_document_page(text: str) -> bool:
     Listing pages of search results never carry these labels.
     """
     return any(
-        (folded := fold(line)) == DOCUMENT_INFORMATION or folded in {"record id", "citation"}
+        (folded := line_key(line)) == DOCUMENT_INFORMATION or folded in {"record id", "citation"}
         for line in text.splitlines()
     )
 
@@ -195,7 +195,7 @@ def _lines(text: str) -> list[str]:
 
 def _starts_zone(line: str) -> bool:
     label = label_of(line)
-    return fold(line) == DOCUMENT_INFORMATION or (label is not None and label.distinctive)
+    return line_key(line) == DOCUMENT_INFORMATION or (label is not None and label.distinctive)
 
 
 def _store(scan: _Scan, current: _Field | None) -> None:
@@ -214,7 +214,7 @@ def _scan_body(lines: list[str], start: int) -> _Scan:
     current: _Field | None = None
     for index in range(start, len(lines)):
         line, number = lines[index], index + 1
-        folded = fold(line)
+        folded = line_key(line)
         label = label_of(line)
         if folded == DOCUMENT_INFORMATION:
             _store(scan, current)
@@ -351,7 +351,7 @@ def read_document_page(text: str, path: str) -> ReadResult:
     content = scan.content
 
     metadata: dict[str, str] = {}
-    credits_lines = [(n, t) for n, t in content if fold(t).startswith(CREDITS_PREFIX)]
+    credits_lines = [(n, t) for n, t in content if line_key(t).startswith(CREDITS_PREFIX)]
     if credits_lines:
         metadata["credits"] = credits_lines[0][1].strip()
         content = [(n, t) for n, t in content if (n, t) not in credits_lines]

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.core.version import VERSION
 from kg.store import derived
 
 DEFAULT_STORE = "kg-store"
@@ -56,15 +57,6 @@ _UNRECORDED_FORMAT = 1
 
 class StoreError(Exception):
     """The store cannot be used as asked; the message says why."""
-
-
-def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("archive-kg")
-    except PackageNotFoundError:  # a checkout run without an install
-        return "unknown"
 
 
 @dataclass(frozen=True)
@@ -99,13 +91,13 @@ class StoreConfig:
         if self.corrections:
             data["corrections"] = self.corrections
         data["format"] = STORE_FORMAT
-        data["written_by"] = f"archive-kg {_package_version()}"
+        data["written_by"] = f"archive-kg {VERSION}"
         _atomic_write(Path(path) / _CONFIG, json.dumps(data, indent=2) + "\n")
 
     def check(self, path: Path) -> None:
         """StoreError, saying what to do, when this version cannot use the store."""
         made = f" by {self.written_by}" if self.written_by else ""
-        this = f"archive-kg {_package_version()} (store format {STORE_FORMAT})"
+        this = f"archive-kg {VERSION} (store format {STORE_FORMAT})"
         if self.format > STORE_FORMAT:
             raise StoreError(
                 f"{path}: made{made} in store format {self.format}, newer than {this} "
@@ -159,7 +151,7 @@ def _stamp(path: Path) -> None:
     """Record in config.json that this version (and format) wrote the store last."""
     config = StoreConfig.read(path)
     if config is not None and (config.format != STORE_FORMAT
-                               or config.written_by != f"archive-kg {_package_version()}"):
+                               or config.written_by != f"archive-kg {VERSION}"):
         config.write(path)
 
 

@@ -290,9 +290,6 @@ class Corrections:
         hit = self.merges.get(ref)
         return hit[0] if hit else ref
 
-    def is_rejected(self, ref: EntityRef, qid: str) -> bool:
-        return qid in self.rejected.get(ref, {})
-
     def for_document(self, doc_key: str, record: Record, date: DateValue | None = None
                      ) -> list[RemoveMention | FixRole | Split]:
         """The document-specific corrections that apply to one document, in file order."""

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from kg.core.version import VERSION
 from kg.resolve.wikidata.answers import parse_entities, parse_search
 from kg.resolve.wikidata.model import (
     EntityFacts,
@@ -31,7 +32,7 @@ from kg.resolve.wikidata.model import (
 __all__ = ["DEFAULT_API_URL", "PROJECT_NAME", "PROJECT_VERSION", "USER_AGENT", "WikidataClient"]
 
 PROJECT_NAME = "archive-kg"
-PROJECT_VERSION = "0.1.0"
+PROJECT_VERSION = VERSION
 # Wikimedia's User-Agent policy asks automated clients to name themselves and give a way to
 # contact the operator; generic library agents ("Python-urllib/3.11") get throttled or blocked.
 # Deployments should pass their own contact address through `WikidataClient(user_agent=...)`.

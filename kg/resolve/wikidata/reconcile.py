@@ -6,17 +6,16 @@ similar, and co-mentioned context raises the score. Only a clear winner is a mat
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
 
 from rapidfuzz import fuzz
-from rapidfuzz.utils import default_process
 
+from kg.core.text import match_key
 from kg.resolve.wikidata.client import WikidataClient
 from kg.resolve.wikidata.model import Candidate, EntityFacts, Kind, LinkDecision, SearchHit
 
-__all__ = ["HUMAN", "ORGANIZATION_CLASSES", "PLACE_CLASSES", "WEIGHTS", "date_fit", "fold",
+__all__ = ["HUMAN", "ORGANIZATION_CLASSES", "PLACE_CLASSES", "WEIGHTS", "date_fit",
            "link_online", "name_similarity", "reconcile", "type_fit"]
 
 HUMAN = "Q5"
@@ -98,20 +97,15 @@ _COORDINATE_TYPE_FIT = 0.8
 _NEUTRAL = 0.5
 
 
-def fold(text: str) -> str:
-    """Accent-folded, lower-cased, punctuation-free form used for every name comparison."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return default_process(stripped.casefold())
 
 
 def name_similarity(name: str, labels: Iterable[str]) -> float:
     """Best token_sort_ratio (0..1) of the name against a label or any alias."""
-    query = fold(name)
+    query = match_key(name)
     best = 0.0
     for label in labels:
         if label:
-            best = max(best, fuzz.token_sort_ratio(query, fold(label)) / 100.0)
+            best = max(best, fuzz.token_sort_ratio(query, match_key(label)) / 100.0)
     return best
 
 

@@ -1,7 +1,6 @@
-"""``kg link``'s output: a `LinkOutcome` as the text table or the JSON document it prints.
-
-Presentation only, kept apart from the library so that it can move into the CLI: the library
-(`kg.link.command`, `.online`, `.review`) returns typed records and never formats.
+"""``kg link``'s output: a `LinkOutcome` as the text report, the JSON document or the rows
+it prints. The library (`kg.link.command`, `.online`, `.review`) returns typed records and
+never formats; presenting them is the command line's job.
 """
 
 from __future__ import annotations
@@ -15,7 +14,8 @@ from kg.link.online import ENV_ONLINE, LinkReport
 from kg.link.survey import LinkAttempt
 from kg.resolve.corrections import AcceptLink
 
-__all__ = ["FORMATS", "outcome_json", "outcome_table", "render", "report_summary"]
+__all__ = ["FORMATS", "outcome_json", "outcome_rows", "outcome_table", "render",
+           "report_summary"]
 
 FORMATS = ("table", "json")
 
@@ -27,6 +27,12 @@ def render(outcome: LinkOutcome, fmt: str = "table") -> str:
     if fmt == "table":
         return (f"note: {outcome.carried}\n" if outcome.carried else "") + outcome_table(outcome)
     raise ValueError(f"unknown output format {fmt!r} ({' or '.join(FORMATS)})")
+
+
+def outcome_rows(document: dict[str, Any], review: bool) -> list[dict[str, Any]]:
+    """The rows of an outcome's JSON document: the review items when a review was asked for,
+    else the entities still without a link."""
+    return document["review"] if review else document["unlinked"]
 
 
 def report_summary(report: LinkReport) -> str:

@@ -35,7 +35,7 @@ _extractor = None  # the worker process's own Extractor, built once by _init_wor
 
 def _init_worker(model: str | None, data_dir: str | None, full_text: bool) -> None:
     global _extractor
-    from kg.extract.pipeline import Extractor
+    from kg.resolve.entry import Extractor
 
     _extractor = Extractor(model=model, data_dir=Path(data_dir) if data_dir else None,
                            full_text=full_text)
@@ -75,7 +75,7 @@ def extract_parallel(records: Iterable[Record], workers: int, model: str | None 
     With one worker (or fewer) extraction runs in this process, with no pool at all.
     """
     if workers <= 1:
-        from kg.extract.pipeline import Extractor
+        from kg.resolve.entry import Extractor
 
         yield from Extractor(model=model, data_dir=data_dir, full_text=full_text).extract(records)
         return

@@ -1,12 +1,13 @@
 """`kg`: the command-line tool, a thin layer over `kg.api`.
 
-Exit codes: 0 clean, 1 when anything was reported as an error, 2 for usage errors.
+Exit codes: 0 clean, 1 when anything was reported as an error, 2 for usage errors. The
+library's exceptions become `click.ClickException` in one place (`errors.KgGroup`); the
+commands that print rows share one set of output options and one printer (`output`); the
+store, corrections and progress options are declared once (`options`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shlex
 import sys
@@ -14,30 +15,15 @@ from pathlib import Path
 
 import click
 
-from kg.core.resources import QUERIES_DIR
-from kg.store import DEFAULT_STORE, StoreError
+from kg.cli.errors import KgGroup
+from kg.cli.options import Progress, corrections_option, quiet_option, store_option
+from kg.cli.output import Output, emit_results, output_options
+from kg.export import EXPORT_FORMATS
+
+__all__ = ["main"]
 
 
-def corrections_option(f):
-    return click.option(
-        "--corrections", "corrections_path", default=None,
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="A historian's corrections file (JSON Lines); default: the one the store names, "
-             "else STORE/corrections.jsonl (or KG_CORRECTIONS). A file given here is recorded "
-             "in the store, so later commands use it from any folder.")(f)
-
-
-def store_option(f):
-    return click.option("--store", "store", default=DEFAULT_STORE, show_default=True,
-                        type=click.Path(file_okay=False), help="Store folder.")(f)
-
-
-def _fail(message: str, code: int = 1):
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="archive-kg")
 def main() -> None:
     """Turn archive catalogues into a linked-data knowledge graph.
@@ -46,6 +32,24 @@ def main() -> None:
     organisations, events and topics; resolve and link them to Wikidata; store RDF in
     Oxigraph; query with SPARQL; export Turtle, TriG, N-Quads and JSON-LD; serve it all.
     """
+
+
+def _problems(report) -> None:
+    """An ingest's (or shard run's) errors, flags and notes, on standard error."""
+    for kind, lines in (("error", report.errors), ("flagged", report.flags),
+                        ("note", report.notes)):
+        for line in lines:
+            click.echo(f"{kind}: {line}", err=True)
+
+
+def _report(report) -> None:
+    """An ingest's or rebuild's problems on standard error, its summary on standard output."""
+    _problems(report)
+    click.echo(report.summary())
+
+
+# the libraries the `serve` extra installs (pyproject.toml), and only `kg serve` needs
+SERVE_EXTRA = ("starlette", "uvicorn", "jinja2")
 
 
 @main.command()
@@ -60,63 +64,41 @@ def main() -> None:
 @click.option("--token", envvar="KG_TOKEN", help="Bearer token for --endpoint.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Extraction processes (one BLAS thread each).")
-@click.option("--silent", is_flag=True, help="No progress bar.")
+@quiet_option
 @click.option("--rights", help="Rights statement of these sources (kept as dcterms:rights of "
               "each source graph) for records that state none.")
 @corrections_option
-def ingest(paths, store, base, model, strict, full_text, endpoint, token, workers, silent,
+def ingest(paths, store, base, model, strict, full_text, endpoint, token, workers, quiet,
            rights, corrections_path) -> None:
     """Read catalogue files (folders, or - for standard input) into the store."""
-    from kg.api import IngestAborted, KnowledgeGraph
-    from kg.resolve.corrections import CorrectionsError
+    if endpoint and rights:
+        raise click.UsageError("--rights is not supported with --endpoint yet; nothing was "
+                               "written")
+    with Progress("ingesting", quiet=quiet) as bar:
+        if endpoint:
+            from kg.api import ingest_remote
 
-    bars: list = []
-    if endpoint:
-        from kg.api import ingest_remote
+            report = ingest_remote(paths, endpoint, base=base, token=token, model=model,
+                                   strict=strict, full_text=full_text,
+                                   progress=bar.callback)
+        else:
+            from kg.api import KnowledgeGraph
 
-        if rights:
-            _fail("--rights is not supported with --endpoint yet; nothing was written")
-
-        report = ingest_remote(paths, endpoint, base=base, token=token, model=model,
-                               strict=strict, full_text=full_text)
-    else:
-        try:
             kg = KnowledgeGraph(store, base=base, model=model, corrections=corrections_path,
                                 workers=workers)
-        except StoreError as exc:
-            _fail(str(exc))
-        show = not silent and sys.stderr.isatty()
-
-        def progress(step: int, total: int) -> None:
-            if not bars:
-                bars.append(click.progressbar(length=total, label="ingesting", file=sys.stderr))
-            bars[0].update(step)
-
-        try:
             report = kg.ingest(paths, strict=strict, full_text=full_text,
-                               progress=progress if show else None, rights=rights)
-        except IngestAborted as exc:
-            _fail(f"--strict: {exc}; nothing was written")
-        except (StoreError, CorrectionsError) as exc:
-            _fail(str(exc))
-    if bars:
-        bars[0].render_finish()
-    for line in report.errors:
-        click.echo(f"error: {line}", err=True)
-    for line in report.flags:
-        click.echo(f"flagged: {line}", err=True)
-    for line in report.notes:
-        click.echo(f"note: {line}", err=True)
-    click.echo(report.summary())
+                               progress=bar.callback, rights=rights)
+    _report(report)
     sys.exit(0 if report.ok else 1)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl",
-              show_default=True, help="Output format.")
+              show_default=True, help="Output format: one JSON object per entry.")
 @click.option("--model", help="spaCy pipeline to use.")
-@click.option("--full-text/--no-full-text", default=True, show_default=True)
+@click.option("--full-text/--no-full-text", default=True, show_default=True,
+              help="Extract mentions from documents' full text too.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Extraction processes on this machine.")
 @click.option("--dask", "dask_address", help="Dask scheduler address: extract on a cluster.")
@@ -128,25 +110,16 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
     --shards, extract on a Dask cluster into N-Quads shards instead."""
     if shards_dir:
         if not dask_address:
-            _fail("--shards needs --dask ADDRESS", 2)
+            raise click.UsageError("--shards needs --dask ADDRESS")
         from kg.api import shard_corpus
-        from kg.distributed import ClusterError
         from kg.rdf.mapping import DEFAULT_BASE
 
-        try:
-            shards, report = shard_corpus(paths, dask_address, shards_dir,
-                                          base=base or DEFAULT_BASE, model=model,
-                                          full_text=full_text)
-        except ClusterError as exc:
-            _fail(str(exc))
-        for line in report.errors:
-            click.echo(f"error: {line}", err=True)
-        for line in report.flags:
-            click.echo(f"flagged: {line}", err=True)
-        for line in report.notes:
-            click.echo(f"note: {line}", err=True)
+        shards, report = shard_corpus(paths, dask_address, shards_dir,
+                                      base=base or DEFAULT_BASE, model=model,
+                                      full_text=full_text)
         for s in shards:
             click.echo(str(s))
+        _problems(report)
         sys.exit(0 if report.ok else 1)
     from kg.core.identity import better, document_key
     from kg.extract.jsonl import entry_to_json
@@ -160,16 +133,16 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
         key = document_key(r)
         records[key] = better(records[key], r) if key in records else r
     if dask_address:
-        from kg.distributed import extract_on_dask
+        from kg.pipeline.cluster import extract_on_dask
 
         entries = extract_on_dask(list(records.values()), dask_address, model=model,
                                   full_text=full_text)
     elif workers > 1:
-        from kg.extract.parallel import extract_parallel
+        from kg.pipeline.parallel import extract_parallel
 
         entries = extract_parallel(records.values(), workers, model=model, full_text=full_text)
     else:
-        from kg.extract.pipeline import Extractor
+        from kg.resolve.entry import Extractor
 
         entries = Extractor(model=model, full_text=full_text).extract(records.values())
     out = sys.stdout
@@ -182,19 +155,20 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
 @click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @store_option
 @click.option("--base", help="Base IRI (must match the store's, when it has one).")
-def load(shards, store, base) -> None:
+@quiet_option
+def load(shards, store, base, quiet) -> None:
     """Bulk-load N-Quads shards (from `kg extract --dask ... --shards DIR`) into the store as
     one new generation; graphs a shard holds replace the store's graphs of the same name."""
     from kg.api import load_shards
 
-    try:
-        n = load_shards(store, shards, base=base)
-    except StoreError as exc:
-        _fail(str(exc))
+    with Progress("loading", quiet=quiet) as bar:
+        n = load_shards(store, shards, base=base, progress=bar.callback)
     click.echo(f"{n} quads added from {len(shards)} shard(s)")
 
 
 def _read_query(query: str) -> str:
+    from kg.core.resources import QUERIES_DIR
+
     if query == "-":
         return sys.stdin.read()
     p = Path(query)
@@ -203,44 +177,36 @@ def _read_query(query: str) -> str:
     named = QUERIES_DIR / f"{query}.rq"
     if named.exists():
         return named.read_text(encoding="utf-8")
-    _fail(f"{query}: no such file or named query (see `kg queries`)", 2)
-    return ""
+    raise click.UsageError(f"{query}: no such file or named query (see `kg queries`)")
+
+
+def _name_value(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
+    for v in values:
+        if "=" not in v:
+            raise click.BadParameter(f"{v!r}: expected NAME=VALUE", ctx, param)
+    return dict(v.split("=", 1) for v in values)
 
 
 @main.command()
 @click.argument("query")
 @store_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv"]),
-              default=None, help="Output format (table on a terminal, else tsv).")
-@click.option("--param", "-p", multiple=True, metavar="NAME=VALUE",
+@output_options(piped="tsv")
+@click.option("--param", "-p", multiple=True, metavar="NAME=VALUE", callback=_name_value,
               help="Bind a query parameter ?NAME (its default is in the query's header).")
-def query(query, store, fmt, param) -> None:
+def query(query, store, output: Output, param) -> None:
     """Run a SPARQL query: a .rq file, a named query from queries/, or - for standard input."""
     from kg.api import KnowledgeGraph
-    from kg.query import (
-        EntityNames,
-        bind_limit,
-        check_parameters,
-        format_results,
-        substitutions,
-    )
+    from kg.query import EntityNames, bind_limit, check_parameters, substitutions
 
-    for p in param:
-        if "=" not in p:
-            _fail(f"--param {p!r}: expected NAME=VALUE", 2)
     graph = KnowledgeGraph(store)
     source = _read_query(query)
+    reader = graph.reader()
     try:
-        reader = graph.reader()
-    except StoreError as exc:
-        _fail(str(exc))
-    try:
-        values, notes = check_parameters(source, dict(p.split("=", 1) for p in param),
-                                         EntityNames(reader))
+        values, notes = check_parameters(source, param, EntityNames(reader))
         text = bind_limit(source, values)
         bound = substitutions(source, values)
     except ValueError as exc:
-        _fail(str(exc), 2)
+        raise click.UsageError(str(exc)) from None
     for note in notes:
         click.echo(f"note: {note}", err=True)
     try:
@@ -250,82 +216,83 @@ def query(query, store, fmt, param) -> None:
         from kg.sparql_errors import explain
 
         where = "standard input" if query == "-" else query
-        _fail(f"SPARQL syntax error in {where}, "
-              f"{explain(text, str(exc), known_prefixes=set(PREFIXES))}")
+        raise click.ClickException(
+            f"SPARQL syntax error in {where}, "
+            f"{explain(text, str(exc), known_prefixes=set(PREFIXES))}") from None
     except (ValueError, OSError) as exc:
-        _fail(f"query failed: {exc}")
-    except StoreError as exc:
-        _fail(str(exc))
-    fmt = fmt or ("table" if sys.stdout.isatty() else "tsv")
-    sys.stdout.write(format_results(results, fmt))
+        raise click.ClickException(f"query failed: {exc}") from None
+    emit_results(results, output)
 
 
 @main.command()
-def queries() -> None:
-    """List the named queries with what each answers."""
+@output_options
+def queries(output: Output) -> None:
+    """List the named queries with what each answers and the parameters each takes."""
     from kg.query import named_queries
 
+    rows, lines = [], []
     for q in named_queries():
-        click.echo(f"{q.name:28s} [{q.scope}] {q.description}")
+        rows.append({"name": q.name, "scope": q.scope, "description": q.description,
+                     "parameters": [f"{p.name} ({p.expects()})" for p in q.typed]})
+        lines.append(f"{q.name:28s} [{q.scope}] {q.description}")
         for p in q.typed:
             example = f"; e.g. -p {shlex.quote(f'{p.name}={p.example}')}" if p.example else ""
             about = f": {p.description}" if p.description else ""
-            click.echo(f"    -p {p.name}  ({p.expects()}{example}){about}")
+            lines.append(f"    -p {p.name}  ({p.expects()}{example}){about}")
+    output.emit(rows, ["name", "scope", "description", "parameters"], text="\n".join(lines))
 
 
 @main.command()
 @store_option
-@click.option("--format", "fmt", type=click.Choice(["turtle", "trig", "nquads", "jsonld"]),
-              default="turtle", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle",
+              show_default=True, help="RDF format to write.")
 @click.option("--graph", help="Export only this named graph (IRI).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: standard output).")
-def export(store, fmt, graph, output) -> None:
+@quiet_option
+def export(store, fmt, graph, output, quiet) -> None:
     """Export the graph: Turtle holds the union of all graphs; TriG, N-Quads and JSON-LD keep
     the named graphs; the JSON-LD embeds its context."""
     from kg.api import KnowledgeGraph
     from kg.export import write_export
 
-    try:
-        n = write_export(KnowledgeGraph(store).reader(), fmt, output, graph)
-    except StoreError as exc:
-        _fail(str(exc))
+    with Progress("exporting", quiet=quiet) as bar:
+        n = write_export(KnowledgeGraph(store).reader(), fmt, output, graph,
+                         progress=bar.callback)
     if output:
         click.echo(f"{n} statements written to {output}", err=True)
 
 
 @main.command()
 @store_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def stats(store, as_json) -> None:
+@output_options
+def stats(store, output: Output) -> None:
     """Counts of documents, people, places, organisations, roles, events, graphs and quads."""
     from kg.api import KnowledgeGraph
 
-    try:
-        counts = KnowledgeGraph(store).stats()
-    except StoreError as exc:
-        _fail(str(exc))
-    if as_json:
-        click.echo(json.dumps(counts, indent=2))
-    else:
-        for k, v in counts.items():
-            click.echo(f"{k:14s} {v}")
+    counts = KnowledgeGraph(store).stats()
+    output.emit([{"name": k, "count": v} for k, v in counts.items()], ["name", "count"])
 
 
 @main.command()
 @store_option
-@click.option("--full", is_flag=True, help="Print pySHACL's whole report as well.")
-def validate(store, full) -> None:
+@click.option("--full", is_flag=True, help="Print pySHACL's whole report as well (table only).")
+@output_options
+def validate(store, full, output: Output) -> None:
     """Check the store against ontology/shapes.ttl (SHACL): one line per problem naming the
     document, its source file and line, and what is wrong; exit 1 on any violation."""
     from kg.api import KnowledgeGraph
     from kg.validate import validate_store
 
-    try:
-        report = validate_store(KnowledgeGraph(store).reader())
-    except StoreError as exc:
-        _fail(str(exc))
-    click.echo(report.text if full else "\n".join(report.lines()))
+    if full and output.structured:
+        raise click.UsageError("--full goes with the table format (pySHACL's report is text)")
+    report = validate_store(KnowledgeGraph(store).reader())
+    rows = [{"document": p.document, "source": p.source, "focus": p.focus, "path": p.path,
+             "message": p.message} for p in report.problems]
+    if output.structured:  # standard output holds the rows alone
+        click.echo(report.summary, err=True)
+    output.emit(rows, ["document", "source", "focus", "path", "message"],
+                text=report.text if full else "\n".join(report.lines()))
     sys.exit(0 if report.conforms else 1)
 
 
@@ -337,12 +304,13 @@ def remove(target, store) -> None:
     (its IRI or key) out of the store, with every graph that came from it."""
     from kg.api import KnowledgeGraph
 
-    try:
-        n = KnowledgeGraph(store).remove(target)
-    except StoreError as exc:
-        _fail(str(exc))
+    graph = KnowledgeGraph(store)
+    # opening a reader first makes a mistyped --store an error: the removal's writer would
+    # otherwise create an empty store there
+    graph.reader()
+    n = graph.remove(target)
     if n == 0:
-        _fail(f"{target}: no such source or document in {store}")
+        raise click.ClickException(f"{target}: no such source or document in {store}")
     click.echo(f"removed {n} graph(s)")
 
 
@@ -350,15 +318,14 @@ def remove(target, store) -> None:
 @store_option
 @click.option("--model", help="spaCy pipeline to use.")
 @corrections_option
-def rebuild(store, model, corrections_path) -> None:
+@quiet_option
+def rebuild(store, model, corrections_path, quiet) -> None:
     """Re-extract every kept raw record after an upgrade of extractor, authority or ontology."""
     from kg.api import KnowledgeGraph
-    from kg.resolve.corrections import CorrectionsError
 
-    try:
-        report = KnowledgeGraph(store, model=model, corrections=corrections_path).rebuild()
-    except (StoreError, CorrectionsError) as exc:
-        _fail(str(exc))
+    with Progress("rebuilding", quiet=quiet) as bar:
+        report = KnowledgeGraph(store, model=model, corrections=corrections_path).rebuild(
+            progress=bar.callback)
     for line in report.notes:
         click.echo(f"note: {line}", err=True)
     click.echo(report.summary())
@@ -380,38 +347,54 @@ def rebuild(store, model, corrections_path) -> None:
 @click.option("--api-url", default="https://www.wikidata.org/w/api.php", show_default=True,
               help="MediaWiki API to ask (a mirror, or a local replay server in tests).")
 @click.option("--limit", default=50, show_default=True, help="Review items to list.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="Output format.")
+@output_options
+@quiet_option
 def link(store, online, review, accept, reject, corrections_path, cache_dir, api_url, limit,
-         fmt) -> None:
+         output: Output, quiet) -> None:
     """Link people, places and organisations to Wikidata: report the links (authority files,
     curators' decisions, online lookups), look unlinked ones up with --online, list uncertain
-    ones with --review, and record a curator's --accept/--reject in the corrections file."""
-    from kg.link import LinkError, run_link_command
-    from kg.link.format import render
+    ones with --review, and record a curator's --accept/--reject in the corrections file.
+    The rows are the review items with --review, else the entities still unlinked."""
+    from kg.cli.link_output import outcome_json, outcome_rows, render
+    from kg.link import run_link_command
 
-    try:
-        text = render(run_link_command(store, online=online, review=review, accept=accept,
-                                       reject=reject, corrections_path=corrections_path,
-                                       cache_dir=cache_dir, api_url=api_url, limit=limit), fmt)
-    except (LinkError, StoreError) as exc:
-        _fail(str(exc))
-    click.echo(text, nl=False)
+    with Progress("linking", quiet=quiet or not online) as bar:
+        outcome = run_link_command(
+            store, online=online, review=review, accept=accept, reject=reject,
+            corrections_path=corrections_path, cache_dir=cache_dir, api_url=api_url,
+            limit=limit, progress=bar.callback)
+    document = outcome_json(outcome)
+    output.emit(outcome_rows(document, review), document=document,
+                text=render(outcome, "table") if output.format == "table" else None)
+
+
+def _evaluation_rows(report: dict, summary_only: bool) -> list[dict]:
+    """One row per kind overall, then (unless `summary_only`) per document and kind."""
+    def row(document: str, record_id, kind: str, s: dict, missed=None) -> dict:
+        return {"document": document, "record_id": record_id, "kind": kind,
+                "recall": s["recall"], "precision": s["precision"],
+                "curated": s["tp"] + s["fn"], "found": s["tp"], "tp": s["tp"], "fp": s["fp"],
+                "fn": s["fn"], "missed": missed or []}
+
+    rows = [row("", None, k, s) for k, s in report["overall"].items()]
+    if not summary_only:
+        rows += [row(d["title"], d["record_id"], k, s, d["missed"].get(k))
+                 for d in report["documents"] for k, s in d["scores"].items()]
+    return rows
 
 
 @main.command()
 @click.argument("paths", nargs=-1)
 @store_option
 @click.option("--model", help="spaCy pipeline to use.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@output_options
 @click.option("--summary-only", is_flag=True, help="Only the per-kind totals.")
-def evaluate(paths, store, model, fmt, summary_only) -> None:
+def evaluate(paths, store, model, output: Output, summary_only) -> None:
     """Compare machine extraction with curated metadata (record tables, document pages): recall
     and indicative precision per kind, overall and per document, with the disagreements.
     Without PATHS, the records kept in the store are evaluated."""
     from kg.evaluate import evaluate_entries, format_text
-    from kg.extract.pipeline import Extractor
+    from kg.resolve.entry import Extractor
     from kg.sources import read_all
 
     failed = False
@@ -423,17 +406,13 @@ def evaluate(paths, store, model, fmt, summary_only) -> None:
     else:
         from kg.api import KnowledgeGraph
 
-        try:
-            records = KnowledgeGraph(store).raw_records()
-        except StoreError as exc:
-            _fail(str(exc))
+        records = KnowledgeGraph(store).raw_records()
     ev = evaluate_entries(Extractor(model=model).extract(records))
     if not ev.documents:
-        _fail("no record with curated metadata to compare against")
-    if fmt == "json":
-        click.echo(json.dumps(ev.as_dict(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(format_text(ev, show_documents=not summary_only), nl=False)
+        raise click.ClickException("no record with curated metadata to compare against")
+    document = ev.as_dict()
+    output.emit(_evaluation_rows(document, summary_only), document=document,
+                text=format_text(ev, show_documents=not summary_only))
     sys.exit(1 if failed else 0)
 
 
@@ -441,7 +420,7 @@ def evaluate(paths, store, model, fmt, summary_only) -> None:
 @store_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (loopback unless you say otherwise).")
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--allow-update", is_flag=True, help="Accept SPARQL Update (needs --token).")
 @click.option("--token", envvar="KG_TOKEN", help="Bearer token updates must carry.")
 @click.option("--federation", is_flag=True, help="Allow SERVICE and LOAD (outbound requests).")
@@ -453,33 +432,13 @@ def evaluate(paths, store, model, fmt, summary_only) -> None:
 def serve(store, host, port, allow_update, token, federation, timeout, max_results, max_body):
     """Serve the graph: SPARQL 1.1 endpoint, dereferenceable IRIs, web pages, network, map,
     timeline, VoID, downloads and a W3C Reconciliation API endpoint."""
-    from kg.serve.app import ServeError
-    from kg.serve.app import serve as run
-
     try:
-        run(store, host=host, port=port, allow_update=allow_update, token=token,
-            federation=federation, timeout=timeout, max_results=max_results, max_body=max_body)
-    except ServeError as exc:
-        _fail(str(exc))
+        from kg.serve.app import serve as run
+    except ModuleNotFoundError as exc:
+        if exc.name not in SERVE_EXTRA:
+            raise
+        raise click.ClickException(f"kg serve needs {exc.name}, which is not installed: "
+                                   f"pip install 'archive-kg[serve]'") from None
 
-
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [min(60, max([len(h)] + [len(r[i]) for r in rows])) for i, h in enumerate(headers)]
-    out = io.StringIO()
-    out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip() + "\n")
-    out.write("  ".join("-" * w for w in widths) + "\n")
-    for r in rows:
-        out.write("  ".join(c[:60].ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
-    return out.getvalue()
-
-
-def write_csv(headers, rows, delimiter=",") -> str:
-    out = io.StringIO()
-    w = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    w.writerow(headers)
-    w.writerows(rows)
-    return out.getvalue()
-
-
-if __name__ == "__main__":
-    main()
+    run(store, host=host, port=port, allow_update=allow_update, token=token,
+        federation=federation, timeout=timeout, max_results=max_results, max_body=max_body)

@@ -74,7 +74,7 @@ def connect(address: Any, timeout: float = 20.0) -> tuple[Any, bool]:
         from dask.distributed import Client
     except ImportError:
         raise ClusterError("dask.distributed is not installed (pip install "
-                           "'dask[distributed]')") from None
+                           "'archive-kg[dask]')") from None
     if isinstance(address, Client):
         return address, False
     try:

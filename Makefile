@@ -41,7 +41,7 @@ demo: install
 
 test: install browser
 	$(VENV)/bin/ruff check kg tests bench tools
-	$(VENV)/bin/pytest -q -n 2
+	$(VENV)/bin/pytest -q -n 2 --durations=15
 
 bench: install
 	$(PY) -m bench.run

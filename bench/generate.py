@@ -302,6 +302,19 @@ def write_corpus(out: Path, n: int, seed: int, *, low: int = 10, high: int = 50)
     return info
 
 
+def generated_stores(work: Path, sizes: Iterable[int], seed: int) -> Iterator[tuple[int, Path]]:
+    """(size, store) for each size: a corpus generated and ingested into `work`, once (a store
+    already there is reused)."""
+    from kg.api import KnowledgeGraph
+
+    for n in sizes:
+        corpus, store = work / f"corpus-{n}", work / f"store-{n}"
+        if not store.exists():
+            write_corpus(corpus, n, seed)
+            KnowledgeGraph(store).ingest([str(corpus)])
+        yield n, store
+
+
 def _catalogue_name(e: AuthorityEntry, v: Vocabulary) -> str:
     """"Surname, Given" as the export's curated lists write people."""
     words = e.name.split()

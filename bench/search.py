@@ -181,14 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.store:
         results["store"] = measure(args.store, runs=args.runs)
     else:
-        from bench.generate import write_corpus
-        from kg.api import KnowledgeGraph
+        from bench.generate import generated_stores
 
-        for n in (int(s) for s in args.sizes.split(",")):
-            corpus, store = args.work / f"corpus-{n}", args.work / f"store-{n}"
-            if not store.exists():
-                write_corpus(corpus, n, args.seed)
-                KnowledgeGraph(store).ingest([str(corpus)])
+        sizes = (int(size) for size in args.sizes.split(","))
+        for n, store in generated_stores(args.work, sizes, args.seed):
             results[str(n)] = measure(store, runs=args.runs)
     print(json.dumps(results, indent=2))
     if not args.store:

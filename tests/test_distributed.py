@@ -92,7 +92,7 @@ def test_dask_entries_equal_single_process_entries(dask_entries, local_json, pla
 def test_each_worker_loads_the_pipeline_once(client, planned):
     keyed, _ = planned
     list(extract_on_dask((r for _, r in keyed), client, partition_size=2))
-    cached = client.run(lambda: len(__import__("kg.pipeline.cluster").distributed._cache))
+    cached = client.run(lambda: len(__import__("kg.pipeline.cluster").pipeline.cluster._cache))
     assert sorted(cached.values()) == [1, 1]
 
 

@@ -55,6 +55,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kg.core.formats import RDF_FORMATS
 from kg.core.resources import STATIC_DIR, TEMPLATES_DIR
 from kg.rdf.namespace import KG_IRI, PREFIXES
 from kg.serve import charts, network, overview, sparql_ui, views
@@ -93,9 +94,8 @@ IRI_FORMATS = {
 _IRI_ALIASES = {"turtle": "ttl", "ntriples": "nt", "n-triples": "nt", "json-ld": "jsonld",
                 "nquads": "nq", "n-quads": "nq", "xml": "rdfxml", "rdf": "rdfxml",
                 "bibtex": "bib", "csl-json": "csl"}
-_RDF_RENDER = {"text/turtle": "turtle", "application/n-triples": "ntriples",
-               "application/ld+json": "jsonld", "application/trig": "trig",
-               "application/n-quads": "nquads", "application/rdf+xml": "rdfxml"}
+# an RDF media type -> the short name `render_graph` takes (pyoxigraph's formats)
+_RDF_RENDER = {f.media_type: name for name, f in RDF_FORMATS.items()}
 # A document's citation files (format parameter -> media type, file extension).
 CITATIONS = {"csl": ("application/vnd.citationstyles.csl+json", "json"),
              "bib": ("application/x-bibtex", "bib")}

@@ -7,6 +7,7 @@ the JSON twin: they are made from its data.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
 from typing import ClassVar
 from urllib.parse import urlencode
@@ -334,7 +335,7 @@ def month_bounds(text: str | None, *, end: bool) -> str | None:
         m = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
         if not 1 <= m <= 12:
             raise ValueError
-        last = _month_days(y, m)
+        last = calendar.monthrange(y, m)[1]
         d = int(parts[2]) if len(parts) > 2 else (last if end else 1)
         if not 1 <= d <= last:
             raise ValueError
@@ -342,12 +343,6 @@ def month_bounds(text: str | None, *, end: bool) -> str | None:
         raise RangeError(f"{text!r} is not a date: give a year (1950), a month (1950-02) or a "
                          f"day (1950-02-17)") from None
     return f"{y:04d}-{m:02d}-{d:02d}"
-
-
-def _month_days(y: int, m: int) -> int:
-    if m == 2:
-        return 29 if (y % 4 == 0 and y % 100 != 0) or y % 400 == 0 else 28
-    return 30 if m in (4, 6, 9, 11) else 31
 
 
 @dataclass

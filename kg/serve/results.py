@@ -18,6 +18,7 @@ from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
 
+from kg.core.formats import RDF_FORMATS
 from kg.export import to_jsonld
 from kg.rdf.namespace import PREFIXES
 from kg.serve.negotiate import choose
@@ -213,18 +214,13 @@ def render_boolean(fmt: str, value: bool) -> bytes:
 # ---------------------------------------------------------------------------------------------
 # Graphs
 
-_RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                "rdfxml": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG,
-                "nquads": ox.RdfFormat.N_QUADS}
-
-
 def render_graph(fmt: str, statements: Sequence) -> bytes:
     """Triples or quads in an RDF format; JSON-LD keeps named graphs, as `kg export` does."""
     if fmt == "jsonld":
         quads = [s if isinstance(s, ox.Quad) else ox.Quad(s.subject, s.predicate, s.object)
                  for s in statements]
         return json.dumps(to_jsonld(quads), ensure_ascii=False, indent=1).encode("utf-8")
-    rdf_format = _RDF_FORMATS[fmt]
+    rdf_format = RDF_FORMATS[fmt]
     if not rdf_format.supports_datasets:
         statements = list(dict.fromkeys(
             ox.Triple(s.subject, s.predicate, s.object) for s in statements))

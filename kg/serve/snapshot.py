@@ -12,15 +12,12 @@ request that needs them, once per generation.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pyoxigraph as ox
 
@@ -32,29 +29,6 @@ from kg.store.index import Index, IndexMissing
 # Labels a snapshot remembers (a page's links, looked up once per generation); past this,
 # each look-up goes to the index again.
 LABELS_KEPT = 200_000
-
-
-class KeptIndex(Index):
-    """`Index` keeping one read-only connection per thread for the generation's life: a
-    page looks up dozens of labels and catalogue rows, and opening the SQLite file (schema
-    read included) costs about 2 ms a time on a loaded machine, the look-up itself 0.05 ms.
-    Safe because a published generation's file never changes (opened ``immutable``) and a
-    connection is never shared between threads."""
-
-    def __init__(self, generation: Path):
-        super().__init__(generation)
-        self._local = threading.local()
-
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = getattr(self._local, "con", None)
-        if con is None:
-            # as `Index._connect` opens it: read-only, immutable, rows by column name
-            con = sqlite3.connect(f"file:{quote(str(self.path.resolve()))}?mode=ro&immutable=1",
-                                  uri=True)
-            con.row_factory = sqlite3.Row
-            self._local.con = con
-        yield con
 
 
 class Snapshot:
@@ -113,7 +87,7 @@ class Snapshot:
                     f"generation {self.generation.name} has no search index (written by an "
                     "older version of kg): restart kg serve, which builds it once, or write to "
                     "the store (kg ingest) to build it")
-            self._index = KeptIndex(self.generation)
+            self._index = Index(self.generation, keep_connections=True)
         return self._index
 
     def label(self, iri: str) -> str:

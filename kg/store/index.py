@@ -27,6 +27,7 @@ import contextlib
 import html
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,9 +199,15 @@ class _Query:
 class Index:
     """The derived data of one published generation (see the module docstring)."""
 
-    def __init__(self, generation: Path):
+    def __init__(self, generation: Path, *, keep_connections: bool = False):
+        """`keep_connections`: keep one read-only connection per thread for this object's
+        life (a server looking up dozens of rows a page: opening the file, schema read
+        included, costs ~2 ms, a look-up ~0.05 ms). Safe because a published generation's
+        file never changes (opened ``immutable``) and no connection is shared between
+        threads. Without it, each call opens and closes its own."""
         self.generation = Path(generation)
         self.path = derived_dir(self.generation) / INDEX_FILE
+        self._local = threading.local() if keep_connections else None
 
     @classmethod
     def open(cls, store_path: str | Path) -> Index:
@@ -214,12 +221,22 @@ class Index:
                                "any write builds it (kg.store.index.refresh)")
         return cls(gen)
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # one connection per call, closed after it: no connection is shared between threads
+    def _open(self) -> sqlite3.Connection:
         con = sqlite3.connect(f"file:{quote(str(self.path.resolve()))}?mode=ro&immutable=1",
                               uri=True)
         con.row_factory = sqlite3.Row
+        return con
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        if self._local is not None:
+            con = getattr(self._local, "con", None)
+            if con is None:
+                con = self._local.con = self._open()
+            yield con
+            return
+        # one connection per call, closed after it: no connection is shared between threads
+        con = self._open()
         try:
             yield con
         finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,49 @@ def _no_stray_corrections(tmp_path_factory):
         os.environ.pop("KG_CORRECTIONS", None)
     else:
         os.environ["KG_CORRECTIONS"] = old
+
+
+class ServeCommand:
+    """`kg serve` started as a user starts it (the real command, its own processes), on a free
+    port of 127.0.0.1; `url` ends with a slash, `children()` lists its serving processes."""
+
+    def __init__(self, store: Path, *args: str, start_limit: float = 120.0):
+        import socket
+        import time
+        import urllib.request
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.log = tempfile.NamedTemporaryFile(prefix="kg-serve-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--port",
+             str(port), *args], stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
+        self.url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + start_limit
+        while True:
+            assert self.process.poll() is None, f"kg serve exited: {self.output()}"
+            assert time.monotonic() < deadline, f"kg serve did not answer: {self.output()}"
+            try:
+                with urllib.request.urlopen(self.url + "favicon.ico", timeout=5):
+                    break
+            except OSError:
+                time.sleep(0.1)
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def children(self) -> set[int]:
+        found = subprocess.run(["pgrep", "-P", str(self.process.pid), "-f", "spawn_main"],
+                               capture_output=True, text=True).stdout.split()
+        return {int(pid) for pid in found}
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)

@@ -1,8 +1,10 @@
 """The SPARQL endpoint's fast path: queries awaited on the event loop (`WorkerPool.run_async`),
 one waiting line shared with threads (`WorkerPool.run`), and the guarantees it must keep:
 every caller gets its own answer, a runaway query is stopped at the timeout while other
-queries are answered, and a caller that stops waiting loses no worker. Speed itself is
-measured by `make bench` (bench/serve.py), not asserted here."""
+queries are answered, and a caller that stops waiting loses no worker. The same guarantees
+for `kg serve --workers 2` (the real command: several serving processes running their queries
+on threads, a runaway retiring its process), and the retired process is replaced. Speed itself
+is measured by `make bench` (bench/serve.py), not asserted here."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import urllib.request
 from urllib.parse import urlencode
 
 import pytest
+from conftest import ServeCommand
 
 from kg.serve.app import make_server
 from kg.serve.worker import GenerationWatch, QueryTask, WorkerPool
@@ -144,12 +147,19 @@ def test_the_generation_watch_sees_a_publication(tmp_path):
     assert not watch.changed()
 
 
-@pytest.fixture(scope="module")
-def server(seed_store):
-    srv = make_server(seed_store, port=0, timeout=2.0)
-    srv.start()
-    yield srv
-    srv.stop()
+@pytest.fixture(scope="module", params=["one process", "processes"])
+def server(seed_store, request):
+    """The server in one process (queries in killable workers), and as `kg serve --workers 2`
+    (queries on threads of its serving processes)."""
+    if request.param == "one process":
+        srv = make_server(seed_store, port=0, timeout=2.0)
+        srv.start()
+        yield srv
+        srv.stop()
+    else:
+        command = ServeCommand(seed_store, "--workers", "2", "--timeout", "2")
+        yield command
+        command.stop()
 
 
 def fetch(url: str, accept: str = JSON) -> tuple[int, str, bytes]:
@@ -197,3 +207,35 @@ def test_the_server_answers_while_a_runaway_runs(server):
     assert "runaway" not in done  # answered while it still ran
     t.join(60)
     assert done["runaway"] == 503
+
+
+@pytest.mark.server
+def test_a_retired_process_is_replaced(seed_store):
+    """A runaway retires the process that ran it: its client gets the 503, the other process
+    answers meanwhile, and the supervisor starts a replacement, which answers too."""
+    command = ServeCommand(seed_store, "--workers", "2", "--timeout", "1")
+    try:
+        deadline = time.monotonic() + 60
+        while len(command.children()) < 2:
+            assert time.monotonic() < deadline, command.output()
+            time.sleep(0.1)
+        before = command.children()
+        start = time.monotonic()
+        status, _, body = fetch(f"{command.url}sparql?{urlencode({'query': CROSS_JOIN})}")
+        assert status == 503 and b"longer than the server's limit of 1 s" in body
+        assert time.monotonic() - start < 10
+        deadline = time.monotonic() + 60
+        while True:
+            now = command.children()
+            if len(now) == 2 and now != before:
+                break
+            assert time.monotonic() < deadline, f"no replacement: {before} {now}"
+            time.sleep(0.1)
+        assert len(before & now) == 1  # one retired and was replaced; the other served on
+        for n in range(6):  # both processes, the new one included, answer
+            q = f"SELECT ?n WHERE {{ BIND({n} AS ?n) }}"
+            status, _, body = fetch(f"{command.url}sparql?{urlencode({'query': q})}")
+            assert status == 200 and answer_number(body) == n
+        assert "retires" in command.output()
+    finally:
+        command.stop()

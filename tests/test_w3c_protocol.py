@@ -110,16 +110,27 @@ def _cases() -> list[ProtocolCase]:
 CASES = _cases()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["one process", "processes"])
+def server(tmp_path_factory, request):
+    """The server in one process, and as `kg serve --workers 2` (the real command: queries on
+    threads of two serving processes, updates in a killable worker of the one that got them,
+    each process seeing what the other published)."""
+    from conftest import ServeCommand
+
     from kg.serve.app import make_server
 
     store = tmp_path_factory.mktemp("w3c") / "store"
     store.mkdir()
-    srv = make_server(store, port=0, allow_update=True, token=TOKEN, timeout=10.0)
-    srv.start()
-    yield srv
-    srv.stop()
+    if request.param == "one process":
+        srv = make_server(store, port=0, allow_update=True, token=TOKEN, timeout=10.0)
+        srv.start()
+        yield srv
+        srv.stop()
+    else:
+        command = ServeCommand(store, "--workers", "2", "--allow-update", "--token", TOKEN,
+                               "--timeout", "10")
+        yield command
+        command.stop()
 
 
 def send(server, method: str, path: str, headers: dict[str, str] | None = None,

@@ -429,11 +429,17 @@ def evaluate(paths, store, model, output: Output, summary_only) -> None:
               help="Rows at most per result.")
 @click.option("--max-body", default=1_000_000, show_default=True, type=int,
               help="Request body size limit in bytes.")
-def serve(store, host, port, allow_update, token, federation, timeout, max_results, max_body):
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Serving processes (default: the CPUs, at most 4). Each runs the pages and "
+                   "its queries itself; 1 runs one process with queries in killable workers.")
+@click.option("--access-log", is_flag=True, help="Log every request to standard error.")
+def serve(store, host, port, allow_update, token, federation, timeout, max_results, max_body,
+          workers, access_log):
     """Serve the graph: SPARQL 1.1 endpoint, dereferenceable IRIs, web pages, network, map,
     timeline, VoID, downloads and a W3C Reconciliation API endpoint."""
     try:
-        from kg.serve.app import serve as run
+        from kg.serve.processes import DEFAULT_WORKERS
+        from kg.serve.processes import serve as run
     except ModuleNotFoundError as exc:
         if exc.name not in SERVE_EXTRA:
             raise
@@ -441,4 +447,5 @@ def serve(store, host, port, allow_update, token, federation, timeout, max_resul
                                    f"pip install 'archive-kg[serve]'") from None
 
     run(store, host=host, port=port, allow_update=allow_update, token=token,
-        federation=federation, timeout=timeout, max_results=max_results, max_body=max_body)
+        federation=federation, timeout=timeout, max_results=max_results, max_body=max_body,
+        workers=workers or DEFAULT_WORKERS, access_log=access_log)

@@ -72,12 +72,19 @@ from kg.serve.protocol import (
 from kg.serve.results import render_graph
 from kg.serve.snapshot import Snapshot, StoreView
 from kg.serve.void import DOWNLOADS, service_description, void_turtle
-from kg.serve.worker import GenerationWatch, QueryTask, UpdateTask, WorkerPool
+from kg.serve.worker import (
+    GenerationWatch,
+    Outcome,
+    QueryRunner,
+    QueryTask,
+    UpdateTask,
+    WorkerPool,
+)
 from kg.store import current_generation
 from kg.store.derived import fold, is_complete
 from kg.store.index import IndexMissing, refresh
 
-__all__ = ["KGServer", "ServeError", "Settings", "create_app", "make_server", "serve"]
+__all__ = ["KGServer", "ServeError", "Settings", "create_app", "make_server", "make_settings"]
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"
@@ -155,11 +162,17 @@ def text(status: int, message: str, headers: dict[str, str] | None = None) -> Re
 
 @dataclass
 class Site:
-    """The application's state: the store view, the query workers and the templates."""
+    """The application's state: the store view, the query runner, the templates.
+
+    `pool` runs queries: killable worker processes (`WorkerPool`) when the server is one
+    process, threads of this process (`ThreadRunner`) when it is one of several
+    (`kg.serve.processes`). `updates` runs updates when that is not `pool` (always a
+    `WorkerPool`: a write must stop before its generation is published)."""
 
     settings: Settings
     view: StoreView
-    pool: WorkerPool
+    pool: QueryRunner
+    updates: QueryRunner | None = None
     env: jinja2.Environment = field(init=False)
 
     def __post_init__(self) -> None:
@@ -174,6 +187,8 @@ class Site:
 
     def close(self) -> None:
         self.pool.close()
+        if self.updates is not None:
+            self.updates.close()
         self.view.close()
 
     # -- rendering --------------------------------------------------------------------------
@@ -387,7 +402,7 @@ class Site:
             return text(400, reason)
         if op.kind == "update":
             # the service's base IRI is the graph's: relative IRIs name things under it
-            outcome = self.pool.run(UpdateTask(
+            outcome = (self.updates or self.pool).run(UpdateTask(
                 with_update_dataset(op.text, op.using_graphs, op.using_named_graphs),
                 base=req.snap.base))
             return Response(outcome.body, outcome.status, outcome.headers, outcome.content_type)
@@ -557,8 +572,8 @@ def create_app(site: Site) -> ASGIApp:
     routes = [
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
-        Route("/sparql", sparql_endpoint(site, endpoint(site.sparql, None)), methods=ALL_METHODS),
-        Route("/query", sparql_endpoint(site, endpoint(site.sparql, None)), methods=ALL_METHODS),
+        Route("/sparql", endpoint(site.sparql, None), methods=ALL_METHODS),
+        Route("/query", endpoint(site.sparql, None), methods=ALL_METHODS),
         Route("/update", endpoint(lambda r: site.sparql(r, update_only=True), None),
               methods=ALL_METHODS),
         Route("/reconcile", endpoint(site.reconcile, None), methods=ALL_METHODS),
@@ -580,45 +595,62 @@ def create_app(site: Site) -> ASGIApp:
         Route("/download/{name}", endpoint(site.download), methods=ALL_METHODS),
         Route("/{path:path}", endpoint(site.resource, None), methods=ALL_METHODS),
     ]
-    return SecurityHeaders(Starlette(routes=routes))
+    return QueryFastPath(SecurityHeaders(Starlette(routes=routes)), site)
 
 
-def sparql_endpoint(site: Site, general: Callable[[StarletteRequest], Awaitable[Response]]
-                    ) -> Callable[[StarletteRequest], Awaitable[Response]]:
-    """The SPARQL endpoint's route. A GET query asking for a results format (not the HTML
-    page) is answered on the event loop: parsed there, run in a worker awaited without a
-    thread, its bytes (serialised in the worker) sent as they are. Anything else (updates,
-    POST, the query page, HTML results) goes through `general`, the route every page uses."""
+class QueryFastPath:
+    """The SPARQL endpoint's common case, answered before Starlette: a GET query asking for a
+    results format (not the HTML page). Parsed here, run by the site's query runner (awaited
+    without a thread), its bytes (serialised by the runner) sent as they are. Everything else
+    goes on to `app`. Starlette's request, routing and middleware cost several times what the
+    query does (README, "Serving"), so this path reads the ASGI scope itself."""
 
-    watch = GenerationWatch(site.settings.store_path)
-    base = ""  # the graph's base IRI, read again when a generation is published
+    def __init__(self, app: ASGIApp, site: Site):
+        self.app = app
+        self.site = site
+        self.watch = GenerationWatch(site.settings.store_path)
+        self.base = ""  # the graph's base IRI, read again when a generation is published
 
-    async def route(request: StarletteRequest) -> Response:
-        nonlocal base
-        if request.method != "GET" or "html" in request.headers.get("accept", "").lower():
-            return await general(request)
-        params = parse_qs(request.url.query, keep_blank_values=True)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or \
+                scope["path"] not in ("/sparql", "/query"):
+            await self.app(scope, receive, send)
+            return
+        accept = None
+        for name, value in scope["headers"]:
+            if name == b"accept":
+                accept = value.decode("latin-1")
+        params = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         fmt = (params.get("format") or params.get("output") or [None])[0]
-        if "query" not in params or "html" in (fmt or "").lower():
-            return await general(request)
+        if "query" not in params or "html" in (fmt or "").lower() or \
+                "html" in (accept or "").lower():
+            await self.app(scope, receive, send)
+            return
+        outcome = await self.answer(params, fmt, accept)
+        headers = [(b"content-type", outcome.content_type.encode("latin-1")),
+                   (b"content-length", str(len(outcome.body)).encode()),
+                   (b"vary", b"Accept"), *COMMON_HEADERS,
+                   *((k.lower().encode("latin-1"), v.encode("latin-1"))
+                     for k, v in outcome.headers.items())]
+        await send({"type": "http.response.start", "status": outcome.status, "headers": headers})
+        await send({"type": "http.response.body", "body": outcome.body})
+
+    async def answer(self, params: dict[str, list[str]], fmt: str | None,
+                     accept: str | None) -> Outcome:
+        site = self.site
         try:
             op = parse_operation("GET", params, "", b"")
         except ProtocolError as exc:
-            return text(exc.status, exc.message)
+            return Outcome.error(exc.status, exc.message)
         assert op is not None  # a GET with a query parameter
         reason = forbidden_operation(op, federation=site.settings.federation)
         if reason:
-            return text(400, reason)
-        if watch.changed() or not base:
-            base = site.view.snapshot().base
-        task = QueryTask(op.text, fmt, request.headers.get("accept"), tuple(op.default_graphs),
-                         tuple(op.named_graphs), site.settings.max_results,
-                         base=base)
-        outcome = await site.pool.run_async(task)
-        return Response(outcome.body, outcome.status, {"Vary": "Accept", **outcome.headers},
-                        outcome.content_type)
-
-    return route
+            return Outcome.error(400, reason)
+        if self.watch.changed() or not self.base:
+            self.base = site.view.snapshot().base
+        task = QueryTask(op.text, fmt, accept, tuple(op.default_graphs),
+                         tuple(op.named_graphs), site.settings.max_results, base=self.base)
+        return await site.pool.run_async(task)
 
 
 async def _read_body(request: StarletteRequest, limit: int) -> bytes | Response:
@@ -643,6 +675,10 @@ async def _read_body(request: StarletteRequest, limit: int) -> bytes | Response:
                         {"Connection": "close"})
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# On every response: no MIME sniffing; CORS for any origin (the data is public).
+COMMON_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"access-control-allow-origin", b"*"))
 
 
 class SecurityHeaders:
@@ -672,8 +708,7 @@ class SecurityHeaders:
                 names = {k.lower() for k, _ in headers}
                 ctype = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
                 reconcile = len(headers) != len(message.get("headers", []))
-                extra = [(b"x-content-type-options", b"nosniff"),
-                         (b"access-control-allow-origin", b"*")]
+                extra = list(COMMON_HEADERS)
                 if ctype.startswith(b"text/html") and not reconcile:
                     extra += [(b"content-security-policy", CSP.encode()),
                               (b"referrer-policy", b"same-origin")]
@@ -693,19 +728,8 @@ class KGServer:
     before the store is filled); `start()` serves in a background thread, `stop()` ends it,
     `serve_forever()` serves in the calling thread until Ctrl-C."""
 
-    def __init__(self, settings: Settings, *, verbose: bool = False):
-        family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-        self.socket = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.socket.bind((settings.host, settings.port))
-            self.socket.listen(128)
-        except OSError:
-            self.socket.close()
-            raise
-        host, port = self.socket.getsockname()[:2]
-        self.settings = replace(settings, port=port)
-        self.url = f"http://{_url_host(host)}:{port}/"
+    def __init__(self, settings: Settings, *, verbose: bool = False, access_log: bool = False):
+        self.socket, self.settings, self.url = bind(settings)
         self.site: Site | None = None
         self._thread: threading.Thread | None = None
         try:
@@ -718,10 +742,8 @@ class KGServer:
             self.socket.close()
             raise
         self.app = create_app(self.site)
-        self._server = uvicorn.Server(uvicorn.Config(
-            self.app, lifespan="off", server_header=False, access_log=verbose,
-            log_level="info" if verbose else "warning", timeout_keep_alive=30,
-            h11_max_incomplete_event_size=64 * 1024))
+        self._server = uvicorn.Server(uvicorn_config(self.app, verbose=verbose,
+                                                     access_log=access_log))
 
     def start(self) -> threading.Thread:
         self._thread = threading.Thread(target=self._server.run,
@@ -749,6 +771,32 @@ class KGServer:
         if self.site is not None:
             self.site.close()
             self.site = None
+
+
+def bind(settings: Settings) -> tuple[socket.socket, Settings, str]:
+    """A listening socket for the settings' address, the settings with the port it got (port 0
+    picks a free one) and the server's URL."""
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.host, settings.port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    host, port = sock.getsockname()[:2]
+    return sock, replace(settings, port=port), f"http://{_url_host(host)}:{port}/"
+
+
+def uvicorn_config(app: Any, *, verbose: bool, access_log: bool = False,
+                   **options: Any) -> uvicorn.Config:
+    """uvicorn's settings for our server, in one process or several. No access log unless
+    asked: a line a request costs more than a lookup query (as with gunicorn, off by default)."""
+    return uvicorn.Config(
+        app, lifespan="off", server_header=False, access_log=access_log,
+        log_level="info" if verbose else "warning", timeout_keep_alive=30,
+        h11_max_incomplete_event_size=64 * 1024, **options)
 
 
 def ensure_derived(store_path: Path) -> bool:
@@ -780,12 +828,11 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def make_server(store_path: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
-                allow_update: bool = False, token: str | None = None,
-                federation: bool = False, timeout: float = 10.0, max_results: int = 10_000,
-                max_body: int = 1_000_000, workers: int = 2,
-                verbose: bool = False) -> KGServer:
-    """A bound, not yet serving, server; port 0 picks a free port (see `server.url`)."""
+def make_settings(store_path: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
+                  allow_update: bool = False, token: str | None = None,
+                  federation: bool = False, timeout: float = 10.0, max_results: int = 10_000,
+                  max_body: int = 1_000_000, workers: int = 2) -> Settings:
+    """Checked settings; ValueError names the one that is wrong."""
     if allow_update and not token:
         raise ValueError("--allow-update needs --token (or KG_TOKEN): an open write endpoint "
                          "would let anyone change the graph")
@@ -793,43 +840,11 @@ def make_server(store_path: str | Path, *, host: str = "127.0.0.1", port: int = 
                         ("max_body", max_body), ("workers", workers)):
         if value <= 0:
             raise ValueError(f"{name} must be positive, not {value}")
-    settings = Settings(Path(store_path), host, port, allow_update, token, federation,
-                        float(timeout), int(max_results), int(max_body), int(workers))
-    return KGServer(settings, verbose=verbose)
+    return Settings(Path(store_path), host, port, allow_update, token, federation,
+                    float(timeout), int(max_results), int(max_body), int(workers))
 
 
-def serve(store_path: str, *, host: str = "127.0.0.1", port: int = 8000,
-          allow_update: bool = False, token: str | None = None, federation: bool = False,
-          timeout: float = 10.0, max_results: int = 10_000, max_body: int = 1_000_000) -> None:
-    """Serve the store until interrupted (Ctrl-C); `ServeError` when it cannot start."""
-    from kg.store import StoreError
-
-    if not Path(store_path).is_dir():
-        raise ServeError(f"{store_path}: no such store folder (build one with kg ingest)")
-    try:
-        server = make_server(store_path, host=host, port=port, allow_update=allow_update,
-                             token=token, federation=federation, timeout=timeout,
-                             max_results=max_results, max_body=max_body, verbose=True)
-    except (ValueError, StoreError) as exc:
-        raise ServeError(str(exc)) from None
-    except OSError as exc:
-        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    assert server.site is not None
-    snap = server.site.view.snapshot()
-    print(f"Serving {store_path} at {server.url}  (SPARQL: {server.url}sparql)", file=sys.stderr)
-    if not snap.base.startswith(server.url) and snap.generation is not None:
-        print(f"note: the graph's IRIs start with {snap.base}; they dereference here only "
-              f"through a proxy at that address (ingest with --base {server.url} to serve "
-              f"them directly)", file=sys.stderr)
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"note: listening on {host}: the server is reachable from other machines",
-              file=sys.stderr)
-    if allow_update:
-        print("SPARQL Update enabled at /update and /sparql for requests with the bearer token",
-              file=sys.stderr)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+def make_server(store_path: str | Path, *, verbose: bool = False, **settings: Any) -> KGServer:
+    """A bound, not yet serving, server in this process (`make_settings` takes the
+    settings); port 0 picks a free port (see `server.url`)."""
+    return KGServer(make_settings(store_path, **settings), verbose=verbose)

@@ -162,6 +162,8 @@ def blank_literals(text: str) -> str:
 
 
 def _keyword(text: str, word: str) -> bool:
+    if word.lower() not in text.lower():
+        return False  # the common case, without the scan below
     blanked = _BLANKS.sub(" ", text)
     return re.search(_KEYWORD.format(word), blanked, re.IGNORECASE) is not None
 

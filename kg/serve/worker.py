@@ -23,6 +23,18 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from kg.rdf.namespace import PREFIXES
+from kg.serve.results import (
+    FormatError,
+    choose_format,
+    render_boolean,
+    render_graph,
+    render_solutions,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,19 @@ class Outcome:
     @staticmethod
     def error(status: int, message: str) -> Outcome:
         return Outcome(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode())
+
+
+class QueryRunner(Protocol):
+    """What runs the endpoint's queries: `WorkerPool` here, `ThreadRunner` in
+    `kg.serve.inprocess`. Both answer 503 for a task that runs past their timeout."""
+
+    timeout: float
+
+    def run(self, task: QueryTask | UpdateTask) -> Outcome: ...
+
+    async def run_async(self, task: QueryTask | UpdateTask) -> Outcome: ...
+
+    def close(self) -> None: ...
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,17 +140,6 @@ class _Opened:
 
 def run_query(store, task: QueryTask) -> Outcome:
     """Execute one query on an open store and serialise its results (capped)."""
-    import pyoxigraph as ox
-
-    from kg.rdf.namespace import PREFIXES
-    from kg.serve.results import (
-        FormatError,
-        choose_format,
-        render_boolean,
-        render_graph,
-        render_solutions,
-    )
-
     options: dict = {"prefixes": PREFIXES, "base_iri": task.base}
     if task.substitutions:
         options["substitutions"] = {ox.Variable(n): t for n, t in task.substitutions}
@@ -192,7 +206,6 @@ def _ctype(media: str) -> str:
 
 def run_update(path: str, task: UpdateTask) -> Outcome:
     """Apply an update to a new generation, published only if the update succeeds."""
-    from kg.rdf.namespace import PREFIXES
     from kg.store import StoreError, writer
 
     try:
@@ -210,8 +223,6 @@ def run_update(path: str, task: UpdateTask) -> Outcome:
 
 def worker_main(conn: Connection, store_path: str) -> None:
     """The loop of one worker process: one task in, one Outcome out."""
-    import pyoxigraph  # noqa: F401  (imported before "ready" so the first task is not slowed)
-
     from kg.store import StoreError
 
     opened = _Opened(store_path)

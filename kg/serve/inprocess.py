@@ -1,0 +1,106 @@
+"""Run SPARQL queries on threads of the serving process itself, for `kg serve --workers N`.
+
+The killable worker processes of `kg.serve.worker` cost two process hops a query (the request
+to the worker and its answer back), about ten times what pyoxigraph spends on a lookup. When
+the server runs as several processes under a supervisor that replaces any that exits
+(`kg.serve.processes`), each process can run its queries itself: pyoxigraph releases the GIL
+while it evaluates, so a query on a thread leaves the event loop free.
+
+A query still cannot be interrupted, so the process is what is stopped: a query that passes
+the timeout is answered 503 and the process retires (`retire`: it stops accepting, lets the
+requests it holds finish within the timeout, then exits, which ends the query); the other
+processes keep serving, and the supervisor starts a replacement.
+
+Updates never run here: a write must stop exactly at the timeout, before its generation is
+published, so they keep their killable worker (`WorkerPool`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+
+from kg.serve.worker import Outcome, QueryTask, UpdateTask, _Opened, _stopped_message, run_query
+from kg.store import StoreError
+
+
+class ThreadRunner:
+    """Queries on a few threads of this process; `retire` is called once when one runs past
+    the timeout. Same interface as `WorkerPool` (`run`, `run_async`, `close`)."""
+
+    def __init__(self, store_path: str | Path, *, timeout: float,
+                 retire: Callable[[], None], threads: int = 2):
+        self.timeout = timeout
+        self._retire = retire
+        self._retired = threading.Event()
+        self._opened = _Opened(str(store_path))
+        self._opening = threading.Lock()
+        # Threads, not tasks: a query holds its thread for as long as it runs. Two: each
+        # process serves a share of the clients, and measured under 8 clients, more threads
+        # cost more CPU a query (hand-offs between more threads) for no more throughput.
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="kg-query")
+
+    def _store(self):
+        with self._opening:  # one reader per generation, shared by the threads
+            return self._opened.store_now()
+
+    def _execute(self, task: QueryTask) -> Outcome:
+        try:
+            return run_query(self._store(), task)
+        except StoreError as exc:
+            return Outcome.error(503, str(exc))
+        except OSError as exc:
+            with self._opening:
+                self._opened.store = None  # the generation was removed under us: reopen
+            return Outcome.error(503, f"store unavailable, try again: {exc}")
+        except Exception as exc:  # a query must be answered, whatever went wrong
+            return Outcome.error(500, f"{type(exc).__name__}: {exc}")
+
+    def _stopped(self, task: QueryTask) -> Outcome:
+        if not self._retired.is_set():
+            self._retired.set()
+            self._retire()
+        return _stopped_message(task, self.timeout)
+
+    def run(self, task: QueryTask | UpdateTask) -> Outcome:
+        """Run a query from a thread; 503 when it runs past the timeout."""
+        if isinstance(task, UpdateTask):
+            raise TypeError("updates run in a killable worker, not in the serving process")
+        future = self._executor.submit(self._execute, task)
+        try:
+            return future.result(timeout=self.timeout)
+        except FutureTimeout:
+            return self._stopped(task)
+
+    async def run_async(self, task: QueryTask | UpdateTask) -> Outcome:
+        """`run` for a coroutine: the event loop waits without holding a thread."""
+        if isinstance(task, UpdateTask):
+            raise TypeError("updates run in a killable worker, not in the serving process")
+        future = asyncio.get_running_loop().run_in_executor(self._executor, self._execute, task)
+        try:
+            # shield: a timeout must not try to cancel the thread's future (it cannot stop)
+            return await asyncio.wait_for(asyncio.shield(future), self.timeout)
+        except asyncio.TimeoutError:
+            return self._stopped(task)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def retire_process(grace: float) -> None:
+    """Stop this serving process: SIGTERM makes uvicorn stop accepting and finish the requests
+    it holds; `grace` seconds later the process ends whatever still runs (the runaway query's
+    thread would otherwise keep it alive: interpreter exit joins every pool thread)."""
+    print(f"kg serve: a query ran past the time limit; serving process {os.getpid()} retires "
+          "(the others go on, a new one takes its place)", file=sys.stderr, flush=True)
+    timer = threading.Timer(grace, os._exit, args=(0,))
+    timer.daemon = True
+    timer.start()
+    os.kill(os.getpid(), signal.SIGTERM)

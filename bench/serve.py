@@ -29,6 +29,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -71,12 +72,16 @@ def _get(url: str, accept: str = "*/*", timeout: float = 60.0) -> tuple[int, byt
 
 
 def _start(cmd: list[str], probe: str, limit: float = 600.0) -> tuple[subprocess.Popen, float]:
-    """Start a server; (process, seconds from the start to the first answer of `probe`)."""
+    """Start a server; (process, seconds from the start to the first answer of `probe`). Its
+    output goes to a file (a pipe nobody reads would stop a server that logs)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    proc.log = log  # type: ignore[attr-defined]
     while time.perf_counter() - t0 < limit:
         if proc.poll() is not None:
-            raise RuntimeError(f"{cmd[0]} exited: {proc.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"{cmd[0]} exited: {log.read().decode()[-2000:]}")
         try:
             status, _ = _get(probe, timeout=limit)
             if status < 500:
@@ -94,8 +99,42 @@ def _stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    if proc.stderr:
-        proc.stderr.close()
+    log = getattr(proc, "log", None)
+    if log is not None:
+        log.close()
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of a process and all its descendants so far: what a server
+    spends, whatever else the machine runs (its requests/s depend on that; this does less)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo, seen = 0.0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                children = Path(f"/proc/{p}/task/{task.name}/children")
+                if children.exists():
+                    todo.extend(int(c) for c in children.read_text().split())
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def _sparql_run(proc: subprocess.Popen, url: str, queries: list[str],
+                seconds: float) -> dict:
+    """One SPARQL load run with the server's CPU per request beside its rate."""
+    before = _cpu_s(proc.pid)
+    res = run_load(url, queries, clients=SPARQL_CLIENTS, seconds=seconds, accept=SPARQL_JSON)
+    figures = _figures(res)
+    figures["server_cpu_us"] = round((_cpu_s(proc.pid) - before) / res.requests * 1e6) \
+        if res.requests else None
+    return figures
 
 
 def _select(url: str, query: str) -> list[dict]:
@@ -195,7 +234,10 @@ def measure(store: str | Path, *, pages: tuple[str, ...] = PAGES,
     generation = current_generation(Path(store))
     if generation is None:
         raise RuntimeError(f"{store}: nothing published")
-    out: dict = {"load_average_start": os.getloadavg()[0], "timeout_s": TIMEOUT_S}
+    from kg.serve.processes import DEFAULT_WORKERS
+
+    out: dict = {"load_average_start": os.getloadavg()[0], "timeout_s": TIMEOUT_S,
+                 "workers": DEFAULT_WORKERS}
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     proc, first = _start(_kg_command(store, port), url)
@@ -212,8 +254,7 @@ def measure(store: str | Path, *, pages: tuple[str, ...] = PAGES,
             out["pages"][kind] = _figures(res)
         queries = ["/sparql?query=" + quote(lookup_query(i)) for i in sample["person"]]
         run_load(url, queries, clients=SPARQL_CLIENTS, seconds=1.0, accept=SPARQL_JSON)
-        kg_runs.append(_figures(run_load(url, queries, clients=SPARQL_CLIENTS,
-                                         seconds=sparql_seconds, accept=SPARQL_JSON)))
+        kg_runs.append(_sparql_run(proc, url, queries, sparql_seconds))
         out["responsive"] = _responsive(url, queries[0])
         _, kg_answer = _get(url + queries[0][1:], SPARQL_JSON)
         # Oxigraph's turns with `kg serve` still running (idle): restarting it would repeat
@@ -224,8 +265,7 @@ def measure(store: str | Path, *, pages: tuple[str, ...] = PAGES,
         ox_queries = ["/query" + q[len("/sparql"):] for q in queries]
         for turn in range(2):
             if turn:
-                kg_runs.append(_figures(run_load(url, queries, clients=SPARQL_CLIENTS,
-                                                 seconds=sparql_seconds, accept=SPARQL_JSON)))
+                kg_runs.append(_sparql_run(proc, url, queries, sparql_seconds))
             ox, _ = _start(_oxigraph_command(generation, ox_port), ox_url)
             try:
                 if turn == 0:
@@ -233,8 +273,7 @@ def measure(store: str | Path, *, pages: tuple[str, ...] = PAGES,
                     out["same_answer"] = _rows(kg_answer) == _rows(ox_answer)
                 run_load(ox_url, ox_queries, clients=SPARQL_CLIENTS, seconds=1.0,
                          accept=SPARQL_JSON)
-                ox_runs.append(_figures(run_load(ox_url, ox_queries, clients=SPARQL_CLIENTS,
-                                                 seconds=sparql_seconds, accept=SPARQL_JSON)))
+                ox_runs.append(_sparql_run(ox, ox_url, ox_queries, sparql_seconds))
             finally:
                 _stop(ox)
     finally:
@@ -269,7 +308,8 @@ def section(results: dict) -> list[str]:
         return []
     sizes = list(results)
     L = ["", "## Serving (`kg serve`)", "",
-         f"`kg serve` started as a command (`--timeout {TIMEOUT_S:g}`), measured over HTTP by "
+         f"`kg serve` started as a command (`--timeout {TIMEOUT_S:g}`, its default number of "
+         "serving processes: one per CPU, at most 4), measured over HTTP by "
          "`bench/load.py` (keep-alive connections, requests sent in turn by each client). "
          f"Pages: {PAGE_CLIENTS} clients, {PAGE_REQUESTS} requests each per kind (or as many as "
          f"{PAGE_SECONDS:g} s allow), HTML. "
@@ -297,6 +337,8 @@ def section(results: dict) -> list[str]:
     row(f"SPARQL lookups/s, `oxigraph serve-read-only`, {SPARQL_CLIENTS} clients",
         lambda r: f"{r['sparql']['oxigraph']['rate']:,.0f} "
                   f"(p99 {r['sparql']['oxigraph']['p99_ms']:.0f} ms)")
+    row("server CPU per lookup (us), `kg serve` / Oxigraph",
+        lambda r: f"{r['sparql']['kg']['server_cpu_us']} / {r['sparql']['oxigraph']['server_cpu_us']}")
     row("`kg serve` / Oxigraph (target >= 50%)", lambda r: f"{r['sparql']['ratio']:.0%}" + (
         "" if r.get("same_answer") else " (answers differ!)"))
     row("lookup p99 ms while a runaway query runs",

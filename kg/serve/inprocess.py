@@ -83,12 +83,18 @@ class ThreadRunner:
         """`run` for a coroutine: the event loop waits without holding a thread."""
         if isinstance(task, UpdateTask):
             raise TypeError("updates run in a killable worker, not in the serving process")
-        future = asyncio.get_running_loop().run_in_executor(self._executor, self._execute, task)
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor, self._execute, task)
+        # Whichever comes first, the answer or the timer, settles `first`: cheaper than
+        # wait_for(shield(...)), and the thread's future is never cancelled (it cannot stop).
+        first: asyncio.Future = loop.create_future()
+        future.add_done_callback(lambda f: first.done() or first.set_result(f.result()))
+        timer = loop.call_later(self.timeout, lambda: first.done() or first.set_result(None))
         try:
-            # shield: a timeout must not try to cancel the thread's future (it cannot stop)
-            return await asyncio.wait_for(asyncio.shield(future), self.timeout)
-        except asyncio.TimeoutError:
-            return self._stopped(task)
+            outcome = await first
+        finally:
+            timer.cancel()
+        return self._stopped(task) if outcome is None else outcome
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

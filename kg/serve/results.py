@@ -1,8 +1,11 @@
 """Serialise SPARQL results: solutions as SPARQL JSON, XML, CSV and TSV; graphs as Turtle,
 N-Triples, RDF/XML and JSON-LD; and the choice among them from a `format` parameter or Accept.
 
-We write the result formats ourselves instead of calling pyoxigraph's serialiser because the
-endpoint caps the number of rows: the serialisers take the rows already read.
+The endpoint caps the number of rows, which pyoxigraph's serialisers cannot do: they write
+every solution left. SPARQL JSON, the default, is still written by pyoxigraph
+(`solutions_json_capped`), a row count taken afterwards where the size leaves it in doubt,
+since writing it in Python costs more than a small lookup's evaluation; the other formats
+are written here from the rows already read.
 """
 
 from __future__ import annotations
@@ -127,6 +130,55 @@ def solutions_json(variables: Sequence[str], rows: Sequence[Sequence]) -> bytes:
                 for row in rows]
     doc = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
     return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+class _CappedSink:
+    """A file for pyoxigraph's serialiser that stops it (by raising) past `limit` bytes."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _TooLarge
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+class _TooLarge(Exception):
+    pass
+
+
+# Every solution takes at least 3 bytes of SPARQL JSON ("{}" and a comma): a body no longer
+# than 3 x the row cap cannot hold more rows than the cap, and is sent without counting.
+_MIN_ROW_BYTES = 3
+
+
+def solutions_json_capped(results: ox.QuerySolutions, max_rows: int,
+                          max_bytes: int = 64 << 20) -> tuple[bytes, bool] | None:
+    """SPARQL JSON of `results` written by pyoxigraph, cut at `max_rows` rows: (body, whether
+    rows were cut). None when the body passes `max_bytes` (the results, partly read, are then
+    lost: run the query again and cut its rows while reading them)."""
+    sink = _CappedSink(max_bytes)
+    try:
+        results.serialize(sink, format=ox.QueryResultsFormat.JSON)
+    except _TooLarge:
+        return None
+    body = b"".join(sink.parts)
+    if len(body) <= _MIN_ROW_BYTES * max_rows:
+        return body, False
+    doc = json.loads(body)
+    rows = doc["results"]["bindings"]
+    if len(rows) <= max_rows:
+        return body, False
+    doc["results"]["bindings"] = rows[:max_rows]
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8"), True
 
 
 def _term_xml(term) -> str:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import socket
 import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -238,4 +241,48 @@ def test_a_retired_process_is_replaced(seed_store):
             assert status == 200 and answer_number(body) == n
         assert "retires" in command.output()
     finally:
+        command.stop()
+
+
+def _connections_by_process(pids: set[int], port: int) -> dict[int, int]:
+    """How many established TCP connections on `port` each process holds (from /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                    inodes.add(fields[9])
+    held = {}
+    for pid in pids:
+        fds = Path(f"/proc/{pid}/fd")
+        links = (os.readlink(fd) for fd in fds.iterdir()) if fds.exists() else ()
+        held[pid] = sum(1 for link in links if link[8:-1] in inodes and link.startswith("socket:"))
+    return held
+
+
+@pytest.mark.server
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads connections from /proc")
+def test_connections_are_spread_over_the_processes(seed_store):
+    """Each serving process listens with a socket of its own (SO_REUSEPORT): clients that
+    connect together are not all taken by the process that wakes first."""
+    command = ServeCommand(seed_store, "--workers", "2")
+    sockets = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(command.children()) < 2:
+            assert time.monotonic() < deadline, command.output()
+            time.sleep(0.1)
+        port = int(command.url.rsplit(":", 1)[1].strip("/"))
+        for _ in range(16):  # kept open: keep-alive clients
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert s.recv(65536).startswith(b"HTTP/1.1 200")
+            sockets.append(s)
+        held = _connections_by_process(command.children(), port)
+        assert sum(held.values()) == 16
+        assert all(n > 0 for n in held.values()), held  # all on one: 2 in 65,536 runs
+    finally:
+        for s in sockets:
+            s.close()
         command.stop()

@@ -58,7 +58,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kg.core.formats import RDF_FORMATS
 from kg.core.resources import STATIC_DIR, TEMPLATES_DIR
 from kg.rdf.namespace import KG_IRI, PREFIXES
-from kg.serve import charts, network, overview, sparql_ui, views
+from kg.serve import charts, listen, network, overview, sparql_ui, views
 from kg.serve.describe import description
 from kg.serve.models import to_json
 from kg.serve.negotiate import choose
@@ -774,18 +774,25 @@ class KGServer:
             self.site = None
 
 
-def bind(settings: Settings) -> tuple[socket.socket, Settings, str]:
+def bind(settings: Settings, *, per_process: bool = False
+         ) -> tuple[socket.socket, Settings, str]:
     """A listening socket for the settings' address, the settings with the port it got (port 0
-    picks a free one) and the server's URL."""
+    picks a free one) and the server's URL. `per_process`: the address for several serving
+    processes, each listening with a socket of its own (`kg.serve.listen`), where the system
+    allows it."""
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((settings.host, settings.port))
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
+    address = (settings.host, settings.port)
+    if per_process and listen.AVAILABLE:
+        sock: socket.socket = listen.per_process_listener(family, address)
+    else:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+            sock.listen(listen.BACKLOG)
+        except OSError:
+            sock.close()
+            raise
     host, port = sock.getsockname()[:2]
     return sock, replace(settings, port=port), f"http://{_url_host(host)}:{port}/"
 

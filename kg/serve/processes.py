@@ -1,9 +1,10 @@
-"""`kg serve`: the server as one process or as several sharing one listening socket.
+"""`kg serve`: the server as one process or as several on one address.
 
 With one process (`--workers 1`) the application runs in it and user queries run in killable
 worker processes (`kg.serve.worker`). With several, uvicorn's supervisor (`Multiprocess`)
-starts that many serving processes on the socket and replaces any that exits or stops
-answering; each runs the whole application and its queries on its own threads
+starts that many serving processes, each listening on the address with a socket of its own
+(`kg.serve.listen`: the kernel spreads the connections over them), and replaces any that
+exits or stops answering; each runs the whole application and its queries on its own threads
 (`kg.serve.inprocess`), which saves the two process hops a query costs otherwise and lets the
 pages use every core. A query past the timeout is answered 503 and retires its process.
 """
@@ -55,11 +56,11 @@ class AppFactory:
 
 
 class ProcessServer:
-    """`processes` serving processes on one socket bound at construction."""
+    """`processes` serving processes on an address bound at construction."""
 
     def __init__(self, settings: Settings, processes: int, *, verbose: bool = False,
                  access_log: bool = False):
-        self.socket, self.settings, self.url = bind(settings)
+        self.socket, self.settings, self.url = bind(settings, per_process=True)
         self.processes = processes
         self.verbose = verbose
         self.access_log = access_log

@@ -261,7 +261,7 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
     dates = DocumentDates({i: d.earliest for i, d in docs.items() if d.earliest},
                           {i: d.latest for i, d in docs.items() if d.latest})
     records = entity_records(store, lambda iri: labels.get(iri) or fallback_label(iri),
-                             set(docs), dates)
+                             {iri: d.entities for iri, d in docs.items()}, dates)
     con.executemany("INSERT INTO entity_records VALUES (?,?,?,?)",
                     ((n, r.id, r.kind, r.to_json()) for n, r in enumerate(records, start=1)))
     return {**stats, "letters": len(letters), "entity_records": len(records)}

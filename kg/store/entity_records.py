@@ -17,8 +17,8 @@ the documents attest) and, for what the graph does not carry, from the authority
 entity was resolved to (kg:authorityId): posts with their dates and, where the authority files
 have one, the VIAF id.
 
-Everything is read through the store's indexes (one scan per predicate, one look-up per
-entity), never by a SPARQL join over the whole graph.
+Everything is read through the store's indexes (one scan per predicate, a few look-ups per
+post), never by a SPARQL join over the whole graph.
 """
 
 from __future__ import annotations
@@ -110,16 +110,16 @@ class DocumentDates:
         return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
 
 
-def entity_records(store: ox.Store, label: Callable[[str], str], documents: set[str],
-                   dates: DocumentDates, authority: Authority | None = None
-                   ) -> list[EntityRecord]:
+def entity_records(store: ox.Store, label: Callable[[str], str],
+                   links: dict[str, set[str]], dates: DocumentDates,
+                   authority: Authority | None = None) -> list[EntityRecord]:
     """The record of every person, place and organisation of `store`. `label` names an IRI
-    as the pages do; `documents` are the IRIs typed kg:Document, `dates` their dates."""
+    as the pages do; `links` maps each document to the entities it links to, `dates` gives
+    the documents' dates."""
     authority = authority if authority is not None else load_authority()
     values = _values(store)
     kinds = _entity_kinds(store)
-    spans = _document_spans(store, set().union(*(set(v) for v in kinds.values())), documents,
-                            dates)
+    spans = document_spans(links, dates)
     posts = attested_posts(store, dates)
     records: dict[str, EntityRecord] = {}
     for kind, _ in KINDS:
@@ -150,19 +150,17 @@ def _entity_kinds(store: ox.Store) -> dict[str, list[str]]:
             for kind, cls in KINDS}
 
 
-def _document_spans(store: ox.Store, entities: set[str], documents: set[str],
-                    dates: DocumentDates) -> dict[str, DocumentSpan]:
-    """Per entity, the documents that say anything of it (any predicate: every document-to-
-    entity link counts as the document naming the entity) and the span of their dates: the
-    statements whose object is the entity, one indexed look-up per entity."""
-    out: dict[str, DocumentSpan] = {}
-    for iri in entities:
-        docs = {q.subject.value for q in store.quads_for_pattern(None, None, ox.NamedNode(iri),
-                                                                 None)
-                if q.subject.value in documents}
-        if docs:
-            out[iri] = DocumentSpan(len(docs), *dates.span(docs))
-    return out
+def document_spans(links: dict[str, set[str]], dates: DocumentDates
+                   ) -> dict[str, DocumentSpan]:
+    """Per entity, the documents that link to it and the span of their dates. `links` are the
+    links the rest of the derived data counts (`kg.store.derived.LINKS`: author, recipient,
+    mentions, places...), so the reconciliation service's number of documents is the one the
+    entity's page and the lists show; read while the documents were, no scan of its own."""
+    named_by: dict[str, set[str]] = defaultdict(set)
+    for doc, entities in links.items():
+        for entity in entities:
+            named_by[entity].add(doc)
+    return {iri: DocumentSpan(len(docs), *dates.span(docs)) for iri, docs in named_by.items()}
 
 
 def attested_posts(store: ox.Store, dates: DocumentDates) -> dict[str, list[AttestedPost]]:

@@ -22,7 +22,6 @@ from kg.serve import charts
 from kg.serve.models import Ref
 from kg.serve.overview import month_bounds
 from kg.serve.snapshot import Snapshot
-from kg.serve.views import kind_of
 
 GEXF_NS = "http://www.gexf.net/1.2draft"
 MAX_DRAWN_NODES = 80  # the drawing shows the best-connected ones; the table and downloads all
@@ -57,9 +56,14 @@ def _count(snap: Snapshot, letters: Letters) -> dict[str, Any]:
     for e in edges:
         sent[e["source"]] = sent.get(e["source"], 0) + e["count"]
         received[e["target"]] = received.get(e["target"], 0) + e["count"]
+    iris = sorted(set(sent) | set(received))
+    # labels and kinds of every node in one look-up each (thousands of nodes at 10k entries)
+    known = snap.known_labels(iris)
+    kinds = snap.index.kinds(iris)
     nodes = []
-    for iri in sorted(set(sent) | set(received)):
-        nodes.append({"iri": iri, "label": snap.label(iri), "kind": kind_of(snap, iri) or "entity",
+    for iri in iris:
+        nodes.append({"iri": iri, "label": known.get(iri) or snap.label(iri),
+                      "kind": kinds.get(iri) or "entity",
                       "sent": sent.get(iri, 0), "received": received.get(iri, 0)})
     nodes.sort(key=lambda n: (-(n["sent"] + n["received"]), n["label"]))
     labels = {n["iri"]: n["label"] for n in nodes}

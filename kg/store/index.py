@@ -477,6 +477,18 @@ class Index:
         with self._connect() as con:
             return _labels(con, list(iris))
 
+    def kinds(self, iris: list[str] | tuple[str, ...] | set[str]) -> dict[str, str]:
+        """Kinds of many IRIs in one look-up (untyped IRIs are left out)."""
+        iris = list(dict.fromkeys(iris))
+        out: dict[str, str] = {}
+        with self._connect() as con:
+            for i in range(0, len(iris), 500):
+                chunk = iris[i:i + 500]
+                out.update(con.execute(
+                    f"SELECT iri, kind FROM resources WHERE kind IS NOT NULL AND iri IN "
+                    f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
+
     def places_on_map(self) -> tuple[EntitySummary, ...]:
         """Places with coordinates, most documents first (the map page)."""
         with self._connect() as con:

@@ -643,3 +643,85 @@ def test_fragments_are_found_without_scanning_every_subject(site, local):
     snap = site.view.snapshot()
     for base, expected in by_base.items():
         assert set(fragments(snap, base, limit=100_000)) == expected, base
+
+
+# ---------------------------------------------------------------------------------------------
+# Letters: the network and a person's correspondents read the generation's letters table
+
+LETTERS = ("SELECT DISTINCT ?d ?a ?r (MIN(?e) AS ?first) WHERE { ?d kg:author ?a ; kg:recipient ?r"
+           " FILTER(?a != ?r) OPTIONAL { ?d kg:earliestDate ?e } } GROUP BY ?d ?a ?r")
+
+
+class NoQueryStore(CountingStore):
+    """A store that refuses SPARQL: whatever runs on it must use indexed look-ups only."""
+
+    def query(self, *args, **kwargs):
+        raise AssertionError("a whole-store SPARQL query on the request path")
+
+
+def test_the_letters_are_those_sparql_finds(store, local):
+    from kg.store.index import Index
+
+    letters = Index.open(store).letters()
+    assert {(x.document, x.author, x.recipient, x.earliest) for x in letters} == set(
+        rows(local, LETTERS))
+    assert letters
+
+
+def test_network_pages_read_only_the_derived_data(store, local):
+    """The whole network, its filters and downloads, on a fresh snapshot (nothing cached)
+    whose store refuses SPARQL and counts every other call: none is made; what the pages show
+    is what the graph says."""
+    site = Site(Settings(store), StoreView(store, BASE), WorkerPool(store, size=1))
+    try:
+        snap = site.view.snapshot()
+        snap.store = NoQueryStore(snap.store)
+        client = TestClient(create_app(site))
+        stalin = f"{BASE}person/joseph-stalin"
+        for path in ("/network", f"/network?person={stalin}", "/network?from=1950-02&to=1950-06",
+                     "/network.csv", "/network.gexf"):
+            r = client.get(path, headers={"Accept": "text/html"})
+            assert r.status_code == 200, (path, r.text[:300])
+        data = twin(client, "/network")
+        expected: dict[tuple[str, str], set[str]] = {}
+        for d, a, r, _ in rows(local, LETTERS):
+            expected.setdefault((a, r), set()).add(d)
+        assert {(e["source"], e["target"]): e["count"] for e in data["edges"]} == {
+            k: len(v) for k, v in expected.items()}
+        assert snap.store.calls == []  # not even an indexed look-up of the store
+    finally:
+        site.close()
+
+
+def test_correspondents_come_from_the_letters_table(client, store, local):
+    """Everyone's "wrote to" and "received from", with counts, as SPARQL counts them, read
+    without a query of the store; the person page shows them."""
+    from kg.serve.views import _counterparts
+
+    site = Site(Settings(store), StoreView(store, BASE), WorkerPool(store, size=1))
+    try:
+        snap = site.view.snapshot()
+        snap.store = NoQueryStore(snap.store)
+        letters = rows(local, LETTERS)
+        people = sorted({a for _, a, _, _ in letters} | {r for _, _, r, _ in letters})
+        assert people
+        for person in people:
+            for mine, theirs in (("author", "recipient"), ("recipient", "author")):
+                expected = {o: int(n) for o, n in rows(local, (
+                    f"SELECT ?o (COUNT(DISTINCT ?d) AS ?n) WHERE {{ ?d kg:{mine} <{person}> ; "
+                    f"kg:{theirs} ?o . FILTER(?o != <{person}>) }} GROUP BY ?o"))}
+                got = _counterparts(snap, person, mine, theirs)
+                assert {c.iri: c.count for c in got} == expected, (person, mine)
+                assert [(-c.count, c.label) for c in got] == sorted(
+                    (-c.count, c.label) for c in got)
+    finally:
+        site.close()
+    stalin = f"{BASE}person/joseph-stalin"
+    data = twin(client, "/person/joseph-stalin")
+    for key, mine, theirs in (("wrote_to", "author", "recipient"),
+                              ("received_from", "recipient", "author")):
+        expected = {o: int(n) for o, n in rows(local, (
+            f"SELECT ?o (COUNT(DISTINCT ?d) AS ?n) WHERE {{ ?d kg:{mine} <{stalin}> ; "
+            f"kg:{theirs} ?o . FILTER(?o != <{stalin}>) }} GROUP BY ?o"))}
+        assert {c["iri"]: c["count"] for c in data[key]} == expected
+    assert data["wrote_to"] or data["received_from"]

@@ -615,11 +615,11 @@ def test_viaf_comes_from_the_authority_entry_when_it_has_one() -> None:
     """The authority files may or may not carry a VIAF column; both must work."""
     from types import SimpleNamespace
 
-    from kg.serve.entity_index import _extension
+    from kg.store.entity_records import extension
 
     with_viaf = SimpleNamespace(viaf="101787139", posts=())
     without = SimpleNamespace(posts=())
-    got = _extension(None, "person", {}, None, with_viaf, None, [])  # type: ignore[arg-type]
-    assert [(k, v.value) for k, v in got if k == "viaf"] == [("viaf", "101787139")]
-    assert not [k for k, _ in _extension(None, "person", {}, None, without, None, [])  # type: ignore[arg-type]
+    got = extension("person", {}, str, None, with_viaf, None, [])  # type: ignore[arg-type]
+    assert [(k, value) for k, _, value, _ in got if k == "viaf"] == [("viaf", "101787139")]
+    assert not [k for k, *_ in extension("person", {}, str, None, without, None, [])  # type: ignore[arg-type]
                 if k == "viaf"]

@@ -200,3 +200,72 @@ def test_suggest_widget_and_its_hover_card(served) -> None:
     assert card["id"] == first["id"] and "Andrey Vyshinsky" in card["html"]
     with urllib.request.urlopen(flyout, timeout=60) as r:  # the same card as plain JSON
         assert json.loads(r.read()) == card
+
+
+# The values the service's index once computed with these SPARQL queries on every first
+# request; they are now computed at ingest (kg.store.entity_records), and must agree.
+_SPAN = """SELECT ?e (COUNT(DISTINCT ?d) AS ?n) (MIN(?from) AS ?first) (MAX(?to) AS ?last)
+WHERE {
+  ?d a kg:Document ; ?p ?e .
+  ?e a ?class . VALUES ?class { kg:Person kg:Place kg:Organization }
+  OPTIONAL { ?d kg:earliestDate ?from }
+  OPTIONAL { ?d kg:latestDate ?to }
+} GROUP BY ?e"""
+_ATTESTED = """SELECT ?holder ?label (MIN(?from) AS ?first) (MAX(?to) AS ?last) WHERE {
+  ?r a kg:Role ; kg:holder ?holder ; rdfs:label ?label ; kg:attestation/kg:attestedBy ?d .
+  OPTIONAL { ?d kg:earliestDate ?from }
+  OPTIONAL { ?d kg:latestDate ?to }
+} GROUP BY ?holder ?label"""
+
+
+def test_the_index_is_read_from_the_derived_records_and_agrees_with_the_graph(served) -> None:
+    """The reconciliation index of a generation is made from its stored records alone (the
+    store's SPARQL is never asked), and holds what the graph says: every person, place and
+    organisation, their names, years, documents and the posts the documents attest."""
+    from kg.serve.entity_index import build_index
+    from kg.serve.snapshot import StoreView
+
+    url, store = served
+    snap = StoreView(store, url).snapshot()
+
+    class NoQuery:
+        def __getattr__(self, name):
+            if name == "query":
+                raise AssertionError("the reconciliation index queried the store")
+            return getattr(snap.store, name)
+
+    snap.store = NoQuery()
+    index = build_index(snap)
+    entities = _select(store, "SELECT DISTINCT ?e WHERE { ?e a ?c VALUES ?c { kg:Person "
+                              "kg:Place kg:Organization } }")
+    assert {e.id for e in index} == {r["e"] for r in entities}
+    spans = {r["e"]: r for r in _select(store, _SPAN)}
+    posts: dict[str, list[dict[str, str]]] = {}
+    for r in _select(store, _ATTESTED):
+        posts.setdefault(r["holder"], []).append(r)
+    for entity in index:
+        ext: dict[str, list] = {}
+        for pid, value in entity.extension:
+            ext.setdefault(pid, []).append(value.value)
+        span = spans.get(entity.id)
+        assert ext.get("documents") == ([int(span["n"])] if span else None), entity.id
+        if span:
+            assert ext.get("first_document") == [span["first"]], entity.id
+            assert ext.get("last_document") == [span["last"]], entity.id
+        names = {r["n"] for r in _select(store, f"SELECT ?n WHERE {{ <{entity.id}> "
+                                                f"skos:prefLabel|skos:altLabel|kg:pseudonym ?n }}")}
+        assert set(entity.alt_names) | set(entity.pseudonyms) == names - {entity.name}
+        born = [r["y"] for r in _select(store, f"SELECT ?y WHERE {{ <{entity.id}> "
+                                               "kg:birthYear ?y }")]
+        assert [v for k, v in entity.properties if k == "born"] == sorted(set(born))
+        keys = _select(store, f"SELECT ?k WHERE {{ <{entity.id}> kg:authorityId ?k }}")
+        entry = load_authority().get(min(r["k"] for r in keys)) if keys else None
+        listed = {p.label.casefold() for p in entry.posts} if entry else set()
+        for post in posts.get(entity.id, []):
+            if post["label"].casefold() in listed:
+                continue
+            dates = f" (documents of {post['first']}" + (
+                f" to {post['last']})" if post["last"] != post["first"] else ")")
+            assert post["label"] + dates in ext.get("posts", []), (entity.id, post)
+    assert any(posts.values())  # the sample's documents attest posts
+

@@ -248,6 +248,29 @@ def test_a_store_without_derived_data_says_so_and_is_refreshed(store_copy):
     assert _indexed(store_copy) == _docs(store_copy)
 
 
+def test_derived_data_of_an_older_schema_counts_as_missing_and_is_rebuilt(store_copy):
+    """A generation written by an older version (its manifest names another schema) lacks
+    tables this one reads (letters, reconciliation records): it is treated as missing, and
+    refreshing it (what `kg serve` does at start) gives it the current tables."""
+    import json
+
+    from kg.store.derived import MANIFEST, SCHEMA_VERSION
+    from kg.store.index import refresh
+
+    gen = current_generation(store_copy)
+    manifest = derived_dir(gen) / MANIFEST
+    old = json.loads(manifest.read_text()) | {"schema": SCHEMA_VERSION - 1}
+    manifest.write_text(json.dumps(old))
+    assert not is_complete(gen)
+    with pytest.raises(IndexMissing):
+        Index.open(store_copy)
+    new = refresh(store_copy)
+    assert new is not None and new != gen and is_complete(new)
+    index = Index.open(store_copy)
+    assert index.letters() and index.entity_records()
+    assert _indexed(store_copy) == _docs(store_copy)
+
+
 _CRASH = textwrap.dedent("""
     import os, signal, sys
     import kg.store.derived as derived

@@ -5,7 +5,8 @@ share once case, accents and punctuation are set aside; `match_key` is the same 
 scoring (rapidfuzz's own preprocessing, so scores agree with rapidfuzz's documentation);
 `squash` also drops the spaces ("Chou En-lai" and "Chou Enlai"); `slug` keys an unresolved
 name; `clean_name` takes a name out of the words written around it ("the", honorifics, a
-possessive).
+possessive); `fallback_label` names an IRI that has no label (pages, and the records the
+store derives for them, show the same name).
 """
 
 from __future__ import annotations
@@ -59,3 +60,10 @@ def clean_name(name: str) -> str:
         prev = name
         name = _HONORIFIC.sub("", name)
     return name.strip(" ,.;:\"'()[]") if not name.endswith(".") or len(name) > 3 else name
+
+
+def fallback_label(iri: str) -> str:
+    """A readable name for an IRI without a label: its last segment, de-slugged."""
+    tail = iri.rstrip("/").rsplit("/", 1)[-1]
+    tail = tail.split("#")[-1] if "#" in tail else tail
+    return tail.replace("-", " ").strip() or iri

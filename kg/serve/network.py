@@ -1,10 +1,12 @@
 """The correspondence network: who wrote to whom (kg:author -> kg:recipient), how often.
 
-`correspondence()` reads every (document, author, recipient, date) once per generation;
-`network()` counts it into nodes and weighted, directed edges, over all documents or those of
-a date range and of one person's letters; `to_csv` and `to_gexf` (GEXF 1.2, which Gephi opens)
-write them out; `layout()` places the nodes for the drawing with a deterministic
-force-directed layout (Fruchterman-Reingold), so the same graph always draws the same way.
+`correspondence()` reads the (document, author, recipient, date) of the letters from the
+generation's derived data (`kg.store.index.Index.letters`, computed when the generation was
+written; no query of the store); `network()` counts them into nodes and weighted, directed
+edges, over all documents (once per generation) or those of a date range and of one person's
+letters; `to_csv` and `to_gexf` (GEXF 1.2, which Gephi opens) write them out; `layout()`
+places the nodes for the drawing with a deterministic force-directed layout
+(Fruchterman-Reingold), so the same graph always draws the same way.
 """
 
 from __future__ import annotations
@@ -20,21 +22,18 @@ from kg.serve import charts
 from kg.serve.models import Ref
 from kg.serve.overview import month_bounds
 from kg.serve.snapshot import Snapshot
-from kg.serve.views import kind_of
 
 GEXF_NS = "http://www.gexf.net/1.2draft"
 MAX_DRAWN_NODES = 80  # the drawing shows the best-connected ones; the table and downloads all
+Letters = list[tuple[str, str, str, str | None]]
 
 
-def correspondence(snap: Snapshot) -> list[tuple[str, str, str, str | None]]:
-    """(document, author, recipient, earliest date) for every letter of the graph (cached)."""
-    def build() -> list[tuple[str, str, str, str | None]]:
-        rows = snap.select("SELECT DISTINCT ?d ?a ?r (MIN(?e) AS ?first) WHERE { ?d kg:author ?a ;"
-                           " kg:recipient ?r FILTER(?a != ?r) OPTIONAL { ?d kg:earliestDate ?e }"
-                           " } GROUP BY ?d ?a ?r")
-        return [(r["d"].value, r["a"].value, r["r"].value,
-                 r["first"].value if "first" in r else None) for r in rows]
-    return snap.cached("correspondence", build)
+def correspondence(snap: Snapshot, start: str | None = None, end: str | None = None,
+                   person: str | None = None) -> Letters:
+    """(document, author, recipient, earliest date) for every letter of the graph, or for
+    those dated within [start, end] (ISO days) and written or received by `person`."""
+    return [(x.document, x.author, x.recipient, x.earliest)
+            for x in snap.index.letters(start, end, person=person)]
 
 
 def _all(snap: Snapshot) -> dict[str, Any]:
@@ -46,7 +45,7 @@ def whole_layout(snap: Snapshot) -> dict[str, Any]:
     return snap.cached("network_layout", lambda: layout(_all(snap)))
 
 
-def _count(snap: Snapshot, letters: list[tuple[str, str, str, str | None]]) -> dict[str, Any]:
+def _count(snap: Snapshot, letters: Letters) -> dict[str, Any]:
     docs: dict[tuple[str, str], set[str]] = {}
     for d, a, r, _ in letters:
         docs.setdefault((a, r), set()).add(d)
@@ -57,9 +56,14 @@ def _count(snap: Snapshot, letters: list[tuple[str, str, str, str | None]]) -> d
     for e in edges:
         sent[e["source"]] = sent.get(e["source"], 0) + e["count"]
         received[e["target"]] = received.get(e["target"], 0) + e["count"]
+    iris = sorted(set(sent) | set(received))
+    # labels and kinds of every node in one look-up each (thousands of nodes at 10k entries)
+    known = snap.known_labels(iris)
+    kinds = snap.index.kinds(iris)
     nodes = []
-    for iri in sorted(set(sent) | set(received)):
-        nodes.append({"iri": iri, "label": snap.label(iri), "kind": kind_of(snap, iri) or "entity",
+    for iri in iris:
+        nodes.append({"iri": iri, "label": known.get(iri) or snap.label(iri),
+                      "kind": kinds.get(iri) or "entity",
                       "sent": sent.get(iri, 0), "received": received.get(iri, 0)})
     nodes.sort(key=lambda n: (-(n["sent"] + n["received"]), n["label"]))
     labels = {n["iri"]: n["label"] for n in nodes}
@@ -112,10 +116,7 @@ def network(snap: Snapshot, start: str | None = None, end: str | None = None,
     lo, hi = month_bounds(start, end=False), month_bounds(end, end=True)
     whole = _all(snap)
     if lo or hi or person:
-        letters = [x for x in correspondence(snap)
-                   if (not lo or (x[3] or "") >= lo) and (not hi or (x[3] or "9999") <= hi)
-                   and (not person or person in (x[1], x[2]))]
-        data = _count(snap, letters)
+        data = _count(snap, correspondence(snap, lo, hi, person))
         drawn = layout(data)
     else:
         data = whole

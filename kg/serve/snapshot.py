@@ -5,9 +5,11 @@ small file read) and, when a writer has published a new generation, opens it and
 cache of the old one. A request works on one `Snapshot` from start to end, so a page never
 mixes two generations. What pages need across the whole store (search, facets, entity lists,
 labels, the catalogue, months, map places, counts) is the generation's derived data, written
-with it (`Snapshot.index`, `kg.store.index`): opening a generation computes nothing. The few
-caches left (the network, the reconciliation index, VoID, export files) are built on the first
-request that needs them, once per generation.
+with it (`Snapshot.index`, `kg.store.index`), and so are the letters of the correspondence
+network and the reconciliation service's entity records: opening a generation computes
+nothing. The few caches left (the counted network and its drawing, the reconciliation index
+made from the records, VoID, export files) are built from those on the first request that
+needs them, once per generation.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.core.text import fallback_label
 from kg.rdf.namespace import KG, PREFIXES, RDFS
 from kg.store import StoreConfig, current_generation, open_reader
 from kg.store.derived import is_complete
@@ -152,13 +155,6 @@ def base_path(base: str) -> str:
     rest = base.split("://", 1)[-1]
     slash = rest.find("/")
     return rest[slash:] if slash >= 0 else "/"
-
-
-def fallback_label(iri: str) -> str:
-    """A readable name for an IRI without a label: its last segment, de-slugged."""
-    tail = iri.rstrip("/").rsplit("/", 1)[-1]
-    tail = tail.split("#")[-1] if "#" in tail else tail
-    return tail.replace("-", " ").strip() or iri
 
 
 class StoreView:

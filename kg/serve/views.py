@@ -642,9 +642,11 @@ def roles_where(snap: Snapshot, relation: str, iri: str) -> list[Post]:
 
 
 def _counterparts(snap: Snapshot, iri: str, mine: str, theirs: str) -> list[Counterpart]:
-    rows = snap.select(f"SELECT ?o (COUNT(DISTINCT ?d) AS ?n) WHERE {{ ?d kg:{mine} {node(iri)} ; "
-                       f"kg:{theirs} ?o . FILTER(?o != {node(iri)}) }} GROUP BY ?o")
-    out = [Counterpart(r["o"].value, snap.label(r["o"].value), int(r["n"].value)) for r in rows]
+    """Whom `iri` wrote to (`mine` "author") or received letters from (`mine` "recipient"),
+    with the number of letters: the generation's letters table, one indexed look-up."""
+    found = snap.index.correspondents(iri)
+    side = found.wrote_to if (mine, theirs) == ("author", "recipient") else found.received_from
+    out = [Counterpart(c.iri, snap.label(c.iri), c.documents) for c in side]
     out.sort(key=lambda c: (-c.count, c.label))
     return out
 

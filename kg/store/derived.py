@@ -3,9 +3,11 @@
 A generation folder holds, beside the pyoxigraph files, a ``kg-derived/`` folder with one
 SQLite file (``index.sqlite``): the document catalogue, a full-text index (FTS5, BM25) over
 titles, summaries, full texts and the names of every entity a document links to, per-document
-facet values, and a summary of every IRI the graph uses (kind, label, document count). The
-server reads it (`kg.store.index.Index`); nothing in it is computed at start or on the request
-path.
+facet values, a summary of every IRI the graph uses (kind, label, document count), the
+letters (document, author, recipient, date: the correspondence network and a person's
+correspondents) and one reconciliation record per person, place and organisation
+(`kg.store.entity_records`). The server reads it (`kg.store.index.Index`); nothing in it is
+computed at start or on the request path.
 
 `kg.store.writer` calls `build` after the block's writes and before the generation is
 published, so a published generation always carries complete derived data: the folder is
@@ -33,13 +35,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.core.text import fallback_label
 from kg.rdf.namespace import DCTERMS, GEO, KG, KG_IRI, ONTOLOGY_FILE, OWL, RDF, RDFS, SKOS
+from kg.store.entity_records import DocumentDates, entity_records
 
 DERIVED_DIR = "kg-derived"
 INDEX_FILE = "index.sqlite"
 MANIFEST = "manifest.json"
 # Bump when the tables change: an index of another schema is treated as missing.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TOKENIZER = "unicode61 remove_diacritics 2"
 
 # The entity kinds facets and name search know, by class.
@@ -85,6 +89,12 @@ CREATE VIRTUAL TABLE names_fts USING fts5(
   names, content='resources', content_rowid='id', tokenize='{TOKENIZER}', prefix='2 3');
 CREATE VIRTUAL TABLE name_terms USING fts5(term, tokenize='trigram');
 CREATE TABLE months(month TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE letters(doc TEXT NOT NULL, author TEXT NOT NULL, recipient TEXT NOT NULL,
+  earliest TEXT, PRIMARY KEY(doc, author, recipient)) WITHOUT ROWID;
+CREATE INDEX letters_by_author ON letters(author, recipient);
+CREATE INDEX letters_by_recipient ON letters(recipient, author);
+CREATE TABLE entity_records(id INTEGER PRIMARY KEY, iri TEXT NOT NULL, kind TEXT NOT NULL,
+  record TEXT NOT NULL);
 """
 
 
@@ -243,7 +253,40 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
              "quads": len(store), "graphs": sum(1 for _ in store.named_graphs())}
     con.executemany("INSERT INTO meta VALUES (?, ?)",
                     [(f"stats.{k}", str(v)) for k, v in stats.items()])
-    return stats
+
+    # the correspondence network and people's correspondents
+    letters = _letters(store)
+    con.executemany("INSERT INTO letters VALUES (?,?,?,?)", letters)
+    # what the reconciliation service knows of each person, place and organisation
+    dates = DocumentDates({i: d.earliest for i, d in docs.items() if d.earliest},
+                          {i: d.latest for i, d in docs.items() if d.latest})
+    records = entity_records(store, lambda iri: labels.get(iri) or fallback_label(iri),
+                             {iri: d.entities for iri, d in docs.items()}, dates)
+    con.executemany("INSERT INTO entity_records VALUES (?,?,?,?)",
+                    ((n, r.id, r.kind, r.to_json()) for n, r in enumerate(records, start=1)))
+    return {**stats, "letters": len(letters), "entity_records": len(records)}
+
+
+def _letters(store: ox.Store) -> list[tuple[str, str, str, str | None]]:
+    """(document, author, recipient, earliest date) for every subject with a kg:author and a
+    kg:recipient, each pair of two different people once, dated by its least
+    kg:earliestDate (None when it has none)."""
+    ends: dict[str, dict[str, set[str]]] = {"author": defaultdict(set),
+                                            "recipient": defaultdict(set)}
+    subjects: dict[str, ox.NamedNode | ox.BlankNode] = {}
+    for name, by_doc in ends.items():
+        for q in store.quads_for_pattern(None, KG.term(name), None, None):
+            if isinstance(q.object, ox.NamedNode):
+                by_doc[q.subject.value].add(q.object.value)
+                subjects[q.subject.value] = q.subject
+    rows = []
+    for doc in sorted(ends["author"].keys() & ends["recipient"].keys()):
+        dates = [q.object.value for q in store.quads_for_pattern(
+            subjects[doc], KG.earliestDate, None, None) if isinstance(q.object, ox.Literal)]
+        earliest = min(dates) if dates else None
+        rows += [(doc, a, r, earliest) for a in sorted(ends["author"][doc])
+                 for r in sorted(ends["recipient"][doc]) if a != r]
+    return rows
 
 
 def _count(store: ox.Store, pattern: str) -> int:

@@ -16,6 +16,9 @@ Wiring it into a server::
     index.entities("person", page=1)           # people with documents, most documents first
     index.document(iri), index.labels(iris)    # catalogue row, display labels
     index.months(), index.places_on_map(), index.stats()   # timeline, map, home counts
+    index.letters("1950-01-01", "1950-12-31", person=iri)  # the correspondence network
+    index.correspondents(iri)                  # whom a person wrote to / heard from, how often
+    index.entity_records()                     # the reconciliation service's entities
 
 An `Index` holds no open connection: each call opens the file read-only (``immutable``: a
 published generation never changes), so one `Index` serves any number of threads.
@@ -41,6 +44,7 @@ from kg.store.derived import (
     fold,
     is_complete,
 )
+from kg.store.entity_records import EntityRecord
 
 # Snippet markers: private-use characters no catalogue text holds, turned into <mark> only
 # after the text around them is escaped (`SearchHit.snippet_html`).
@@ -188,6 +192,30 @@ class DocumentSummary:
 class Month:
     month: str  # "1950-07"
     count: int
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A document with an author and a recipient (one per pair of two different people)."""
+
+    document: str
+    author: str
+    recipient: str
+    earliest: str | None  # the document's least kg:earliestDate, an ISO day
+
+
+@dataclass(frozen=True)
+class Correspondent:
+    iri: str
+    documents: int  # the letters between the two, in that direction
+
+
+@dataclass(frozen=True)
+class Correspondents:
+    """Whom a person wrote to and received letters from, most letters first."""
+
+    wrote_to: tuple[Correspondent, ...]
+    received_from: tuple[Correspondent, ...]
 
 
 @dataclass
@@ -449,6 +477,18 @@ class Index:
         with self._connect() as con:
             return _labels(con, list(iris))
 
+    def kinds(self, iris: list[str] | tuple[str, ...] | set[str]) -> dict[str, str]:
+        """Kinds of many IRIs in one look-up (untyped IRIs are left out)."""
+        iris = list(dict.fromkeys(iris))
+        out: dict[str, str] = {}
+        with self._connect() as con:
+            for i in range(0, len(iris), 500):
+                chunk = iris[i:i + 500]
+                out.update(con.execute(
+                    f"SELECT iri, kind FROM resources WHERE kind IS NOT NULL AND iri IN "
+                    f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
+
     def places_on_map(self) -> tuple[EntitySummary, ...]:
         """Places with coordinates, most documents first (the map page)."""
         with self._connect() as con:
@@ -469,6 +509,44 @@ class Index:
         with self._connect() as con:
             return tuple(Month(m, n) for m, n in con.execute(
                 "SELECT month, n FROM months ORDER BY month"))
+
+    # -- letters and reconciliation -----------------------------------------------------------
+
+    def letters(self, date_from: str | None = None, date_to: str | None = None, *,
+                person: str | None = None) -> tuple[Letter, ...]:
+        """Every letter, or those dated within [date_from, date_to] (ISO days, both included;
+        an undated letter is outside any range) and written or received by `person`."""
+        where, args = [], []
+        if date_from:
+            where.append("earliest >= ?")
+            args.append(date_from)
+        if date_to:
+            where.append("earliest <= ?")
+            args.append(date_to)
+        if person:
+            where.append("(author = ? OR recipient = ?)")
+            args += [person, person]
+        sql = ("SELECT doc, author, recipient, earliest FROM letters"
+               + (" WHERE " + " AND ".join(where) if where else "")
+               + " ORDER BY doc, author, recipient")
+        with self._connect() as con:
+            return tuple(Letter(*row) for row in con.execute(sql, args))
+
+    def correspondents(self, person: str) -> Correspondents:
+        """Whom `person` wrote to and whom they received letters from, with the number of
+        letters each way (two indexed look-ups)."""
+        with self._connect() as con:
+            def side(mine: str, theirs: str) -> tuple[Correspondent, ...]:
+                return tuple(Correspondent(iri, n) for iri, n in con.execute(
+                    f"SELECT {theirs}, COUNT(DISTINCT doc) AS n FROM letters WHERE {mine} = ? "
+                    f"GROUP BY {theirs} ORDER BY n DESC, {theirs}", (person,)))
+            return Correspondents(side("author", "recipient"), side("recipient", "author"))
+
+    def entity_records(self) -> tuple[EntityRecord, ...]:
+        """What the reconciliation service knows of every person, place and organisation."""
+        with self._connect() as con:
+            return tuple(EntityRecord.from_json(text) for (text,) in con.execute(
+                "SELECT record FROM entity_records ORDER BY id"))
 
     def stats(self) -> dict[str, int]:
         """Counts of the generation: documents, people, places, organizations, roles, events,

@@ -307,11 +307,11 @@ def first_briefs(snap: Snapshot, iris: set[str], limit: int) -> list[DocBrief]:
     return [brief_of(snap, d) for d in snap.index.first_documents(iris, limit)]
 
 
-def top_refs(snap: Snapshot, sparql: str, limit: int = LISTED) -> tuple[list[Ref], int]:
-    """The IRIs a query's ?x binds: the `limit` most documented (then by label), and how
+def top_refs(snap: Snapshot, sparql: str) -> tuple[list[Ref], int]:
+    """The IRIs a query's ?x binds: the LISTED most documented (then by label), and how
     many there are."""
     iris = {r["x"].value for r in snap.select(sparql) if isinstance(r.get("x"), ox.NamedNode)}
-    top = snap.index.top_entities(iris, limit)
+    top = snap.index.top_entities(iris, LISTED)
     return [Ref(e.iri, e.label or snap.label(e.iri)) for e in top], len(iris)
 
 

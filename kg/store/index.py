@@ -492,12 +492,14 @@ class Index:
                 return DocumentList(page, page_size, 0, ())
             found = con.execute("SELECT n FROM facet_totals WHERE facet = ? AND value = ?",
                                 (facet, iri)).fetchone()
+            total = found[0] if found else 0
+            offset = (page - 1) * page_size
+            # (a page past the last reads nothing: its number may not even fit SQLite's)
             rows = con.execute(
                 f"SELECT {_DOC_COLUMNS} FROM doc_facets f JOIN docs d ON d.id = f.doc "
                 "WHERE f.facet = ? AND f.value = ? ORDER BY f.doc LIMIT ? OFFSET ?",
-                (facet, iri, page_size, (page - 1) * page_size)).fetchall()
-        return DocumentList(page, page_size, found[0] if found else 0,
-                            tuple(DocumentSummary(*r) for r in rows))
+                (facet, iri, page_size, offset)).fetchall() if offset < total else []
+        return DocumentList(page, page_size, total, tuple(DocumentSummary(*r) for r in rows))
 
     def first_documents(self, iris: list[str] | set[str], limit: int = 10
                         ) -> tuple[DocumentSummary, ...]:

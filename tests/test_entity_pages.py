@@ -262,3 +262,13 @@ def test_the_documents_page_of_an_entity_is_linked(client, local):
     page = html(client, path(iri))
     assert f"/documents?person=%2F{path(iri)[1:].replace('/', '%2F')}" in page
     assert twin(client, f"/documents?person={path(iri)}")["total"] == count
+
+
+def test_posts_of_a_place_are_bounded_and_counted(client, local):
+    place, n = rows(local, "SELECT ?p (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a kg:Role ; "
+                           "kg:roleTo|kg:postIn ?p . ?p a kg:Place } GROUP BY ?p "
+                           "ORDER BY DESC(?n) ?p LIMIT 1")[0]
+    assert int(n) > views.LISTED, "no place of the generated store has many posts"
+    page = twin(client, path(place))
+    assert page["roles_total"] == int(n) and len(page["roles"]) == views.LISTED
+    assert f"most attested of {n}" in html(client, path(place))

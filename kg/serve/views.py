@@ -622,7 +622,8 @@ class EntityPage:
     resolved: bool | None
     same_as: list[Ref]
     documents: list[DocBrief] = field(default_factory=list)  # one page of them, date order
-    roles: list[Post] = field(default_factory=list)
+    roles: list[Post] = field(default_factory=list)  # the LISTED most attested
+    roles_total: int = 0
     # where `documents` is in the list of all of them (`total` documents, `pages` pages)
     page: int = 1
     pages: int = 1
@@ -706,13 +707,18 @@ def person_page(snap: Snapshot, iri: str, page: int = 1) -> PersonPage:
     common, p = _entity_common(snap, iri, "person")
     return PersonPage(
         **common, **_documents_part(snap, iri, "person", page),
-        roles=roles_where(snap, "holder", iri),
+        **_roles_part(snap, iri, "holder"),
         pseudonyms=_texts(p.get(KG.pseudonym.value, [])),
         born=_first(p.get(KG.birthYear.value, [])), died=_first(p.get(KG.deathYear.value, [])),
         nationality=refs(snap, _iris(p.get(KG.nationality.value, []))),
         name_attestations=name_attestations(snap, iri),
         wrote_to=_counterparts(snap, iri, "author", "recipient"),
         received_from=_counterparts(snap, iri, "recipient", "author"))
+
+
+def _roles_part(snap: Snapshot, iri: str, *relations: str) -> dict[str, Any]:
+    roles, total = roles_where(snap, iri, *relations)
+    return {"roles": roles, "roles_total": total}
 
 
 def name_attestations(snap: Snapshot, iri: str) -> list[NameAttestation]:
@@ -732,15 +738,23 @@ def name_attestations(snap: Snapshot, iri: str) -> list[NameAttestation]:
     return out
 
 
-def roles_where(snap: Snapshot, relation: str, iri: str) -> list[Post]:
-    """Posts whose kg:holder / kg:postIn / kg:roleTo is `iri`, one line each: the posts the
-    documents attest (merged across wordings, with their tenure as first and last attested
-    date and their evidence), and the posts the authority file knows (source "authority")."""
-    rows = snap.select(f"SELECT DISTINCT ?r WHERE {{ ?r a kg:Role ; kg:{relation} {node(iri)} }}")
-    attesting = _attesting_documents(snap, [row["r"].value for row in rows])
-    out = []
+def roles_where(snap: Snapshot, iri: str, *relations: str) -> tuple[list[Post], int]:
+    """Posts whose kg:holder / kg:postIn / kg:roleTo (any of `relations`) is `iri`, one line
+    each: the posts the documents attest (merged across wordings, with their tenure as first
+    and last attested date and their evidence), and the posts the authority file knows
+    (source "authority"). A country or a ministry has hundreds: the LISTED most attested
+    (by kg:documentCount, one query for all of them) are read, and all are counted."""
+    predicates = " ".join(f"kg:{r}" for r in relations)
+    rows = snap.select(f"SELECT DISTINCT ?r ?n WHERE {{ VALUES ?rel {{ {predicates} }} "
+                       f"?r a kg:Role ; ?rel {node(iri)} OPTIONAL {{ ?r kg:documentCount ?n }} }}")
+    counts: dict[str, int] = {}
     for row in rows:
-        r = row["r"].value
+        n = int(row["n"].value) if "n" in row and row["n"].value.isdigit() else 0
+        counts[row["r"].value] = max(n, counts.get(row["r"].value, 0))
+    chosen = sorted(counts, key=lambda r: (-counts[r], r))[:LISTED]
+    attesting = _attesting_documents(snap, chosen)
+    out = []
+    for r in chosen:
         rp = props(snap, r)
         docs = attesting.get(r, set())
         briefs = first_briefs(snap, docs, ROLE_DOCUMENTS)
@@ -759,7 +773,7 @@ def roles_where(snap: Snapshot, relation: str, iri: str) -> list[Post]:
             to=_first(rp.get(KG.lastDate.value, [])) or end))
     out.sort(key=lambda r: (r.holder[0].label if r.holder else "", r.from_ or "9999",
                             r.source, r.label))
-    return out
+    return out, len(counts)
 
 
 def _attesting_documents(snap: Snapshot, posts: list[str]) -> dict[str, set[str]]:
@@ -791,7 +805,7 @@ def place_page(snap: Snapshot, iri: str, page: int = 1) -> PlacePage:
         snap, f"SELECT DISTINCT ?x WHERE {{ ?x kg:nationality {node(iri)} }}")
     return PlacePage(
         **common, **_documents_part(snap, iri, "place", page),
-        roles=roles_where(snap, "roleTo", iri) + roles_where(snap, "postIn", iri),
+        **_roles_part(snap, iri, "roleTo", "postIn"),
         type=_first(p.get(KG.placeType.value, [])),
         within=refs(snap, _iris(p.get(KG.within.value, []))),
         coordinates=({"lat": float(lat), "long": float(long)}
@@ -806,7 +820,7 @@ def organization_page(snap: Snapshot, iri: str, page: int = 1) -> OrganizationPa
         snap, f"SELECT DISTINCT ?x WHERE {{ ?x kg:parentOrganization {node(iri)} }}")
     return OrganizationPage(
         **common, **_documents_part(snap, iri, "organization", page),
-        roles=roles_where(snap, "postIn", iri),
+        **_roles_part(snap, iri, "postIn"),
         type=_first(p.get(KG.organizationType.value, [])),
         country=refs(snap, _iris(p.get(KG.country.value, []))),
         part_of=refs(snap, _iris(p.get(KG.parentOrganization.value, []))),

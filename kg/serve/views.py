@@ -125,6 +125,16 @@ def props(snap: Snapshot, iri: str) -> dict[str, list]:
     return out
 
 
+def distinct_props(snap: Snapshot, iri: str) -> dict[str, list]:
+    """`props` deduplicated by the store (one SPARQL query): for a subject every graph
+    repeats (a document type, a source, a method: one statement per document graph, tens of
+    thousands at 100k entries), where reading each quad into Python would cost seconds."""
+    out: dict[str, list] = defaultdict(list)
+    for r in snap.select(f"SELECT DISTINCT ?p ?o WHERE {{ {node(iri)} ?p ?o }}"):
+        out[r["p"].value].append(r["o"])
+    return out
+
+
 def _texts(values: list) -> list[str]:
     return sorted({v.value for v in values if isinstance(v, ox.Literal)})
 
@@ -139,9 +149,11 @@ def _iris(values: list) -> list[str]:
 
 
 def kind_of(snap: Snapshot, iri: str) -> str | None:
-    """person, place, organization, document, role, event, graph... from the rdf:type."""
-    for q in snap.store.quads_for_pattern(node(iri), RDF.type, None, None):
-        local = q.object.value[len(KG_IRI):] if q.object.value.startswith(KG_IRI) else ""
+    """person, place, organization, document, role, event, graph... from the rdf:type (its
+    classes deduplicated by the store: a document type is typed again in every graph)."""
+    for row in snap.select(f"SELECT DISTINCT ?t WHERE {{ {node(iri)} a ?t }}"):
+        t = row["t"].value
+        local = t[len(KG_IRI):] if t.startswith(KG_IRI) else ""
         if local in KINDS:
             return KINDS[local]
         if local in EVENT_CLASSES:
@@ -174,12 +186,15 @@ def fragments(snap: Snapshot, iri: str, limit: int = 500) -> list[str]:
     todo = [iri, *found]
     seen = set(todo)
     while todo and len(found) < limit:
-        for q in snap.store.quads_for_pattern(node(todo.pop()), None, None, None):
-            o = q.object
-            if isinstance(o, ox.NamedNode) and o.value.startswith(prefix) and o.value not in seen:
-                seen.add(o.value)
-                found.setdefault(o.value)
-                todo.append(o.value)
+        # objects deduplicated and filtered by the store: a subject every graph repeats
+        # (a document type) has thousands of quads, and only their fragments are wanted
+        for r in snap.select(f"SELECT DISTINCT ?o WHERE {{ {node(todo.pop())} ?p ?o "
+                             f"FILTER(isIRI(?o) && STRSTARTS(STR(?o), {json.dumps(prefix)})) }}"):
+            o = r["o"].value
+            if o not in seen:
+                seen.add(o)
+                found.setdefault(o)
+                todo.append(o)
     return sorted(found)[:limit]
 
 
@@ -993,11 +1008,16 @@ class ResourcePage:
         return self.label
 
 
-def resource_page(snap: Snapshot, iri: str, page: int = 1) -> ResourcePage:
+def resource_page(snap: Snapshot, iri: str, page: int = 1, kind: str | None = None
+                  ) -> ResourcePage:
+    """`kind`: the IRI's, when the caller knows it already (`entity_page`)."""
     subjects = [iri, *fragments(snap, iri)]
     blocks = []
+    described: dict[str, list] = {}
     for s in subjects:
-        p = props(snap, s)
+        p = distinct_props(snap, s)
+        if s == iri:
+            described = dict(p)
         p.pop(KG.rawRecord.value, None)
         if not p:
             continue
@@ -1005,9 +1025,10 @@ def resource_page(snap: Snapshot, iri: str, page: int = 1) -> ResourcePage:
             Property(Ref(pred, term_label(pred)), [term_value(snap, v) for v in values])
             for pred, values in sorted(p.items(), key=lambda kv: _pred_order(kv[0]))]))
     incoming, pager = incoming_links(snap, iri, page)
-    types = [Ref(t, term_label(t)) for t in _iris(props(snap, iri).get(RDF.type.value, []))]
-    return ResourcePage(iri, kind_of(snap, iri) or "resource", snap.label(iri), types, blocks,
-                        incoming, pager.page, pager.pages, pager.page_size, pager.total)
+    types = [Ref(t, term_label(t)) for t in _iris(described.get(RDF.type.value, []))]
+    kind = kind or kind_of(snap, iri) or "resource"
+    return ResourcePage(iri, kind, snap.label(iri), types,
+                        blocks, incoming, pager.page, pager.pages, pager.page_size, pager.total)
 
 
 def incoming_links(snap: Snapshot, iri: str, page: int = 1) -> tuple[list[Incoming], Pager]:
@@ -1108,4 +1129,4 @@ def entity_page(snap: Snapshot, iri: str, page: int = 1) -> AnyPage:
         return event_page(snap, iri)
     if kind == "graph":
         return graph_page(snap, iri)
-    return resource_page(snap, iri, page)
+    return resource_page(snap, iri, page, kind or "resource")

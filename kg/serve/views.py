@@ -186,12 +186,12 @@ def fragments(snap: Snapshot, iri: str, limit: int = 500) -> list[str]:
     todo = [iri, *found]
     seen = set(todo)
     while todo and len(found) < limit:
-        # objects deduplicated and filtered by the store: a subject every graph repeats
-        # (a document type) has thousands of quads, and only their fragments are wanted
-        for r in snap.select(f"SELECT DISTINCT ?o WHERE {{ {node(todo.pop())} ?p ?o "
-                             f"FILTER(isIRI(?o) && STRSTARTS(STR(?o), {json.dumps(prefix)})) }}"):
+        # objects deduplicated by the store: a subject every graph repeats (a document
+        # type, a method) has thousands of quads. (No FILTER: pyoxigraph then decodes every
+        # object, 8x slower than the DISTINCT alone.)
+        for r in snap.select(f"SELECT DISTINCT ?o WHERE {{ {node(todo.pop())} ?p ?o }}"):
             o = r["o"].value
-            if o not in seen:
+            if isinstance(r["o"], ox.NamedNode) and o.startswith(prefix) and o not in seen:
                 seen.add(o)
                 found.setdefault(o)
                 todo.append(o)

@@ -1,10 +1,11 @@
 """Entity and resource pages a page at a time, on a generated store big enough to need several.
 
 What a page lists is checked against the same question asked of the store with SPARQL: the
-pages of a person's, place's or organisation's documents together list each of its documents
-exactly once, in date order, and their total is the store's count; a page past the last is a
-404 that links to the last page; a bad page number is a 400 that says why; the names a person
-went by, the documents of each post and a place's long lists are bounded, with their counts.
+pages of a person's, place's, organisation's or topic's documents together list each of its
+documents exactly once, in date order, and their total is the store's count; a page past the
+last is a 404 that links to the last page; a bad page number is a 400 that says why; the names
+a person went by, the documents of each post and a place's long lists are bounded, with their
+counts.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ ENTRIES = 300
 # A few hundred entries (ingesting costs ~10 ms each) name a person in a handful of documents
 # and a country in a few dozen: the pages' sizes are cut down so that lists need several.
 SMALL = {"PAGE_SIZE": 2, "ROLE_DOCUMENTS": 1, "NAME_DOCUMENTS": 1, "LISTED": 3}
-CLASSES = {"person": "kg:Person", "place": "kg:Place", "organization": "kg:Organization"}
+CLASSES = {"person": "kg:Person", "place": "kg:Place", "organization": "kg:Organization",
+           "topic": "kg:Topic"}
 
 
 @pytest.fixture(scope="module", autouse=True)

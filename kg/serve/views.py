@@ -239,19 +239,6 @@ def _relations(rows: list[dict]) -> dict[str, list[str]]:
             for d, names in relations.items()}
 
 
-def documents_of(snap: Snapshot, iri: str) -> list[DocBrief]:
-    """Every document that relates to an entity, each with how, sorted by date (a topic's or
-    a subject heading's page; entity pages list theirs a page at a time, `entity_documents`)."""
-    rows = snap.select(f"SELECT DISTINCT ?d ?p WHERE {{ ?d ?p {node(iri)} . ?d a kg:Document }}")
-    out = []
-    for doc_iri, names in _relations(rows).items():
-        brief = doc_brief(snap, doc_iri)
-        brief.relations = names
-        out.append(brief)
-    out.sort(key=doc_sort_key)
-    return out
-
-
 # ---------------------------------------------------------------------------------------------
 # Long lists, a page at a time
 
@@ -707,15 +694,20 @@ def _entity_common(snap: Snapshot, iri: str, kind: str) -> tuple[dict[str, Any],
     return common, p
 
 
-BROWSE_PARAMS = {"person": "person", "place": "place", "organization": "org"}
+BROWSE_PARAMS = {"person": "person", "place": "place", "organization": "org", "topic": "topic"}
+
+
+def _browse(snap: Snapshot, iri: str, kind: str) -> str:
+    """The documents browse page filtered by an entity (its URL parameter by kind)."""
+    return "/documents?" + urlencode({BROWSE_PARAMS[kind]: snap.local_path(iri) or iri})
 
 
 def _documents_part(snap: Snapshot, iri: str, kind: str, page: int) -> dict[str, Any]:
     """The fields of an entity page about its documents: one page of them and the pager."""
     documents, pager = entity_documents(snap, iri, page)
-    browse = "/documents?" + urlencode({BROWSE_PARAMS[kind]: snap.local_path(iri) or iri})
     return {"documents": documents, "page": pager.page, "pages": pager.pages,
-            "page_size": pager.page_size, "total": pager.total, "browse": browse}
+            "page_size": pager.page_size, "total": pager.total,
+            "browse": _browse(snap, iri, kind)}
 
 
 def person_page(snap: Snapshot, iri: str, page: int = 1) -> PersonPage:
@@ -1122,9 +1114,13 @@ def entity_page(snap: Snapshot, iri: str, page: int = 1) -> AnyPage:
         return organization_page(snap, iri, page)
     if kind in ("subject", "topic"):
         # a topic reads as a heading does: its broader and narrower ones, its documents
-        page = subject_page(snap, iri, documents_of(snap, iri))
-        page.kind = kind
-        return page
+        documents, pager = entity_documents(snap, iri, page)
+        heading = subject_page(snap, iri, documents)
+        heading.kind = kind
+        heading.page, heading.pages = pager.page, pager.pages
+        heading.page_size, heading.total = pager.page_size, pager.total
+        heading.browse = _browse(snap, iri, "topic")
+        return heading
     if kind == "event":
         return event_page(snap, iri)
     if kind == "graph":

@@ -118,10 +118,12 @@ def node(iri: str) -> ox.NamedNode:
 def props(snap: Snapshot, iri: str) -> dict[str, list]:
     """Objects of each predicate of a subject, across graphs, without duplicates."""
     out: dict[str, list] = defaultdict(list)
+    seen: set[tuple[str, Any]] = set()  # (a post has hundreds of attestations: no list scan)
     for q in snap.store.quads_for_pattern(node(iri), None, None, None):
-        values = out[q.predicate.value]
-        if q.object not in values:
-            values.append(q.object)
+        key = (q.predicate.value, q.object)
+        if key not in seen:
+            seen.add(key)
+            out[q.predicate.value].append(q.object)
     return out
 
 

@@ -41,7 +41,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlencode
 
 import jinja2
 import uvicorn
@@ -221,15 +221,18 @@ class Site:
         return text(406, "this page is available as text/html or application/json "
                          "(?format=html or ?format=json)", {"Vary": "Accept"})
 
-    def error(self, req: Req, status: int, title: str, message: str) -> Response:
+    def error(self, req: Req, status: int, title: str, message: str,
+              link: tuple[str, str] | None = None) -> Response:
+        """An error page (or its JSON twin, or plain text); `link`: (href, text) of where
+        to go instead (the JSON twin's "link")."""
         fmt = self.page_format(req)
         if fmt == "html":
             return self.html(req, "error.html", status, code=status, title=title,
-                             message=message, active="")
+                             message=message, link=link, active="")
         if fmt == "json":
-            return Response(to_json({"error": message, "status": status}), status,
-                            {"Vary": "Accept"}, JSON)
-        return text(status, message, {"Vary": "Accept"})
+            body = {"error": message, "status": status, **({"link": link[0]} if link else {})}
+            return Response(to_json(body), status, {"Vary": "Accept"}, JSON)
+        return text(status, message + (f" ({link[0]})" if link else ""), {"Vary": "Accept"})
 
     # -- pages ------------------------------------------------------------------------------
 
@@ -352,7 +355,18 @@ class Site:
         alternates = ", ".join(f'<{req.raw_path}?format={f}>; rel="alternate"; type="{t}"'
                                for f, t in IRI_FORMATS.items() if t != media)
         if media in ("text/html", "application/json"):
-            model = views.entity_page(snap, iri)
+            try:
+                number = views.page_number(req.param("page"))
+            except ValueError as exc:
+                return self.error(req, 400, "Bad request", str(exc))
+            try:
+                model = views.entity_page(snap, iri, number)
+            except views.PageNotFound as exc:
+                last = f"{req.raw_path}?" + urlencode(
+                    [(k, v) for k, vs in req.params.items() if k != "page" for v in vs]
+                    + [("page", str(exc.last))])
+                return self.error(req, 404, "Not found", str(exc),
+                                  link=(last, f"the last page, {exc.last}"))
             response = self.render(req, model, fmt="json" if media == "application/json"
                                    else "html", active=ACTIVE.get(model.kind, ""))
         else:

@@ -6,7 +6,7 @@ filed under it and those the machine assigned it to, with the machine's confiden
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import pyoxigraph as ox
@@ -38,8 +38,15 @@ class SubjectPage:
     broader: list[Ref]
     narrower: list[Ref]
     close_matches: list[str]
-    documents: list[SubjectDoc]
+    documents: list[SubjectDoc]  # one page of them, in date order
     kind: str = "subject"
+    # where `documents` is in the list of all of them (`total` documents, `pages` pages)
+    page: int = 1
+    pages: int = 1
+    page_size: int = 50
+    total: int = 0
+    # the documents browse page filtered by this heading (facets, search within them)
+    browse: str | None = field(default=None, metadata={"json": False})
 
     @property
     def heading(self) -> str:
@@ -51,7 +58,8 @@ def _ref(snap: Snapshot, iri: str) -> Ref:
 
 
 def subject_page(snap: Snapshot, iri: str, documents: list[DocBrief]) -> SubjectPage:
-    """`documents` are the documents that relate to the heading (from `views.documents_of`)."""
+    """`documents` are the documents that relate to the heading (a page of them, from
+    `views.entity_documents`); the machine's confidence is asked for those only."""
     n = ox.NamedNode(iri)
     broader = [r["b"].value for r in snap.select(
         f"SELECT DISTINCT ?b WHERE {{ {n} skos:broader ?b }} ORDER BY ?b")]
@@ -59,9 +67,11 @@ def subject_page(snap: Snapshot, iri: str, documents: list[DocBrief]) -> Subject
         f"SELECT DISTINCT ?x WHERE {{ ?x skos:broader {n} }} ORDER BY ?x")]
     matches = [r["m"].value for r in snap.select(
         f"SELECT DISTINCT ?m WHERE {{ {n} skos:closeMatch ?m }} ORDER BY ?m")]
+    values = " ".join(str(ox.NamedNode(d.iri)) for d in documents)
     confidence = {r["d"].value: float(r["c"].value) for r in snap.select(
-        f"SELECT ?d (MAX(?conf) AS ?c) WHERE {{ ?d kg:subjectAssignment ?a . "
-        f"?a kg:heading {n} ; kg:confidence ?conf }} GROUP BY ?d")}
+        f"SELECT ?d (MAX(?conf) AS ?c) WHERE {{ VALUES ?d {{ {values} }} "
+        f"?d kg:subjectAssignment ?a . ?a kg:heading {n} ; kg:confidence ?conf }} "
+        "GROUP BY ?d")} if documents else {}
     docs = []
     for d in documents:
         conf = confidence.get(d.iri)

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
@@ -117,10 +118,22 @@ def node(iri: str) -> ox.NamedNode:
 def props(snap: Snapshot, iri: str) -> dict[str, list]:
     """Objects of each predicate of a subject, across graphs, without duplicates."""
     out: dict[str, list] = defaultdict(list)
+    seen: set[tuple[str, Any]] = set()  # (a post has hundreds of attestations: no list scan)
     for q in snap.store.quads_for_pattern(node(iri), None, None, None):
-        values = out[q.predicate.value]
-        if q.object not in values:
-            values.append(q.object)
+        key = (q.predicate.value, q.object)
+        if key not in seen:
+            seen.add(key)
+            out[q.predicate.value].append(q.object)
+    return out
+
+
+def distinct_props(snap: Snapshot, iri: str) -> dict[str, list]:
+    """`props` deduplicated by the store (one SPARQL query): for a subject every graph
+    repeats (a document type, a source, a method: one statement per document graph, tens of
+    thousands at 100k entries), where reading each quad into Python would cost seconds."""
+    out: dict[str, list] = defaultdict(list)
+    for r in snap.select(f"SELECT DISTINCT ?p ?o WHERE {{ {node(iri)} ?p ?o }}"):
+        out[r["p"].value].append(r["o"])
     return out
 
 
@@ -138,9 +151,11 @@ def _iris(values: list) -> list[str]:
 
 
 def kind_of(snap: Snapshot, iri: str) -> str | None:
-    """person, place, organization, document, role, event, graph... from the rdf:type."""
-    for q in snap.store.quads_for_pattern(node(iri), RDF.type, None, None):
-        local = q.object.value[len(KG_IRI):] if q.object.value.startswith(KG_IRI) else ""
+    """person, place, organization, document, role, event, graph... from the rdf:type (its
+    classes deduplicated by the store: a document type is typed again in every graph)."""
+    for row in snap.select(f"SELECT DISTINCT ?t WHERE {{ {node(iri)} a ?t }}"):
+        t = row["t"].value
+        local = t[len(KG_IRI):] if t.startswith(KG_IRI) else ""
         if local in KINDS:
             return KINDS[local]
         if local in EVENT_CLASSES:
@@ -173,12 +188,15 @@ def fragments(snap: Snapshot, iri: str, limit: int = 500) -> list[str]:
     todo = [iri, *found]
     seen = set(todo)
     while todo and len(found) < limit:
-        for q in snap.store.quads_for_pattern(node(todo.pop()), None, None, None):
-            o = q.object
-            if isinstance(o, ox.NamedNode) and o.value.startswith(prefix) and o.value not in seen:
-                seen.add(o.value)
-                found.setdefault(o.value)
-                todo.append(o.value)
+        # objects deduplicated by the store: a subject every graph repeats (a document
+        # type, a method) has thousands of quads. (No FILTER: pyoxigraph then decodes every
+        # object, 8x slower than the DISTINCT alone.)
+        for r in snap.select(f"SELECT DISTINCT ?o WHERE {{ {node(todo.pop())} ?p ?o }}"):
+            o = r["o"].value
+            if isinstance(r["o"], ox.NamedNode) and o.startswith(prefix) and o not in seen:
+                seen.add(o)
+                found.setdefault(o)
+                todo.append(o)
     return sorted(found)[:limit]
 
 
@@ -209,9 +227,9 @@ def doc_brief(snap: Snapshot, iri: str) -> DocBrief:
     return DocBrief(iri, doc.title or snap.label(iri), doc.date or doc.date_text, doc.earliest)
 
 
-def documents_of(snap: Snapshot, iri: str) -> list[DocBrief]:
-    """Documents that relate to an entity, each with how, sorted by date."""
-    rows = snap.select(f"SELECT DISTINCT ?d ?p WHERE {{ ?d ?p {node(iri)} . ?d a kg:Document }}")
+def _relations(rows: list[dict]) -> dict[str, list[str]]:
+    """How each document (?d) relates to the entity, in words, from its predicates (?p), in
+    the order pages list them."""
     relations: dict[str, list[str]] = defaultdict(list)
     for row in rows:
         local = row["p"].value[len(KG_IRI):] if row["p"].value.startswith(KG_IRI) else None
@@ -219,13 +237,86 @@ def documents_of(snap: Snapshot, iri: str) -> list[DocBrief]:
         if name not in relations[row["d"].value]:
             relations[row["d"].value].append(name)
     order = list(RELATIONS.values())
-    out = []
-    for doc_iri, names in relations.items():
-        brief = doc_brief(snap, doc_iri)
-        brief.relations = sorted(names, key=lambda n: order.index(n) if n in order else 99)
-        out.append(brief)
-    out.sort(key=doc_sort_key)
-    return out
+    return {d: sorted(names, key=lambda n: order.index(n) if n in order else 99)
+            for d, names in relations.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Long lists, a page at a time
+
+PAGE_SIZE = 50  # documents (or incoming links) per page of an entity's (a resource's) page
+ROLE_DOCUMENTS = 10  # documents listed under a post (all are counted)
+NAME_DOCUMENTS = 3  # documents listed under a name a person went by (all are counted)
+LISTED = 50  # places within a place, its nationals, an organisation's parts
+
+
+class PageNotFound(LookupError):
+    """A page number past the last page of a list: 404, with a link to the last page."""
+
+    def __init__(self, page: int, last: int):
+        super().__init__(f"there is no page {page}: the last page is {last}")
+        self.page, self.last = page, last
+
+
+def page_number(text: str | None) -> int:
+    """The ``page`` parameter of a URL, from 1; ValueError says why it is not one."""
+    if text is None or not text.strip():
+        return 1
+    try:
+        number = int(text.strip())
+    except ValueError:
+        raise ValueError(f"page {text!r} is not a number") from None
+    if number < 1:
+        raise ValueError("pages are numbered from 1")
+    return number
+
+
+@dataclass
+class Pager:
+    """Where a page is in a long list (the JSON twin's page, pages, page_size, total)."""
+
+    page: int = 1
+    pages: int = 1
+    page_size: int = PAGE_SIZE
+    total: int = 0
+
+    @classmethod
+    def of(cls, page: int, page_size: int, total: int) -> Pager:
+        """Raises PageNotFound for a page past the last (an empty list has one, empty)."""
+        pages = max(1, -(-total // page_size))
+        if page > pages:
+            raise PageNotFound(page, pages)
+        return cls(page, pages, page_size, total)
+
+
+def entity_documents(snap: Snapshot, iri: str, page: int = 1) -> tuple[list[DocBrief], Pager]:
+    """One page of the documents that link to a person, place or organisation, in date order,
+    each with how it relates to the entity (asked of the store for this page's documents
+    only), and where the page is in the list. From the generation's index: the cost does not
+    grow with the number of documents."""
+    found = snap.index.entity_documents(iri, page, PAGE_SIZE)
+    pager = Pager.of(page, PAGE_SIZE, found.total)
+    briefs = [brief_of(snap, d) for d in found.documents]
+    if briefs:
+        values = " ".join(str(node(b.iri)) for b in briefs)
+        relations = _relations(snap.select(
+            f"SELECT DISTINCT ?d ?p WHERE {{ VALUES ?d {{ {values} }} ?d ?p {node(iri)} }}"))
+        for b in briefs:
+            b.relations = relations.get(b.iri, [])
+    return briefs, pager
+
+
+def first_briefs(snap: Snapshot, iris: set[str], limit: int) -> list[DocBrief]:
+    """The first `limit` of these documents in date order, as list lines."""
+    return [brief_of(snap, d) for d in snap.index.first_documents(iris, limit)]
+
+
+def top_refs(snap: Snapshot, sparql: str) -> tuple[list[Ref], int]:
+    """The IRIs a query's ?x binds: the LISTED most documented (then by label), and how
+    many there are."""
+    iris = {r["x"].value for r in snap.select(sparql) if isinstance(r.get("x"), ox.NamedNode)}
+    top = snap.index.top_entities(iris, LISTED)
+    return [Ref(e.iri, e.label or snap.label(e.iri)) for e in top], len(iris)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -485,9 +576,12 @@ def _mentions(snap: Snapshot, iri: str) -> list[MentionInfo]:
 
 @dataclass
 class NameAttestation:
+    """A name a person went by in documents: how many attest it, and the first few."""
+
     name: str | None
     pseudonym: bool
-    document: DocBrief
+    count: int
+    documents: list[DocBrief]
 
 
 @dataclass
@@ -504,8 +598,8 @@ class Post:
     post_in: list[Ref]
     role_to: list[Ref]
     authority_post: list[Ref]
-    attested_by: list[DocBrief]
-    evidence: int
+    attested_by: list[DocBrief]  # the first ROLE_DOCUMENTS, in date order
+    evidence: int  # documents attesting the post, all of them
     from_: str | None
     to: str | None
 
@@ -531,8 +625,16 @@ class EntityPage:
     authority_id: str | None
     resolved: bool | None
     same_as: list[Ref]
-    documents: list[DocBrief] = field(default_factory=list)
-    roles: list[Post] = field(default_factory=list)
+    documents: list[DocBrief] = field(default_factory=list)  # one page of them, date order
+    roles: list[Post] = field(default_factory=list)  # the LISTED most attested
+    roles_total: int = 0
+    # where `documents` is in the list of all of them (`total` documents, `pages` pages)
+    page: int = 1
+    pages: int = 1
+    page_size: int = PAGE_SIZE
+    total: int = 0
+    # the documents browse page filtered by this entity (facets, search within them)
+    browse: str | None = field(default=None, metadata={"json": False})
 
     @property
     def heading(self) -> str:
@@ -561,8 +663,10 @@ class PlacePage(EntityPage):
     type: str | None = None
     within: list[Ref] = field(default_factory=list)
     coordinates: dict[str, float] | None = None
-    contains: list[Ref] = field(default_factory=list)
-    people: list[Ref] = field(default_factory=list)
+    contains: list[Ref] = field(default_factory=list)  # the LISTED most documented
+    contains_total: int = 0
+    people: list[Ref] = field(default_factory=list)  # nationals, the LISTED most documented
+    people_total: int = 0
 
 
 @dataclass
@@ -571,7 +675,8 @@ class OrganizationPage(EntityPage):
     type: str | None = None
     country: list[Ref] = field(default_factory=list)
     part_of: list[Ref] = field(default_factory=list)
-    parts: list[Ref] = field(default_factory=list)
+    parts: list[Ref] = field(default_factory=list)  # the LISTED most documented
+    parts_total: int = 0
 
 
 def _entity_common(snap: Snapshot, iri: str, kind: str) -> tuple[dict[str, Any], dict]:
@@ -591,38 +696,77 @@ def _entity_common(snap: Snapshot, iri: str, kind: str) -> tuple[dict[str, Any],
     return common, p
 
 
-def person_page(snap: Snapshot, iri: str) -> PersonPage:
+BROWSE_PARAMS = {"person": "person", "place": "place", "organization": "org", "topic": "topic"}
+
+
+def _browse(snap: Snapshot, iri: str, kind: str) -> str:
+    """The documents browse page filtered by an entity (its URL parameter by kind)."""
+    return "/documents?" + urlencode({BROWSE_PARAMS[kind]: snap.local_path(iri) or iri})
+
+
+def _documents_part(snap: Snapshot, iri: str, kind: str, page: int) -> dict[str, Any]:
+    """The fields of an entity page about its documents: one page of them and the pager."""
+    documents, pager = entity_documents(snap, iri, page)
+    return {"documents": documents, "page": pager.page, "pages": pager.pages,
+            "page_size": pager.page_size, "total": pager.total,
+            "browse": _browse(snap, iri, kind)}
+
+
+def person_page(snap: Snapshot, iri: str, page: int = 1) -> PersonPage:
     common, p = _entity_common(snap, iri, "person")
-    attestations = []
-    for a in _iris(p.get(KG.nameAttestation.value, [])):
-        ap = props(snap, a)
-        for d in _iris(ap.get(KG.attestedBy.value, [])):
-            attestations.append(NameAttestation(
-                _first(ap.get(KG.attestedName.value, [])),
-                _first(ap.get(KG.isPseudonym.value, [])) == "true", doc_brief(snap, d)))
-    attestations.sort(key=lambda a: (a.name or "", doc_sort_key(a.document)))
     return PersonPage(
-        **common, documents=documents_of(snap, iri), roles=roles_where(snap, "holder", iri),
+        **common, **_documents_part(snap, iri, "person", page),
+        **_roles_part(snap, iri, "holder"),
         pseudonyms=_texts(p.get(KG.pseudonym.value, [])),
         born=_first(p.get(KG.birthYear.value, [])), died=_first(p.get(KG.deathYear.value, [])),
         nationality=refs(snap, _iris(p.get(KG.nationality.value, []))),
-        name_attestations=attestations,
+        name_attestations=name_attestations(snap, iri),
         wrote_to=_counterparts(snap, iri, "author", "recipient"),
         received_from=_counterparts(snap, iri, "recipient", "author"))
 
 
-def roles_where(snap: Snapshot, relation: str, iri: str) -> list[Post]:
-    """Posts whose kg:holder / kg:postIn / kg:roleTo is `iri`, one line each: the posts the
-    documents attest (merged across wordings, with their tenure as first and last attested
-    date and their evidence), and the posts the authority file knows (source "authority")."""
-    rows = snap.select(f"SELECT DISTINCT ?r WHERE {{ ?r a kg:Role ; kg:{relation} {node(iri)} }}")
-    out = []
+def _roles_part(snap: Snapshot, iri: str, *relations: str) -> dict[str, Any]:
+    roles, total = roles_where(snap, iri, *relations)
+    return {"roles": roles, "roles_total": total}
+
+
+def name_attestations(snap: Snapshot, iri: str) -> list[NameAttestation]:
+    """The names a person went by in documents (one attestation per document and name), by
+    name: pseudonym or not, how many documents, the first NAME_DOCUMENTS of them."""
+    rows = snap.select(f"SELECT DISTINCT ?n ?ps ?d WHERE {{ {node(iri)} kg:nameAttestation ?a . "
+                       f"?a kg:attestedBy ?d . OPTIONAL {{ ?a kg:attestedName ?n }} "
+                       f"OPTIONAL {{ ?a kg:isPseudonym ?ps }} }}")
+    by_name: dict[tuple[str | None, bool], set[str]] = defaultdict(set)
+    for r in rows:
+        name = r["n"].value if "n" in r else None
+        by_name[(name, "ps" in r and r["ps"].value == "true")].add(r["d"].value)
+    out = [NameAttestation(name, pseudonym, len(docs),
+                           first_briefs(snap, docs, NAME_DOCUMENTS))
+           for (name, pseudonym), docs in by_name.items()]
+    out.sort(key=lambda a: (a.name or "", a.pseudonym))
+    return out
+
+
+def roles_where(snap: Snapshot, iri: str, *relations: str) -> tuple[list[Post], int]:
+    """Posts whose kg:holder / kg:postIn / kg:roleTo (any of `relations`) is `iri`, one line
+    each: the posts the documents attest (merged across wordings, with their tenure as first
+    and last attested date and their evidence), and the posts the authority file knows
+    (source "authority"). A country or a ministry has hundreds: the LISTED most attested
+    (by kg:documentCount, one query for all of them) are read, and all are counted."""
+    predicates = " ".join(f"kg:{r}" for r in relations)
+    rows = snap.select(f"SELECT DISTINCT ?r ?n WHERE {{ VALUES ?rel {{ {predicates} }} "
+                       f"?r a kg:Role ; ?rel {node(iri)} OPTIONAL {{ ?r kg:documentCount ?n }} }}")
+    counts: dict[str, int] = {}
     for row in rows:
-        r = row["r"].value
+        n = int(row["n"].value) if "n" in row and row["n"].value.isdigit() else 0
+        counts[row["r"].value] = max(n, counts.get(row["r"].value, 0))
+    chosen = sorted(counts, key=lambda r: (-counts[r], r))[:LISTED]
+    attesting = _attesting_documents(snap, chosen)
+    out = []
+    for r in chosen:
         rp = props(snap, r)
-        docs = sorted({d for a in _iris(rp.get(KG.attestation.value, []))
-                       for d in _iris(props(snap, a).get(KG.attestedBy.value, []))})
-        briefs = sorted((doc_brief(snap, d) for d in docs), key=doc_sort_key)
+        docs = attesting.get(r, set())
+        briefs = first_briefs(snap, docs, ROLE_DOCUMENTS)
         count = _first(rp.get(KG.documentCount.value, []))
         start, end = (_first(rp.get(KG.startYear.value, [])), _first(rp.get(KG.endYear.value, [])))
         out.append(Post(
@@ -633,11 +777,23 @@ def roles_where(snap: Snapshot, relation: str, iri: str) -> list[Post]:
             post_in=refs(snap, _iris(rp.get(KG.postIn.value, []))),
             role_to=refs(snap, _iris(rp.get(KG.roleTo.value, []))),
             authority_post=refs(snap, _iris(rp.get(KG.matchesPost.value, []))),
-            attested_by=briefs, evidence=int(count) if count else len(briefs),
+            attested_by=briefs, evidence=int(count) if count else len(docs),
             from_=_first(rp.get(KG.firstDate.value, [])) or start,
             to=_first(rp.get(KG.lastDate.value, [])) or end))
     out.sort(key=lambda r: (r.holder[0].label if r.holder else "", r.from_ or "9999",
                             r.source, r.label))
+    return out, len(counts)
+
+
+def _attesting_documents(snap: Snapshot, posts: list[str]) -> dict[str, set[str]]:
+    """The documents attesting each post (through its attestations), in one query."""
+    if not posts:
+        return {}
+    values = " ".join(str(node(r)) for r in posts)
+    out: dict[str, set[str]] = defaultdict(set)
+    for row in snap.select(f"SELECT DISTINCT ?r ?d WHERE {{ VALUES ?r {{ {values} }} "
+                           f"?r kg:attestation ?a . ?a kg:attestedBy ?d }}"):
+        out[row["r"].value].add(row["d"].value)
     return out
 
 
@@ -651,33 +807,35 @@ def _counterparts(snap: Snapshot, iri: str, mine: str, theirs: str) -> list[Coun
     return out
 
 
-def _sorted_refs(snap: Snapshot, sparql: str) -> list[Ref]:
-    return sorted((ref(snap, r["x"].value) for r in snap.select(sparql)), key=lambda r: r.label)
-
-
-def place_page(snap: Snapshot, iri: str) -> PlacePage:
+def place_page(snap: Snapshot, iri: str, page: int = 1) -> PlacePage:
     common, p = _entity_common(snap, iri, "place")
     lat, long = _first(p.get(GEO.lat.value, [])), _first(p.get(GEO.long.value, []))
+    contains, contains_total = top_refs(
+        snap, f"SELECT DISTINCT ?x WHERE {{ ?x kg:within {node(iri)} }}")
+    people, people_total = top_refs(
+        snap, f"SELECT DISTINCT ?x WHERE {{ ?x kg:nationality {node(iri)} }}")
     return PlacePage(
-        **common, documents=documents_of(snap, iri),
-        roles=roles_where(snap, "roleTo", iri) + roles_where(snap, "postIn", iri),
+        **common, **_documents_part(snap, iri, "place", page),
+        **_roles_part(snap, iri, "roleTo", "postIn"),
         type=_first(p.get(KG.placeType.value, [])),
         within=refs(snap, _iris(p.get(KG.within.value, []))),
         coordinates=({"lat": float(lat), "long": float(long)}
                      if lat is not None and long is not None else None),
-        contains=_sorted_refs(snap, f"SELECT DISTINCT ?x WHERE {{ ?x kg:within {node(iri)} }}"),
-        people=_sorted_refs(snap, f"SELECT DISTINCT ?x WHERE {{ ?x kg:nationality {node(iri)} }}"))
+        contains=contains, contains_total=contains_total, people=people,
+        people_total=people_total)
 
 
-def organization_page(snap: Snapshot, iri: str) -> OrganizationPage:
+def organization_page(snap: Snapshot, iri: str, page: int = 1) -> OrganizationPage:
     common, p = _entity_common(snap, iri, "organization")
+    parts, parts_total = top_refs(
+        snap, f"SELECT DISTINCT ?x WHERE {{ ?x kg:parentOrganization {node(iri)} }}")
     return OrganizationPage(
-        **common, documents=documents_of(snap, iri), roles=roles_where(snap, "postIn", iri),
+        **common, **_documents_part(snap, iri, "organization", page),
+        **_roles_part(snap, iri, "postIn"),
         type=_first(p.get(KG.organizationType.value, [])),
         country=refs(snap, _iris(p.get(KG.country.value, []))),
         part_of=refs(snap, _iris(p.get(KG.parentOrganization.value, []))),
-        parts=_sorted_refs(snap, f"SELECT DISTINCT ?x WHERE {{ ?x kg:parentOrganization "
-                                 f"{node(iri)} }}"))
+        parts=parts, parts_total=parts_total)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -834,30 +992,65 @@ class ResourcePage:
     label: str
     types: list[Ref]
     descriptions: list[Block]
-    referenced_by: list[Incoming]
+    referenced_by: list[Incoming]  # one page of them, by property
+    # where `referenced_by` is in the list of all (`total` statements, `pages` pages)
+    page: int = 1
+    pages: int = 1
+    page_size: int = PAGE_SIZE
+    total: int = 0
 
     @property
     def heading(self) -> str:
         return self.label
 
 
-def resource_page(snap: Snapshot, iri: str) -> ResourcePage:
+def resource_page(snap: Snapshot, iri: str, page: int = 1, kind: str | None = None
+                  ) -> ResourcePage:
+    """`kind`: the IRI's, when the caller knows it already (`entity_page`)."""
     subjects = [iri, *fragments(snap, iri)]
     blocks = []
+    described: dict[str, list] = {}
     for s in subjects:
-        p = props(snap, s)
+        p = distinct_props(snap, s)
+        if s == iri:
+            described = dict(p)
         p.pop(KG.rawRecord.value, None)
         if not p:
             continue
         blocks.append(Block(ref(snap, s), [
             Property(Ref(pred, term_label(pred)), [term_value(snap, v) for v in values])
             for pred, values in sorted(p.items(), key=lambda kv: _pred_order(kv[0]))]))
-    incoming = [Incoming(ref(snap, r["s"].value), Ref(r["p"].value, term_label(r["p"].value)))
-                for r in snap.select(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {node(iri)} }} "
-                                     "ORDER BY ?p ?s LIMIT 500")]
-    types = [Ref(t, term_label(t)) for t in _iris(props(snap, iri).get(RDF.type.value, []))]
-    return ResourcePage(iri, kind_of(snap, iri) or "resource", snap.label(iri), types, blocks,
-                        incoming)
+    incoming, pager = incoming_links(snap, iri, page)
+    types = [Ref(t, term_label(t)) for t in _iris(described.get(RDF.type.value, []))]
+    kind = kind or kind_of(snap, iri) or "resource"
+    return ResourcePage(iri, kind, snap.label(iri), types,
+                        blocks, incoming, pager.page, pager.pages, pager.page_size, pager.total)
+
+
+def incoming_links(snap: Snapshot, iri: str, page: int = 1) -> tuple[list[Incoming], Pager]:
+    """One page of what refers to an IRI (a method every mention names, a source every graph
+    does), grouped by property, and where the page is in the list. The count per property is
+    one aggregate query; the page reads only its own rows of the properties it spans (in the
+    store's index order within a property, the same for every request on a generation): no
+    sort of every referrer."""
+    target = node(iri)
+    counts = [(r["p"].value, int(r["n"].value)) for r in snap.select(
+        f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {target} }} GROUP BY ?p")]
+    counts.sort(key=lambda pn: (term_label(pn[0]), pn[0]))
+    pager = Pager.of(page, PAGE_SIZE, sum(n for _, n in counts))
+    start, end = (page - 1) * PAGE_SIZE, page * PAGE_SIZE
+    out: list[Incoming] = []
+    before = 0  # referrers of the properties before this one
+    for pred, n in counts:
+        lo, hi = max(start, before), min(end, before + n)
+        if lo < hi:
+            rows = snap.select(f"SELECT DISTINCT ?s WHERE {{ ?s {node(pred)} {target} }} "
+                               f"LIMIT {hi - lo} OFFSET {lo - before}")
+            prop = Ref(pred, term_label(pred))
+            subjects = [ref(snap, r["s"].value) for r in rows]
+            out += [Incoming(s, prop) for s in sorted(subjects, key=lambda r: r.label)]
+        before += n
+    return out, pager
 
 
 def _pred_order(pred: str) -> tuple[int, str]:
@@ -906,8 +1099,10 @@ AnyPage = (DocumentPage | PersonPage | PlacePage | OrganizationPage | SubjectPag
            | GraphPage | CandidatePage | ResourcePage)
 
 
-def entity_page(snap: Snapshot, iri: str) -> AnyPage:
-    """The page data for any IRI of the graph, by its kind."""
+def entity_page(snap: Snapshot, iri: str, page: int = 1) -> AnyPage:
+    """The page data for any IRI of the graph, by its kind. `page`: which page of a long list
+    (a person's, place's or organisation's documents, what refers to a resource); a page
+    past the last raises PageNotFound."""
     kind = kind_of(snap, iri)
     if kind is None:
         candidate = candidate_page(snap, iri)
@@ -916,18 +1111,22 @@ def entity_page(snap: Snapshot, iri: str) -> AnyPage:
     if kind == "document":
         return document_page(snap, iri)
     if kind == "person":
-        return person_page(snap, iri)
+        return person_page(snap, iri, page)
     if kind == "place":
-        return place_page(snap, iri)
+        return place_page(snap, iri, page)
     if kind == "organization":
-        return organization_page(snap, iri)
+        return organization_page(snap, iri, page)
     if kind in ("subject", "topic"):
         # a topic reads as a heading does: its broader and narrower ones, its documents
-        page = subject_page(snap, iri, documents_of(snap, iri))
-        page.kind = kind
-        return page
+        documents, pager = entity_documents(snap, iri, page)
+        heading = subject_page(snap, iri, documents)
+        heading.kind = kind
+        heading.page, heading.pages = pager.page, pager.pages
+        heading.page_size, heading.total = pager.page_size, pager.total
+        heading.browse = _browse(snap, iri, "topic")
+        return heading
     if kind == "event":
         return event_page(snap, iri)
     if kind == "graph":
         return graph_page(snap, iri)
-    return resource_page(snap, iri)
+    return resource_page(snap, iri, page, kind or "resource")

@@ -555,6 +555,62 @@ class Index:
             return {k[len("stats."):]: int(v) for k, v in con.execute(
                 "SELECT key, value FROM meta WHERE key LIKE 'stats.%'")}
 
+    # -- documents of an entity, in date order, a page at a time -----------------------------
+
+    def entity_documents(self, iri: str, page: int = 1, page_size: int = 50) -> DocumentList:
+        """The documents that link to a person, place, organisation, topic or subject
+        heading (the `doc_facets` rows of the facet its kind names), in date order (document
+        ids are), page `page` of `page_size`, with their total (`facet_totals`): two indexed
+        look-ups whatever the number of documents."""
+        page = max(1, page)
+        page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+        with self._connect() as con:
+            facet = _entity_facet(con, iri)
+            if facet is None:
+                return DocumentList(page, page_size, 0, ())
+            found = con.execute("SELECT n FROM facet_totals WHERE facet = ? AND value = ?",
+                                (facet, iri)).fetchone()
+            total = found[0] if found else 0
+            offset = (page - 1) * page_size
+            # (a page past the last reads nothing: its number may not even fit SQLite's)
+            rows = con.execute(
+                f"SELECT {_DOC_COLUMNS} FROM doc_facets f JOIN docs d ON d.id = f.doc "
+                "WHERE f.facet = ? AND f.value = ? ORDER BY f.doc LIMIT ? OFFSET ?",
+                (facet, iri, page_size, offset)).fetchall() if offset < total else []
+        return DocumentList(page, page_size, total, tuple(DocumentSummary(*r) for r in rows))
+
+    def first_documents(self, iris: list[str] | set[str], limit: int = 10
+                        ) -> tuple[DocumentSummary, ...]:
+        """The first `limit` of these documents in date order (undated last): the few a
+        page shows of a longer list it only counts. IRIs that are no document are left out."""
+        wanted = sorted(set(iris))
+        best: list[tuple[int, DocumentSummary]] = []
+        with self._connect() as con:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i:i + 500]
+                best += [(r[0], DocumentSummary(*r[1:])) for r in con.execute(
+                    f"SELECT id, {_DOC_COLUMNS} FROM docs d WHERE iri IN "
+                    f"({','.join('?' * len(chunk))}) ORDER BY id LIMIT ?", (*chunk, limit))]
+        best.sort(key=lambda pair: pair[0])
+        return tuple(doc for _, doc in best[:limit])
+
+    def top_entities(self, iris: list[str] | set[str], limit: int = 50
+                     ) -> tuple[EntitySummary, ...]:
+        """The `limit` most documented of these IRIs, then by label (the first of a long
+        list a page only counts: the people of a country, the places within one)."""
+        wanted = sorted(set(iris))
+        best: list[EntitySummary] = []
+        order = "doc_count DESC, label COLLATE NOCASE, iri"
+        with self._connect() as con:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i:i + 500]
+                best += [_summary(r) for r in con.execute(
+                    f"SELECT {_COLUMNS} FROM resources WHERE iri IN "
+                    f"({','.join('?' * len(chunk))}) ORDER BY {order} LIMIT ?",
+                    (*chunk, limit))]
+        best.sort(key=lambda e: (-e.documents, (e.label or "").casefold(), e.iri))
+        return tuple(best[:limit])
+
 
 def _labels(con: sqlite3.Connection, iris: list[str]) -> dict[str, str]:
     iris = list(dict.fromkeys(iris))
@@ -688,3 +744,33 @@ def _pieces(snippet: str) -> tuple[tuple[str, bool], ...]:
 def _first_words(text: str, n: int = SNIPPET_TOKENS) -> str:
     words = text.split()
     return " ".join(words[:n]) + (f" {_ELLIPSIS}" if len(words) > n else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents of an entity
+
+
+# The facet an entity's documents are filed under in `doc_facets`, by the entity's kind.
+ENTITY_FACETS = {"person": "person", "place": "place", "organization": "organization",
+                 "topic": "topic", "subject": "topic"}
+_DOC_COLUMNS = "d.iri, d.title, d.summary, d.date, d.date_text, d.earliest, d.latest, " \
+               "d.type, d.rights"
+
+
+@dataclass(frozen=True)
+class DocumentList:
+    """One page of an entity's documents, in date order, and how many there are in all."""
+
+    page: int
+    page_size: int
+    total: int
+    documents: tuple[DocumentSummary, ...]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _entity_facet(con: sqlite3.Connection, iri: str) -> str | None:
+    row = con.execute("SELECT kind FROM resources WHERE iri = ?", (iri,)).fetchone()
+    return ENTITY_FACETS.get(row[0]) if row and row[0] else None

@@ -714,6 +714,7 @@ def _documents_part(snap: Snapshot, iri: str, kind: str, page: int) -> dict[str,
 
 def person_page(snap: Snapshot, iri: str, page: int = 1) -> PersonPage:
     common, p = _entity_common(snap, iri, "person")
+    wrote_to, received_from = _counterparts(snap, iri)
     return PersonPage(
         **common, **_documents_part(snap, iri, "person", page),
         **_roles_part(snap, iri, "holder"),
@@ -721,8 +722,7 @@ def person_page(snap: Snapshot, iri: str, page: int = 1) -> PersonPage:
         born=_first(p.get(KG.birthYear.value, [])), died=_first(p.get(KG.deathYear.value, [])),
         nationality=refs(snap, _iris(p.get(KG.nationality.value, []))),
         name_attestations=name_attestations(snap, iri),
-        wrote_to=_counterparts(snap, iri, "author", "recipient"),
-        received_from=_counterparts(snap, iri, "recipient", "author"))
+        wrote_to=wrote_to, received_from=received_from)
 
 
 def _roles_part(snap: Snapshot, iri: str, *relations: str) -> dict[str, Any]:
@@ -797,14 +797,16 @@ def _attesting_documents(snap: Snapshot, posts: list[str]) -> dict[str, set[str]
     return out
 
 
-def _counterparts(snap: Snapshot, iri: str, mine: str, theirs: str) -> list[Counterpart]:
-    """Whom `iri` wrote to (`mine` "author") or received letters from (`mine` "recipient"),
-    with the number of letters: the generation's letters table, one indexed look-up."""
+def _counterparts(snap: Snapshot, iri: str) -> tuple[list[Counterpart], list[Counterpart]]:
+    """Whom `iri` wrote to and whom they received letters from, with the number of letters
+    each way: the generation's letters table, indexed look-ups."""
     found = snap.index.correspondents(iri)
-    side = found.wrote_to if (mine, theirs) == ("author", "recipient") else found.received_from
-    out = [Counterpart(c.iri, snap.label(c.iri), c.documents) for c in side]
-    out.sort(key=lambda c: (-c.count, c.label))
-    return out
+
+    def listed(side) -> list[Counterpart]:
+        out = [Counterpart(c.iri, snap.label(c.iri), c.documents) for c in side]
+        out.sort(key=lambda c: (-c.count, c.label))
+        return out
+    return listed(found.wrote_to), listed(found.received_from)
 
 
 def place_page(snap: Snapshot, iri: str, page: int = 1) -> PlacePage:

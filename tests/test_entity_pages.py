@@ -274,3 +274,20 @@ def test_posts_of_a_place_are_bounded_and_counted(client, local):
     page = twin(client, path(place))
     assert page["roles_total"] == int(n) and len(page["roles"]) == views.LISTED
     assert f"most attested of {n}" in html(client, path(place))
+
+
+def test_a_persons_correspondents_are_bounded_and_counted(client, local):
+    """The most written-to correspondents, LISTED of them, with the total and a pointer to
+    the network that holds them all."""
+    person, n = rows(local, "SELECT ?a (COUNT(DISTINCT ?r) AS ?n) WHERE { ?d kg:author ?a ; "
+                            "kg:recipient ?r FILTER(?r != ?a) } GROUP BY ?a "
+                            "ORDER BY DESC(?n) ?a LIMIT 1")[0]
+    assert int(n) > views.LISTED, "no person of the generated store wrote to many"
+    page = twin(client, path(person))
+    assert page["wrote_to_total"] == int(n)
+    counts = [c["count"] for c in page["wrote_to"]]
+    assert len(counts) == views.LISTED and counts == sorted(counts, reverse=True)
+    every = rows(local, f"SELECT ?r (COUNT(DISTINCT ?d) AS ?k) WHERE {{ ?d kg:author <{person}>"
+                        f" ; kg:recipient ?r FILTER(?r != <{person}>) }} GROUP BY ?r")
+    assert counts == sorted((int(k) for _, k in every), reverse=True)[:views.LISTED]
+    assert f"and {int(n) - views.LISTED} more" in html(client, path(person))

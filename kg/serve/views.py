@@ -247,7 +247,7 @@ def _relations(rows: list[dict]) -> dict[str, list[str]]:
 PAGE_SIZE = 50  # documents (or incoming links) per page of an entity's (a resource's) page
 ROLE_DOCUMENTS = 10  # documents listed under a post (all are counted)
 NAME_DOCUMENTS = 3  # documents listed under a name a person went by (all are counted)
-LISTED = 50  # places within a place, its nationals, an organisation's parts
+LISTED = 50  # places within a place, its nationals, an organisation's parts, correspondents
 
 
 class PageNotFound(LookupError):
@@ -653,8 +653,10 @@ class PersonPage(EntityPage):
     died: str | None = None
     nationality: list[Ref] = field(default_factory=list)
     name_attestations: list[NameAttestation] = field(default_factory=list)
-    wrote_to: list[Counterpart] = field(default_factory=list)
+    wrote_to: list[Counterpart] = field(default_factory=list)  # the LISTED most written to
     received_from: list[Counterpart] = field(default_factory=list)
+    wrote_to_total: int = 0
+    received_from_total: int = 0
 
 
 @dataclass
@@ -722,7 +724,8 @@ def person_page(snap: Snapshot, iri: str, page: int = 1) -> PersonPage:
         born=_first(p.get(KG.birthYear.value, [])), died=_first(p.get(KG.deathYear.value, [])),
         nationality=refs(snap, _iris(p.get(KG.nationality.value, []))),
         name_attestations=name_attestations(snap, iri),
-        wrote_to=wrote_to, received_from=received_from)
+        wrote_to=wrote_to[:LISTED], received_from=received_from[:LISTED],
+        wrote_to_total=len(wrote_to), received_from_total=len(received_from))
 
 
 def _roles_part(snap: Snapshot, iri: str, *relations: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ On a store already ingested, with `kg serve` started as a user starts it (its ow
 * the lookup's latency while a runaway query holds a worker (the server must stay responsive)
   and the runaway's status once `--timeout` has passed.
 
-    python -m bench.serve --store STORE             # measure a store
+    python -m bench.serve --store STORE [--store STORE2]   # measure stores
     python -m bench.serve --sizes 10000             # generate, ingest, measure
 
 `make bench` runs it as the "serve" step of `bench.run` at every size it ingests.
@@ -365,10 +365,21 @@ def _size(n) -> str:
     return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
 
 
+def _entries(store: str) -> str:
+    """A measured store's column: its number of documents (the generated corpora's size)."""
+    from kg.store.index import Index, IndexMissing
+
+    try:
+        return str(Index.open(store).stats().get("documents", store))
+    except IndexMissing:
+        return store
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.serve",
                                  description=__doc__.split("\n\n")[0])
-    ap.add_argument("--store", help="Measure this store (already ingested).")
+    ap.add_argument("--store", action="append",
+                    help="Measure this store (already ingested); may be given more than once.")
     ap.add_argument("--sizes", default="10000", help="Generate and ingest these sizes.")
     ap.add_argument("--work", type=Path, default=Path("/tmp/kg-bench-serve"))
     ap.add_argument("--seed", type=int, default=1)
@@ -376,7 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     results: dict[str, dict] = {}
     if args.store:
-        results["store"] = measure(args.store)
+        for store in args.store:
+            figures = measure(store)  # first: `kg serve` gives an older store its index
+            results[_entries(store)] = figures
     else:
         from bench.generate import generated_stores
 

@@ -329,9 +329,13 @@ class Index:
               sort: str | None, *, everything: bool = False) -> tuple[SearchHit, ...]:
         sort = sort or ("relevance" if match else "date")
         # document ids are in date order (undated last), so "date" needs no sorting
-        order = {"relevance": "score, docs.id", "date": "docs.id",
-                 "-date": "docs.earliest IS NULL, docs.id DESC"}.get(sort, "score, docs.id")
-        source = ("docs" if everything else "m JOIN docs ON docs.id = m.doc")
+        key = "docs.id" if everything else "m.doc"
+        order = {"relevance": f"score, {key}", "date": key,
+                 "-date": f"docs.earliest IS NULL, {key} DESC"}.get(sort, f"score, {key}")
+        # The matches drive the join (CROSS JOIN fixes SQLite's loop order): ordered by
+        # docs.id, the planner would walk every document in id order probing the matches
+        # (70 ms at 100k entries for a filter that matches nothing).
+        source = ("docs" if everything else "m CROSS JOIN docs ON docs.id = m.doc")
         score = "NULL AS score" if everything else "m.score AS score"
         rows = con.execute(
             f"SELECT docs.id, iri, title, date, date_text, earliest, type, summary, {score} "

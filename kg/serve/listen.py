@@ -21,9 +21,11 @@ BACKLOG = 128
 AVAILABLE = hasattr(socket, "SO_REUSEPORT")
 
 
-def reuse_port_socket(family: int, address: tuple, *, listen: bool) -> socket.socket:
-    """A TCP socket bound to `address` with SO_REUSEPORT (and listening, if asked)."""
-    sock = socket.socket(family, socket.SOCK_STREAM)
+def reuse_port_socket(family: int, address: tuple, *, listen: bool,
+                      kind: type[socket.socket] = socket.socket) -> socket.socket:
+    """A TCP socket (of class `kind`) bound to `address` with SO_REUSEPORT, listening if
+    asked."""
+    sock = kind(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -50,12 +52,6 @@ class PerProcessListener(socket.socket):
 
 def per_process_listener(family: int, address: tuple) -> PerProcessListener:
     """Bind the address for the serving processes (see the module's docstring)."""
-    sock = PerProcessListener(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind(address)
-    except OSError:
-        sock.close()
-        raise
+    sock = reuse_port_socket(family, address, listen=False, kind=PerProcessListener)
+    assert isinstance(sock, PerProcessListener)
     return sock

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 import pyoxigraph as ox
 
@@ -65,7 +65,10 @@ class EntityRecord:
     extension: tuple[Extension, ...] = ()
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        # The fields as they are (json writes tuples as lists): `asdict` copies every nested
+        # tuple first, three quarters of this call's time.
+        return json.dumps({f.name: getattr(self, f.name) for f in fields(self)},
+                          ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> EntityRecord:

@@ -13,7 +13,11 @@ import json
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
-__all__ = ["DocBrief", "Ref", "Value", "plain", "to_json"]
+__all__ = ["DocBrief", "PAGE_SIZE", "Ref", "Value", "plain", "to_json"]
+
+# Documents (or incoming links) per page of a long list on an entity's, a heading's or a
+# resource's page.
+PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import pyoxigraph as ox
 
-from kg.serve.models import DocBrief, Ref
+from kg.serve.models import PAGE_SIZE, DocBrief, Ref
 from kg.serve.snapshot import Snapshot
 
 
@@ -43,7 +43,7 @@ class SubjectPage:
     # where `documents` is in the list of all of them (`total` documents, `pages` pages)
     page: int = 1
     pages: int = 1
-    page_size: int = 50
+    page_size: int = PAGE_SIZE
     total: int = 0
     # the documents browse page filtered by this heading (facets, search within them)
     browse: str | None = field(default=None, metadata={"json": False})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -31,7 +31,7 @@ from kg.rdf.namespace import (
     SKOS,
 )
 from kg.serve.cite import Citation, citation
-from kg.serve.models import DocBrief, Ref, Value
+from kg.serve.models import PAGE_SIZE, DocBrief, Ref, Value
 from kg.serve.snapshot import Snapshot
 from kg.serve.subjects import MachineSubject, SubjectPage, machine_subjects, subject_page
 from kg.store.index import DocumentSummary, SearchHit
@@ -244,7 +244,6 @@ def _relations(rows: list[dict]) -> dict[str, list[str]]:
 # ---------------------------------------------------------------------------------------------
 # Long lists, a page at a time
 
-PAGE_SIZE = 50  # documents (or incoming links) per page of an entity's (a resource's) page
 ROLE_DOCUMENTS = 10  # documents listed under a post (all are counted)
 NAME_DOCUMENTS = 3  # documents listed under a name a person went by (all are counted)
 LISTED = 50  # places within a place, its nationals, an organisation's parts, correspondents
@@ -287,6 +286,12 @@ class Pager:
         if page > pages:
             raise PageNotFound(page, pages)
         return cls(page, pages, page_size, total)
+
+    def fields(self) -> dict[str, int]:
+        """The page model's fields that say where its list is (the same names on every
+        paged page)."""
+        return {"page": self.page, "pages": self.pages, "page_size": self.page_size,
+                "total": self.total}
 
 
 def entity_documents(snap: Snapshot, iri: str, page: int = 1) -> tuple[list[DocBrief], Pager]:
@@ -709,9 +714,7 @@ def _browse(snap: Snapshot, iri: str, kind: str) -> str:
 def _documents_part(snap: Snapshot, iri: str, kind: str, page: int) -> dict[str, Any]:
     """The fields of an entity page about its documents: one page of them and the pager."""
     documents, pager = entity_documents(snap, iri, page)
-    return {"documents": documents, "page": pager.page, "pages": pager.pages,
-            "page_size": pager.page_size, "total": pager.total,
-            "browse": _browse(snap, iri, kind)}
+    return {"documents": documents, **pager.fields(), "browse": _browse(snap, iri, kind)}
 
 
 def person_page(snap: Snapshot, iri: str, page: int = 1) -> PersonPage:
@@ -804,9 +807,11 @@ def _counterparts(snap: Snapshot, iri: str) -> tuple[list[Counterpart], list[Cou
     """Whom `iri` wrote to and whom they received letters from, with the number of letters
     each way: the generation's letters table, indexed look-ups."""
     found = snap.index.correspondents(iri)
+    labels = snap.known_labels([c.iri for c in found.wrote_to + found.received_from])
 
     def listed(side) -> list[Counterpart]:
-        out = [Counterpart(c.iri, snap.label(c.iri), c.documents) for c in side]
+        out = [Counterpart(c.iri, labels.get(c.iri) or snap.label(c.iri), c.documents)
+               for c in side]
         out.sort(key=lambda c: (-c.count, c.label))
         return out
     return listed(found.wrote_to), listed(found.received_from)
@@ -1028,8 +1033,7 @@ def resource_page(snap: Snapshot, iri: str, page: int = 1, kind: str | None = No
     incoming, pager = incoming_links(snap, iri, page)
     types = [Ref(t, term_label(t)) for t in _iris(described.get(RDF.type.value, []))]
     kind = kind or kind_of(snap, iri) or "resource"
-    return ResourcePage(iri, kind, snap.label(iri), types,
-                        blocks, incoming, pager.page, pager.pages, pager.page_size, pager.total)
+    return ResourcePage(iri, kind, snap.label(iri), types, blocks, incoming, **pager.fields())
 
 
 def incoming_links(snap: Snapshot, iri: str, page: int = 1) -> tuple[list[Incoming], Pager]:
@@ -1124,12 +1128,8 @@ def entity_page(snap: Snapshot, iri: str, page: int = 1) -> AnyPage:
     if kind in ("subject", "topic"):
         # a topic reads as a heading does: its broader and narrower ones, its documents
         documents, pager = entity_documents(snap, iri, page)
-        heading = subject_page(snap, iri, documents)
-        heading.kind = kind
-        heading.page, heading.pages = pager.page, pager.pages
-        heading.page_size, heading.total = pager.page_size, pager.total
-        heading.browse = _browse(snap, iri, "topic")
-        return heading
+        return replace(subject_page(snap, iri, documents), kind=kind,
+                       browse=_browse(snap, iri, "topic"), **pager.fields())
     if kind == "event":
         return event_page(snap, iri)
     if kind == "graph":

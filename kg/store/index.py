@@ -483,14 +483,11 @@ class Index:
 
     def kinds(self, iris: list[str] | tuple[str, ...] | set[str]) -> dict[str, str]:
         """Kinds of many IRIs in one look-up (untyped IRIs are left out)."""
-        iris = list(dict.fromkeys(iris))
         out: dict[str, str] = {}
         with self._connect() as con:
-            for i in range(0, len(iris), 500):
-                chunk = iris[i:i + 500]
-                out.update(con.execute(
-                    f"SELECT iri, kind FROM resources WHERE kind IS NOT NULL AND iri IN "
-                    f"({','.join('?' * len(chunk))})", chunk).fetchall())
+            for chunk, marks in _chunks(list(dict.fromkeys(iris))):
+                out.update(con.execute(f"SELECT iri, kind FROM resources WHERE kind IS NOT NULL "
+                                       f"AND iri IN ({marks})", chunk).fetchall())
         return out
 
     def places_on_map(self) -> tuple[EntitySummary, ...]:
@@ -590,11 +587,10 @@ class Index:
         wanted = sorted(set(iris))
         best: list[tuple[int, DocumentSummary]] = []
         with self._connect() as con:
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i:i + 500]
+            for chunk, marks in _chunks(wanted):
                 best += [(r[0], DocumentSummary(*r[1:])) for r in con.execute(
-                    f"SELECT id, {_DOC_COLUMNS} FROM docs d WHERE iri IN "
-                    f"({','.join('?' * len(chunk))}) ORDER BY id LIMIT ?", (*chunk, limit))]
+                    f"SELECT id, {_DOC_COLUMNS} FROM docs d WHERE iri IN ({marks}) "
+                    "ORDER BY id LIMIT ?", (*chunk, limit))]
         best.sort(key=lambda pair: pair[0])
         return tuple(doc for _, doc in best[:limit])
 
@@ -606,26 +602,31 @@ class Index:
         best: list[EntitySummary] = []
         order = "doc_count DESC, label COLLATE NOCASE, iri"
         with self._connect() as con:
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i:i + 500]
+            for chunk, marks in _chunks(wanted):
                 best += [_summary(r) for r in con.execute(
-                    f"SELECT {_COLUMNS} FROM resources WHERE iri IN "
-                    f"({','.join('?' * len(chunk))}) ORDER BY {order} LIMIT ?",
-                    (*chunk, limit))]
+                    f"SELECT {_COLUMNS} FROM resources WHERE iri IN ({marks}) "
+                    f"ORDER BY {order} LIMIT ?", (*chunk, limit))]
         best.sort(key=lambda e: (-e.documents, (e.label or "").casefold(), e.iri))
         return tuple(best[:limit])
 
 
 def _labels(con: sqlite3.Connection, iris: list[str]) -> dict[str, str]:
-    iris = list(dict.fromkeys(iris))
     out: dict[str, str] = {}
-    for i in range(0, len(iris), 500):
-        chunk = iris[i:i + 500]
-        for iri, label in con.execute(
-                f"SELECT iri, label FROM resources WHERE label IS NOT NULL AND iri IN "
-                f"({','.join('?' * len(chunk))})", chunk):
-            out[iri] = label
+    for chunk, marks in _chunks(list(dict.fromkeys(iris))):
+        out.update(con.execute(f"SELECT iri, label FROM resources WHERE label IS NOT NULL "
+                               f"AND iri IN ({marks})", chunk).fetchall())
     return out
+
+
+# Look-ups of many IRIs go this many at a time (SQLite's limit on a statement's variables).
+_IN_CHUNK = 500
+
+
+def _chunks(items: list[str]) -> Iterator[tuple[list[str], str]]:
+    """`items` _IN_CHUNK at a time, each chunk with its "?,?,..." for an IN (...)."""
+    for i in range(0, len(items), _IN_CHUNK):
+        chunk = items[i:i + _IN_CHUNK]
+        yield chunk, ",".join("?" * len(chunk))
 
 
 _COLUMNS = "iri, kind, label, doc_count, names, lat, long"

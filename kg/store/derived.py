@@ -255,7 +255,7 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
                     [(f"stats.{k}", str(v)) for k, v in stats.items()])
 
     # the correspondence network and people's correspondents
-    letters = _letters(store)
+    letters = _letters(store, {iri: d.earliest for iri, d in docs.items()})
     con.executemany("INSERT INTO letters VALUES (?,?,?,?)", letters)
     # what the reconciliation service knows of each person, place and organisation
     dates = DocumentDates({i: d.earliest for i, d in docs.items() if d.earliest},
@@ -267,10 +267,12 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
     return {**stats, "letters": len(letters), "entity_records": len(records)}
 
 
-def _letters(store: ox.Store) -> list[tuple[str, str, str, str | None]]:
+def _letters(store: ox.Store, earliest_of: dict[str, str | None]
+             ) -> list[tuple[str, str, str, str | None]]:
     """(document, author, recipient, earliest date) for every subject with a kg:author and a
     kg:recipient, each pair of two different people once, dated by its least
-    kg:earliestDate (None when it has none)."""
+    kg:earliestDate (None when it has none). `earliest_of`: the dates of the documents,
+    already read; any other subject's is read from the store."""
     ends: dict[str, dict[str, set[str]]] = {"author": defaultdict(set),
                                             "recipient": defaultdict(set)}
     subjects: dict[str, ox.NamedNode | ox.BlankNode] = {}
@@ -281,9 +283,12 @@ def _letters(store: ox.Store) -> list[tuple[str, str, str, str | None]]:
                 subjects[q.subject.value] = q.subject
     rows = []
     for doc in sorted(ends["author"].keys() & ends["recipient"].keys()):
-        dates = [q.object.value for q in store.quads_for_pattern(
-            subjects[doc], KG.earliestDate, None, None) if isinstance(q.object, ox.Literal)]
-        earliest = min(dates) if dates else None
+        if doc in earliest_of:
+            earliest = earliest_of[doc]
+        else:
+            dates = [q.object.value for q in store.quads_for_pattern(
+                subjects[doc], KG.earliestDate, None, None) if isinstance(q.object, ox.Literal)]
+            earliest = min(dates) if dates else None
         rows += [(doc, a, r, earliest) for a in sorted(ends["author"][doc])
                  for r in sorted(ends["recipient"][doc]) if a != r]
     return rows

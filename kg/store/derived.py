@@ -37,13 +37,14 @@ import pyoxigraph as ox
 
 from kg.core.text import fallback_label
 from kg.rdf.namespace import DCTERMS, GEO, KG, KG_IRI, ONTOLOGY_FILE, OWL, RDF, RDFS, SKOS
+from kg.store import facet_counts
 from kg.store.entity_records import DocumentDates, entity_records
 
 DERIVED_DIR = "kg-derived"
 INDEX_FILE = "index.sqlite"
 MANIFEST = "manifest.json"
 # Bump when the tables change: an index of another schema is treated as missing.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TOKENIZER = "unicode61 remove_diacritics 2"
 
 # The entity kinds facets and name search know, by class.
@@ -79,8 +80,9 @@ CREATE TABLE doc_facets(facet TEXT NOT NULL, value TEXT NOT NULL, doc INTEGER NO
   PRIMARY KEY(facet, value, doc)) WITHOUT ROWID;
 CREATE INDEX doc_facets_by_doc ON doc_facets(doc, facet, value);
 CREATE TABLE facet_totals(facet TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
-  PRIMARY KEY(facet, value)) WITHOUT ROWID;
+  id INTEGER NOT NULL, PRIMARY KEY(facet, value)) WITHOUT ROWID;
 CREATE INDEX facet_totals_by_count ON facet_totals(facet, n DESC);
+CREATE UNIQUE INDEX facet_totals_by_id ON facet_totals(id);
 CREATE TABLE resources(
   id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, kind TEXT, label TEXT,
   doc_count INTEGER NOT NULL DEFAULT 0, names TEXT, lat REAL, long REAL);
@@ -95,7 +97,7 @@ CREATE INDEX letters_by_author ON letters(author, recipient);
 CREATE INDEX letters_by_recipient ON letters(recipient, author);
 CREATE TABLE entity_records(id INTEGER PRIMARY KEY, iri TEXT NOT NULL, kind TEXT NOT NULL,
   record TEXT NOT NULL);
-"""
+""" + facet_counts.SCHEMA
 
 
 @dataclass
@@ -218,8 +220,11 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
     facet_rows = [(facet, value, doc_ids[iri]) for iri, d in docs.items()
                   for facet, value in d.facets]
     con.executemany("INSERT OR IGNORE INTO doc_facets VALUES (?,?,?)", facet_rows)
-    con.execute("INSERT INTO facet_totals SELECT facet, value, COUNT(*) FROM doc_facets "
+    # each value numbered in (facet, value) order: the ids of the facet postings
+    con.execute("INSERT INTO facet_totals SELECT facet, value, COUNT(*), "
+                "ROW_NUMBER() OVER (ORDER BY facet, value) - 1 FROM doc_facets "
                 "GROUP BY facet, value")
+    facet_counts.write(con)
     con.execute("INSERT INTO months SELECT substr(earliest, 1, 7), COUNT(*) FROM docs "
                 "WHERE earliest IS NOT NULL GROUP BY 1")
 

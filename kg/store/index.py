@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+import numpy as np
+
 from kg.store import StoreError, current_generation, writer
 from kg.store.derived import (
     FACETS,
@@ -45,6 +47,7 @@ from kg.store.derived import (
     is_complete,
 )
 from kg.store.entity_records import EntityRecord
+from kg.store.facet_counts import FacetPostings
 
 # Snippet markers: private-use characters no catalogue text holds, turned into <mark> only
 # after the text around them is escaped (`SearchHit.snippet_html`).
@@ -236,6 +239,7 @@ class Index:
         self.generation = Path(generation)
         self.path = derived_dir(self.generation) / INDEX_FILE
         self._local = threading.local() if keep_connections else None
+        self._facet_postings: FacetPostings | None = None
 
     @classmethod
     def open(cls, store_path: str | Path) -> Index:
@@ -374,29 +378,37 @@ class Index:
 
     def _facets(self, con: sqlite3.Connection, total: int, limit: int
                 ) -> dict[str, tuple[FacetValue, ...]]:
-        """Counts of every facet value among the matching documents (table m), in one pass:
-        from the matches through the per-document index when they are few, else one scan of
-        the facet table probing the matches."""
-        documents = con.execute("SELECT COALESCE(MAX(id), 0) FROM docs").fetchone()[0]
-        join = ("m CROSS JOIN doc_facets f ON f.doc = m.doc" if total * 8 < documents
-                else "doc_facets f JOIN m ON m.doc = f.doc")
-        by_facet: dict[str, list[tuple[int, str]]] = {f: [] for f in FACETS}
-        for facet, value, n in con.execute(
-                f"SELECT f.facet, f.value, COUNT(*) FROM {join} GROUP BY f.facet, f.value"):
-            by_facet.setdefault(facet, []).append((n, value))
-        kept = {}
-        for facet, values in by_facet.items():
-            values.sort(key=lambda nv: (-nv[0], nv[1]))
-            kept[facet] = values if facet == "year" else values[:limit]
-        labels = _labels(con, [v for facet, vs in kept.items() if facet != "year"
-                               for _, v in vs])
+        """Counts of every facet value among the matching documents (table m), from the
+        generation's integer postings (`kg.store.facet_counts`): milliseconds however many
+        documents match."""
+        postings = self._postings(con)
+        docs = np.fromiter((r[0] for r in con.execute("SELECT doc FROM m")), dtype=np.int64,
+                           count=total)
+        counts = postings.count(docs)
+        kept = {facet: postings.top(counts, facet, None if facet == "year" else limit)
+                for facet in FACETS}
+        ids = [i for values in kept.values() for i, _ in values]
+        values: dict[int, str] = {}
+        for chunk, marks in _chunks(ids):
+            values.update(con.execute(
+                f"SELECT id, value FROM facet_totals WHERE id IN ({marks})", chunk).fetchall())
+        labels = _labels(con, [values[i] for facet, vs in kept.items() if facet != "year"
+                               for i, _ in vs])
         out = {}
-        for facet, values in kept.items():
-            items = [FacetValue(v, labels.get(v, v), n) for n, v in values]
+        for facet, counted in kept.items():
+            items = [FacetValue(values[i], labels.get(values[i], values[i]), n)
+                     for i, n in counted]
             if facet == "year":
                 items.sort(key=lambda fv: fv.value)
             out[facet] = tuple(items)
         return out
+
+    def _postings(self, con: sqlite3.Connection) -> FacetPostings:
+        """The generation's facet postings, read on first use and kept (a published
+        generation never changes; a racing second read is harmless)."""
+        if self._facet_postings is None:
+            self._facet_postings = FacetPostings.read(con)
+        return self._facet_postings
 
     def _correct(self, con: sqlite3.Connection, query: str, words: list[str]) -> str | None:
         """The query with each word that no document holds replaced by the closest word of
@@ -622,7 +634,7 @@ def _labels(con: sqlite3.Connection, iris: list[str]) -> dict[str, str]:
 _IN_CHUNK = 500
 
 
-def _chunks(items: list[str]) -> Iterator[tuple[list[str], str]]:
+def _chunks(items: list) -> Iterator[tuple[list, str]]:
     """`items` _IN_CHUNK at a time, each chunk with its "?,?,..." for an IN (...)."""
     for i in range(0, len(items), _IN_CHUNK):
         chunk = items[i:i + _IN_CHUNK]

@@ -335,8 +335,7 @@ def test_rights_travel_with_each_source_graph_into_exports_and_void(tmp_path, se
     exported = run_kg("export", "--store", str(store), "--format", "nquads")
     assert exported.returncode == 0
     assert b"<http://purl.org/dc/terms/rights>" in exported.stdout
-    snap = Snapshot(open_reader(store), current_generation(store), "http://127.0.0.1:8000/",
-                    tmp_path)
+    snap = Snapshot(open_reader(store), current_generation(store), "http://127.0.0.1:8000/")
     void = void_turtle(snap, kg.stats()).decode()
     assert "rights" in void and "Reuse for research" in void and "Public Policy" in void
 

@@ -729,6 +729,11 @@ def test_void_description(url, local):
 def test_downloads(url, local, name, fmt):
     status, headers, body = get(f"{url}download/{name}")
     assert status == 200 and name in headers["Content-Disposition"]
+    # streamed as the store is read: no length known before the last byte
+    assert headers.get("Transfer-Encoding") == "chunked" and "Content-Length" not in headers
+    head_status, head_headers, head_body = http("HEAD", f"{url}download/{name}")
+    assert (head_status, head_body) == (200, b"")
+    assert head_headers["Content-Type"] == headers["Content-Type"]
     if fmt is None:
         doc = json.loads(body)
         assert "@context" in doc and len(doc["@graph"]) == sum(1 for _ in local.named_graphs())

@@ -50,7 +50,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request as StarletteRequest
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -71,6 +71,7 @@ from kg.serve.protocol import (
 )
 from kg.serve.results import render_graph
 from kg.serve.snapshot import Snapshot, StoreView
+from kg.serve.streaming import stream_writes
 from kg.serve.void import DOWNLOADS, service_description, void_turtle
 from kg.serve.worker import (
     GenerationWatch,
@@ -146,6 +147,7 @@ class Req:
     headers: Headers
     snap: Snapshot
     body: bytes = b""
+    head: bool = False  # a HEAD request (`method` says GET: the same answer, without body)
 
     def param(self, name: str, default: str | None = None) -> str | None:
         values = self.params.get(name)
@@ -303,22 +305,21 @@ class Site:
         if name not in DOWNLOADS:
             return text(404, f"no download {name!r}; there are: " + ", ".join(DOWNLOADS))
         fmt, media = DOWNLOADS[name]
-        snap = req.snap
+        store = req.snap.store
 
-        def build() -> Path:
+        def write(out) -> None:
             from kg.export import export
 
-            snap.cache_dir.mkdir(parents=True, exist_ok=True)
-            target = snap.cache_dir / name
-            tmp = target.with_name(name + ".part")
-            with open(tmp, "wb") as fh:
-                export(snap.store, fmt, fh)
-            tmp.replace(target)
-            return target
+            export(store, fmt, out)
 
-        path = snap.cached(f"download:{name}", build)
+        # Streamed as the store is read: nothing whole-store is built on the request path,
+        # and the first bytes leave at once however large the graph.
         charset = "; charset=utf-8" if media != "application/n-quads" else ""
-        return FileResponse(path, media_type=media + charset, filename=name)
+        # HEAD: the same headers, and no export written for nobody
+        body = iter(()) if req.head else stream_writes(write, name=f"download {name}")
+        return StreamingResponse(
+            body, media_type=media + charset,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     # -- dereferenceable IRIs ---------------------------------------------------------------
 
@@ -570,7 +571,7 @@ def create_app(site: Site) -> ASGIApp:
             def call() -> Response:
                 req = Req("GET" if method == "HEAD" else method, request.url.path, raw_path,
                           parse_qs(request.url.query, keep_blank_values=True), request.headers,
-                          site.view.snapshot(), body)
+                          site.view.snapshot(), body, head=method == "HEAD")
                 try:
                     return handler(req)
                 except IndexMissing as exc:

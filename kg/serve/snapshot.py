@@ -8,14 +8,12 @@ labels, the catalogue, months, map places, counts) is the generation's derived d
 with it (`Snapshot.index`, `kg.store.index`), and so are the letters of the correspondence
 network and the reconciliation service's entity records: opening a generation computes
 nothing. The few caches left (the counted network and its drawing, the reconciliation index
-made from the records, VoID, export files) are built from those on the first request that
-needs them, once per generation.
+made from the records, VoID) are built from those on the first request that needs them,
+once per generation; downloads are streamed from the store as it is read.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -37,11 +35,10 @@ LABELS_KEPT = 200_000
 class Snapshot:
     """One generation of the store, opened read-only, with caches derived from it."""
 
-    def __init__(self, store: ox.Store, generation: Path | None, base: str, cache_dir: Path):
+    def __init__(self, store: ox.Store, generation: Path | None, base: str):
         self.store = store
         self.generation = generation
         self.base = base
-        self.cache_dir = cache_dir
         self._cache: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
@@ -165,7 +162,6 @@ class StoreView:
         self.default_base = default_base
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
-        self._tmp = Path(tempfile.mkdtemp(prefix="kg-serve-"))
 
     def snapshot(self) -> Snapshot:
         gen = current_generation(self.path)
@@ -179,15 +175,8 @@ class StoreView:
                 base = config.base if config else self.default_base
                 if not base.endswith(("/", "#")):
                     base += "/"
-                cache_dir = self._tmp / (gen.name if gen else "empty")
-                cache_dir.mkdir(parents=True, exist_ok=True)
-                old = self._snapshot
-                self._snapshot = Snapshot(open_reader(self.path), gen, base, cache_dir)
-                if old is not None and old.cache_dir != cache_dir:
-                    # Requests still holding the old snapshot keep open files; unlinking is safe.
-                    shutil.rmtree(old.cache_dir, ignore_errors=True)
+                self._snapshot = Snapshot(open_reader(self.path), gen, base)
             return self._snapshot
 
     def close(self) -> None:
         self._snapshot = None
-        shutil.rmtree(self._tmp, ignore_errors=True)

@@ -139,6 +139,20 @@ def test_pages_are_disjoint_and_complete(index):
     assert beyond.hits == () and beyond.total == first.total
 
 
+def test_a_filtered_query_ranks_only_the_filtered_matches_across_pages(index):
+    person = index.search("China").facets["person"][0]
+    filters = Filters(people=(person.value,))
+    ranked = all_hits(index, "China", filters)
+    assert len(ranked) == person.count < index.search("China").total
+    by_date = [h for p in range(1, 99) for h in index.search(
+        "China", filters, page=p, page_size=50, sort="date").hits]
+    assert iris(ranked) == iris(by_date) == iris(all_hits(index, None, filters)) & iris(
+        all_hits(index, "China"))
+    scores = [h.score for h in ranked]
+    assert None not in scores and scores == sorted(scores)
+    assert all(h.score is None for h in by_date)
+
+
 @pytest.mark.parametrize("text", ['"', "AND", "NEAR(", "*", "-", "OR", "a OR", 'x"y', "(((",
                                   "title:Stalin", "^Stalin", "Stalin NOT", "- -Stalin"])
 def test_no_query_text_is_an_error(index, text):

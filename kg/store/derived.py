@@ -78,7 +78,6 @@ CREATE VIRTUAL TABLE docs_fts USING fts5(
 CREATE VIRTUAL TABLE docs_vocab USING fts5vocab(docs_fts, 'row');
 CREATE TABLE doc_facets(facet TEXT NOT NULL, value TEXT NOT NULL, doc INTEGER NOT NULL,
   PRIMARY KEY(facet, value, doc)) WITHOUT ROWID;
-CREATE INDEX doc_facets_by_doc ON doc_facets(doc, facet, value);
 CREATE TABLE facet_totals(facet TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
   id INTEGER NOT NULL, PRIMARY KEY(facet, value)) WITHOUT ROWID;
 CREATE INDEX facet_totals_by_count ON facet_totals(facet, n DESC);

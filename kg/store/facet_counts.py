@@ -13,6 +13,7 @@ Written by `kg.store.derived` at ingest (`write`), read by `kg.store.index` (`Fa
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from dataclasses import dataclass
 
@@ -32,8 +33,10 @@ def write(con: sqlite3.Connection) -> None:
     order) from `doc_facets` (document ids 1..N of `docs`)."""
     last_doc = con.execute("SELECT COALESCE(MAX(id), 0) FROM docs").fetchone()[0]
     rows = con.execute("SELECT f.doc, t.id FROM doc_facets f JOIN facet_totals t "
-                       "ON t.facet = f.facet AND t.value = f.value ORDER BY f.doc, t.id")
-    pairs = np.array(rows.fetchall(), dtype=np.int64).reshape(-1, 2)
+                       "ON t.facet = f.facet AND t.value = f.value")
+    # read straight into an array: a list of 2 million row tuples would cost ~200 MB
+    pairs = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64).reshape(-1, 2)
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # by document, then value id
     docs, values = pairs[:, 0], pairs[:, 1]
     # offsets[d] = first position of document d's ids: documents 0..last_doc, one past the end
     offsets = np.searchsorted(docs, np.arange(last_doc + 2), side="left")

@@ -357,8 +357,7 @@ class Index:
         else:
             # document ids are in date order (undated last), so "date" needs no sorting
             key = "docs.id" if everything else "m.doc"
-            order = {"date": key, "-date": f"docs.earliest IS NULL, {key} DESC"}[
-                "-date" if sort == "-date" else "date"]
+            order = f"docs.earliest IS NULL, {key} DESC" if sort == "-date" else key
             # The matches drive the join (CROSS JOIN fixes SQLite's loop order): ordered by
             # docs.id, the planner would walk every document in id order probing the matches
             # (70 ms at 100k entries for a filter that matches nothing).

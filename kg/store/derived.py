@@ -5,9 +5,10 @@ SQLite file (``index.sqlite``): the document catalogue, a full-text index (FTS5,
 titles, summaries, full texts and the names of every entity a document links to, per-document
 facet values, a summary of every IRI the graph uses (kind, label, document count), the
 letters (document, author, recipient, date: the correspondence network and a person's
-correspondents) and one reconciliation record per person, place and organisation
-(`kg.store.entity_records`). The server reads it (`kg.store.index.Index`); nothing in it is
-computed at start or on the request path.
+correspondents), one reconciliation record per person, place and organisation
+(`kg.store.entity_records`) and the VoID description's counts (`kg.store.void_stats`). The
+server reads it (`kg.store.index.Index`); nothing in it is computed at start or on the
+request path.
 
 `kg.store.writer` calls `build` after the block's writes and before the generation is
 published, so a published generation always carries complete derived data: the folder is
@@ -37,14 +38,14 @@ import pyoxigraph as ox
 
 from kg.core.text import fallback_label
 from kg.rdf.namespace import DCTERMS, GEO, KG, KG_IRI, ONTOLOGY_FILE, OWL, RDF, RDFS, SKOS
-from kg.store import facet_counts
+from kg.store import facet_counts, void_stats
 from kg.store.entity_records import DocumentDates, entity_records
 
 DERIVED_DIR = "kg-derived"
 INDEX_FILE = "index.sqlite"
 MANIFEST = "manifest.json"
 # Bump when the tables change: an index of another schema is treated as missing.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TOKENIZER = "unicode61 remove_diacritics 2"
 
 # The entity kinds facets and name search know, by class.
@@ -97,7 +98,7 @@ CREATE INDEX letters_by_author ON letters(author, recipient);
 CREATE INDEX letters_by_recipient ON letters(recipient, author);
 CREATE TABLE entity_records(id INTEGER PRIMARY KEY, iri TEXT NOT NULL, kind TEXT NOT NULL,
   record TEXT NOT NULL);
-""" + facet_counts.SCHEMA
+""" + facet_counts.SCHEMA + void_stats.SCHEMA
 
 
 @dataclass
@@ -258,6 +259,8 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
              "quads": len(store), "graphs": sum(1 for _ in store.named_graphs())}
     con.executemany("INSERT INTO meta VALUES (?, ?)",
                     [(f"stats.{k}", str(v)) for k, v in stats.items()])
+    # the VoID description's counts over the distinct triples of the union graph
+    void_stats.write(con, void_stats.compute(store))
 
     # the correspondence network and people's correspondents
     letters = _letters(store, {iri: d.earliest for iri, d in docs.items()})

@@ -366,3 +366,21 @@ def test_one_index_serves_many_threads_at_once(index):
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda q: (q, [h.iri for h in index.search(q).hits]), queries))
     assert all(hits == expected[q] for q, hits in results)
+
+
+def test_void_statistics_round_trip_every_kind_of_rights_term():
+    """A rights statement comes back as the graph has it: language, datatype, or an IRI."""
+    import sqlite3
+
+    from kg.store import void_stats
+
+    stats = void_stats.VoidStatistics(
+        distinct_subjects=3, classes=2, property_triples=(("http://a/p", 2), ("http://a/q", 1)),
+        rights=(ox.Literal("Libre"), ox.Literal("Libre", language="fr"),
+                ox.Literal("Libre", datatype=ox.NamedNode("http://a/licence")),
+                ox.NamedNode("https://creativecommons.org/licenses/by/4.0/")))
+    con = sqlite3.connect(":memory:")
+    con.executescript(void_stats.SCHEMA)
+    void_stats.write(con, stats)
+    assert void_stats.read_statistics(con) == stats
+    assert (stats.triples, stats.properties) == (3, 2)

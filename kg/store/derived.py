@@ -234,7 +234,8 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
     for d in docs.values():
         for linked in {v for _, v in d.facets if v.startswith(("http:", "https:", "urn:"))}:
             doc_counts[linked] += 1
-    iris = _all_iris(store)
+    properties = void_stats.properties(store)
+    iris, distinct_subjects = _all_iris(store, properties)
     coordinates = _coordinates(store)
     rows = []
     for n, iri in enumerate(sorted(iris), start=1):
@@ -260,7 +261,7 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
     con.executemany("INSERT INTO meta VALUES (?, ?)",
                     [(f"stats.{k}", str(v)) for k, v in stats.items()])
     # the VoID description's counts over the distinct triples of the union graph
-    void_stats.write(con, void_stats.compute(store))
+    void_stats.write(con, void_stats.compute(store, properties, distinct_subjects))
 
     # the correspondence network and people's correspondents
     letters = _letters(store, {iri: d.earliest for iri, d in docs.items()})
@@ -430,29 +431,36 @@ def _documents(store: ox.Store, kinds: dict[str, str]) -> dict[str, _Doc]:
     return docs
 
 
-def _all_iris(store: ox.Store) -> set[str]:
+def _all_iris(store: ox.Store, properties: list[ox.NamedNode]) -> tuple[set[str], int]:
     """Every IRI the graph says something about or refers to, and every IRI whose #fragments
-    it describes: the pages the server answers with 200 rather than 404."""
+    it describes: the pages the server answers with 200 rather than 404. And the number of
+    distinct subjects (blank nodes included), which the VoID description states: counted
+    here because this already reads every one of them. `properties`: the graph's."""
     out: set[str] = set()
-    queries = ["SELECT DISTINCT ?x WHERE { ?x ?p ?o }"]
+    subjects = 0
+
+    def add(term) -> None:
+        if isinstance(term, ox.NamedNode):
+            # a request never carries a #fragment: an IRI whose fragments the graph
+            # describes is known by its part before the "#"
+            out.add(term.value.split("#", 1)[0])
+
+    for row in store.query("SELECT DISTINCT ?x WHERE { ?x ?p ?o }",
+                           use_default_graph_as_union=True):
+        subjects += 1
+        add(row[0])
     # Objects predicate by predicate, skipping those whose objects are text: one query over
     # every object decodes every literal of the store (full texts, raw records), 5x slower.
     object_properties = _object_properties()
-    for row in store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }",
-                           use_default_graph_as_union=True):
-        p = row[0]
+    for p in properties:
         first = next(store.quads_for_pattern(None, p, None, None), None)
         if p.value in object_properties or (
                 first is not None and not isinstance(first.object, ox.Literal)):
-            queries.append(f"SELECT DISTINCT ?x WHERE {{ ?s {p} ?x FILTER(isIRI(?x)) }}")
-    for sparql in queries:
-        for row in store.query(sparql, use_default_graph_as_union=True):
-            if isinstance(row[0], ox.NamedNode):
-                # a request never carries a #fragment: an IRI whose fragments the graph
-                # describes is known by its part before the "#"
-                out.add(row[0].value.split("#", 1)[0])
+            for row in store.query(f"SELECT DISTINCT ?x WHERE {{ ?s {p} ?x FILTER(isIRI(?x)) }}",
+                                   use_default_graph_as_union=True):
+                add(row[0])
     out.update(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
-    return out
+    return out, subjects
 
 
 @lru_cache(maxsize=1)

@@ -27,7 +27,6 @@ _PROPERTIES = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
 # Distinct (s, o) of one property in the union graph: a triple several graphs state (a
 # document's title in its source graph and in its curated one) counts once.
 _PROPERTY_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{ ?s {} ?o }} }}"
-_SUBJECTS = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"
 _CLASSES = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }"
 _RIGHTS = ("SELECT DISTINCT ?r WHERE { ?g a kg:SourceGraph ; dcterms:rights ?r } "
            "ORDER BY ?r")
@@ -54,25 +53,32 @@ class VoidStatistics:
         return len(self.property_triples)
 
 
-def compute(store: ox.Store) -> VoidStatistics:
+def properties(store: ox.Store) -> list[ox.NamedNode]:
+    """The distinct properties of `store`, in IRI order (one scan of every quad)."""
+    return sorted((row[0] for row in _query(store, _PROPERTIES)), key=lambda p: p.value)
+
+
+def compute(store: ox.Store, properties: list[ox.NamedNode],
+            distinct_subjects: int) -> VoidStatistics:
     """Count the statistics over `store` (a generation's store, default graph as union).
+    `properties` (`properties(store)`) and the number of distinct subjects are what the
+    derived build reads anyway for other tables: passed in, not counted again.
 
-    Distinct triples are counted a property at a time: one DISTINCT over the whole store
-    holds every triple in one hash set (twice the memory at 2,000 generated entries, and no
-    faster); hashing them in Python is three times slower (BENCHMARKS.md has no entry: the
-    figures are in the commit that made this)."""
-    def query(sparql: str):
-        return store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
-
+    Distinct triples are counted a property at a time: at 10,000 generated entries (3.3
+    million quads) 6 s and 146 MB at most, where one DISTINCT over the whole store held 2.8
+    million triples in one hash set (7-9 s, 660 MB) and hashing them in Python took 32 s."""
     def count(sparql: str) -> int:
-        return int(next(iter(query(sparql)))[0].value)
+        return int(next(iter(_query(store, sparql)))[0].value)
 
-    properties = sorted((row[0] for row in query(_PROPERTIES)), key=lambda p: p.value)
     return VoidStatistics(
-        distinct_subjects=count(_SUBJECTS), classes=count(_CLASSES),
+        distinct_subjects=distinct_subjects, classes=count(_CLASSES),
         property_triples=tuple((p.value, count(_PROPERTY_TRIPLES.format(p)))
                                for p in properties),
-        rights=tuple(row[0] for row in query(_RIGHTS)))
+        rights=tuple(row[0] for row in _query(store, _RIGHTS)))
+
+
+def _query(store: ox.Store, sparql: str):
+    return store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
 
 
 def write(con: sqlite3.Connection, stats: VoidStatistics) -> None:

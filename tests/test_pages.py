@@ -693,6 +693,28 @@ def test_network_pages_read_only_the_derived_data(store, local):
         site.close()
 
 
+def test_void_reads_only_the_derived_data(store, local):
+    """/void and /.well-known/void on a fresh snapshot (nothing cached) whose store refuses
+    SPARQL and counts every other call: none is made (the statistics were counted at ingest),
+    and the counts are what SPARQL counts over the store."""
+    site = Site(Settings(store), StoreView(store, BASE), WorkerPool(store, size=1))
+    try:
+        snap = site.view.snapshot()
+        snap.store = NoQueryStore(snap.store)
+        client = TestClient(create_app(site))
+        for path in ("/void", "/.well-known/void"):
+            r = client.get(path)
+            assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+            described = {(t.predicate.value, t.object.value) for t in ox.parse(
+                r.content, format=ox.RdfFormat.TURTLE) if t.subject.value == f"{BASE}void#dataset"}
+            [(triples,)] = rows(local, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o "
+                                       "WHERE { ?s ?p ?o } }")
+            assert ("http://rdfs.org/ns/void#triples", triples) in described
+        assert snap.store.calls == []
+    finally:
+        site.close()
+
+
 def test_correspondents_come_from_the_letters_table(client, store, local):
     """Everyone's "wrote to" and "received from", with counts, as SPARQL counts them, read
     without a query of the store; the person page shows them."""

@@ -709,14 +709,44 @@ def test_map_lists_places_with_coordinates(url, local):
 # VoID, downloads, reconciliation
 
 
+VOID = "http://rdfs.org/ns/void#"
+
+
+def sparql_count(store: ox.Store, query: str) -> int:
+    return int(local_rows(store, query)[0][0].split('"')[1])
+
+
 def test_void_description(url, local):
+    """Every figure of the description is what SPARQL counts over the same store (the
+    statistics were counted at ingest, not by the request)."""
+    expected_partitions = {p[1:-1]: int(n.split('"')[1]) for p, n in local_rows(local, (
+        "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } "
+        "GROUP BY ?p"))}
+    expected = {
+        "triples": sparql_count(local, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o "
+                                       "WHERE { ?s ?p ?o } }"),
+        "distinctSubjects": sparql_count(local, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { "
+                                                "?s ?p ?o }"),
+        "properties": sparql_count(local, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }"),
+        "classes": sparql_count(local, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }")}
+    assert expected["triples"] == len({(q.subject, q.predicate, q.object) for q in local})
+    rights = {r for (r,) in local_rows(local, "SELECT DISTINCT ?r WHERE { ?g a kg:SourceGraph ; "
+                                              "dcterms:rights ?r }")}
     for path in (".well-known/void", "void"):
         status, headers, body = get(f"{url}{path}")
         assert status == 200 and headers["Content-Type"].startswith("text/turtle")
         triples = list(ox.parse(body, format=ox.RdfFormat.TURTLE))
         values = {(t.predicate.value.rsplit("#", 1)[-1], t.object.value) for t in triples}
-        distinct = len({(q.subject, q.predicate, q.object) for q in local})
-        assert ("triples", str(distinct)) in values
+        dataset = ox.NamedNode(f"{url}void#dataset")
+        of = {(t.subject, t.predicate.value): t.object for t in triples}
+        for name, n in expected.items():
+            assert int(of[dataset, VOID + name].value) == n, name
+        partitions = {of[t.object, VOID + "property"].value: int(
+            of[t.object, VOID + "triples"].value) for t in triples
+            if t.subject == dataset and t.predicate.value == VOID + "propertyPartition"}
+        assert partitions == expected_partitions and partitions
+        assert {str(t.object) for t in triples if t.subject == dataset
+                and t.predicate.value == "http://purl.org/dc/terms/rights"} == rights
         assert ("sparqlEndpoint", f"{url}sparql") in values
         for name in ("graph.ttl", "graph.trig", "graph.nq", "graph.jsonld"):
             assert ("downloadURL", f"{url}download/{name}") in values

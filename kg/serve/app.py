@@ -297,7 +297,7 @@ class Site:
 
     def void(self, req: Req) -> Response:
         snap = req.snap
-        body = snap.cached("void", lambda: void_turtle(snap, snap.index.stats()))
+        body = snap.cached("void", lambda: void_turtle(snap.base, snap.index))
         return Response(body, 200, media_type="text/turtle; charset=utf-8")
 
     def download(self, req: Req) -> Response:

@@ -1,6 +1,8 @@
 """A VoID and DCAT description of the dataset: counts, the SPARQL endpoint, the downloads.
 
 Served at /.well-known/void (RFC 5785 location VoID tools look for) and /void, as Turtle.
+Its counts are the generation's derived data (`kg.store.void_stats`, counted at ingest):
+serving it queries no store.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from kg.rdf.namespace import DCAT, DCTERMS, KG, KG_IRI, PREFIXES, RDF, RDFS, VOID, XSD
-from kg.serve.snapshot import Snapshot
+from kg.store.index import Index
 
 DOWNLOADS = {  # file name -> (export format, media type)
     "graph.ttl": ("turtle", "text/turtle"),
@@ -23,8 +25,11 @@ def _int(n: int) -> ox.Literal:
     return ox.Literal(str(n), datatype=XSD.integer)
 
 
-def void_turtle(snap: Snapshot, counts: dict[str, int]) -> bytes:
-    base = snap.base
+def void_turtle(base: str, index: Index) -> bytes:
+    """The description, from the generation's derived data (`index`): its counts were made
+    when the generation was written, so this queries no store."""
+    counts = index.stats()
+    void = index.void_statistics()
     ds = ox.NamedNode(base + "void#dataset")
     triples: list[ox.Triple] = []
 
@@ -42,21 +47,15 @@ def void_turtle(snap: Snapshot, counts: dict[str, int]) -> bytes:
     add(ds, VOID.vocabulary, ox.NamedNode(KG_IRI))
     add(ds, VOID.rootResource, ox.NamedNode(base))
     # the rights statements of the sources (dcterms:rights of their graphs)
-    for row in snap.select("SELECT DISTINCT ?r WHERE { ?g a kg:SourceGraph ; dcterms:rights ?r } "
-                           "ORDER BY ?r"):
-        add(ds, DCTERMS.rights, row["r"])
+    for rights in void.rights:
+        add(ds, DCTERMS.rights, rights)
     # Distinct triples of the union graph, which is what the SPARQL default graph holds.
-    triples_n = int(next(iter(snap.query(
-        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")))[0].value)
-    add(ds, VOID.triples, _int(triples_n))
+    add(ds, VOID.triples, _int(void.triples))
     add(ds, VOID.entities, _int(sum(
         counts.get(k, 0) for k in ("documents", "people", "places", "organizations"))))
-    add(ds, VOID.distinctSubjects, _int(int(next(iter(snap.query(
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")))[0].value)))
-    add(ds, VOID.properties, _int(int(next(iter(snap.query(
-        "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }")))[0].value)))
-    add(ds, VOID.classes, _int(int(next(iter(
-        snap.query("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }")))[0].value)))
+    add(ds, VOID.distinctSubjects, _int(void.distinct_subjects))
+    add(ds, VOID.properties, _int(void.properties))
+    add(ds, VOID.classes, _int(void.classes))
     for i, (cls, key) in enumerate(((KG.Document, "documents"), (KG.Person, "people"),
                                     (KG.Place, "places"), (KG.Organization, "organizations"),
                                     (KG.Role, "roles"), (KG.Mention, "mentions"))):
@@ -64,13 +63,11 @@ def void_turtle(snap: Snapshot, counts: dict[str, int]) -> bytes:
         add(ds, VOID.classPartition, part)
         add(part, VOID.term("class"), cls)
         add(part, VOID.entities, _int(counts.get(key, 0)))
-    rows = snap.select("SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { "
-                       "?s ?p ?o } } GROUP BY ?p ORDER BY ?p")
-    for i, row in enumerate(rows):
+    for i, (prop, n) in enumerate(void.property_triples):
         part = ox.NamedNode(f"{base}void#property{i}")
         add(ds, VOID.propertyPartition, part)
-        add(part, VOID.property, row["p"])
-        add(part, VOID.triples, _int(int(row["n"].value)))
+        add(part, VOID.property, ox.NamedNode(prop))
+        add(part, VOID.triples, _int(n))
     for name, (_, media) in DOWNLOADS.items():
         url = ox.NamedNode(f"{base}download/{name}")
         dist = ox.NamedNode(f"{base}void#{name.replace('.', '-')}")

@@ -5,9 +5,10 @@ SQLite file (``index.sqlite``): the document catalogue, a full-text index (FTS5,
 titles, summaries, full texts and the names of every entity a document links to, per-document
 facet values, a summary of every IRI the graph uses (kind, label, document count), the
 letters (document, author, recipient, date: the correspondence network and a person's
-correspondents) and one reconciliation record per person, place and organisation
-(`kg.store.entity_records`). The server reads it (`kg.store.index.Index`); nothing in it is
-computed at start or on the request path.
+correspondents), one reconciliation record per person, place and organisation
+(`kg.store.entity_records`) and the VoID description's counts (`kg.store.void_stats`). The
+server reads it (`kg.store.index.Index`); nothing in it is computed at start or on the
+request path.
 
 `kg.store.writer` calls `build` after the block's writes and before the generation is
 published, so a published generation always carries complete derived data: the folder is
@@ -37,14 +38,14 @@ import pyoxigraph as ox
 
 from kg.core.text import fallback_label
 from kg.rdf.namespace import DCTERMS, GEO, KG, KG_IRI, ONTOLOGY_FILE, OWL, RDF, RDFS, SKOS
-from kg.store import facet_counts
+from kg.store import facet_counts, void_stats
 from kg.store.entity_records import DocumentDates, entity_records
 
 DERIVED_DIR = "kg-derived"
 INDEX_FILE = "index.sqlite"
 MANIFEST = "manifest.json"
 # Bump when the tables change: an index of another schema is treated as missing.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TOKENIZER = "unicode61 remove_diacritics 2"
 
 # The entity kinds facets and name search know, by class.
@@ -96,7 +97,7 @@ CREATE INDEX letters_by_author ON letters(author, recipient);
 CREATE INDEX letters_by_recipient ON letters(recipient, author);
 CREATE TABLE entity_records(id INTEGER PRIMARY KEY, iri TEXT NOT NULL, kind TEXT NOT NULL,
   record TEXT NOT NULL);
-""" + facet_counts.SCHEMA
+""" + facet_counts.SCHEMA + void_stats.SCHEMA
 
 
 @dataclass
@@ -232,7 +233,8 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
     for d in docs.values():
         for linked in {v for _, v in d.facets if v.startswith(("http:", "https:", "urn:"))}:
             doc_counts[linked] += 1
-    iris = _all_iris(store)
+    properties = void_stats.properties(store)
+    iris, distinct_subjects = _all_iris(store, properties)
     coordinates = _coordinates(store)
     rows = []
     for n, iri in enumerate(sorted(iris), start=1):
@@ -257,6 +259,8 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
              "quads": len(store), "graphs": sum(1 for _ in store.named_graphs())}
     con.executemany("INSERT INTO meta VALUES (?, ?)",
                     [(f"stats.{k}", str(v)) for k, v in stats.items()])
+    # the VoID description's counts over the distinct triples of the union graph
+    void_stats.write(con, void_stats.compute(store, properties, distinct_subjects))
 
     # the correspondence network and people's correspondents
     letters = _letters(store, {iri: d.earliest for iri, d in docs.items()})
@@ -426,29 +430,36 @@ def _documents(store: ox.Store, kinds: dict[str, str]) -> dict[str, _Doc]:
     return docs
 
 
-def _all_iris(store: ox.Store) -> set[str]:
+def _all_iris(store: ox.Store, properties: list[ox.NamedNode]) -> tuple[set[str], int]:
     """Every IRI the graph says something about or refers to, and every IRI whose #fragments
-    it describes: the pages the server answers with 200 rather than 404."""
+    it describes: the pages the server answers with 200 rather than 404. And the number of
+    distinct subjects (blank nodes included), which the VoID description states: counted
+    here because this already reads every one of them. `properties`: the graph's."""
     out: set[str] = set()
-    queries = ["SELECT DISTINCT ?x WHERE { ?x ?p ?o }"]
+    subjects = 0
+
+    def add(term) -> None:
+        if isinstance(term, ox.NamedNode):
+            # a request never carries a #fragment: an IRI whose fragments the graph
+            # describes is known by its part before the "#"
+            out.add(term.value.split("#", 1)[0])
+
+    for row in store.query("SELECT DISTINCT ?x WHERE { ?x ?p ?o }",
+                           use_default_graph_as_union=True):
+        subjects += 1
+        add(row[0])
     # Objects predicate by predicate, skipping those whose objects are text: one query over
     # every object decodes every literal of the store (full texts, raw records), 5x slower.
     object_properties = _object_properties()
-    for row in store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }",
-                           use_default_graph_as_union=True):
-        p = row[0]
+    for p in properties:
         first = next(store.quads_for_pattern(None, p, None, None), None)
         if p.value in object_properties or (
                 first is not None and not isinstance(first.object, ox.Literal)):
-            queries.append(f"SELECT DISTINCT ?x WHERE {{ ?s {p} ?x FILTER(isIRI(?x)) }}")
-    for sparql in queries:
-        for row in store.query(sparql, use_default_graph_as_union=True):
-            if isinstance(row[0], ox.NamedNode):
-                # a request never carries a #fragment: an IRI whose fragments the graph
-                # describes is known by its part before the "#"
-                out.add(row[0].value.split("#", 1)[0])
+            for row in store.query(f"SELECT DISTINCT ?x WHERE {{ ?s {p} ?x FILTER(isIRI(?x)) }}",
+                                   use_default_graph_as_union=True):
+                add(row[0])
     out.update(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
-    return out
+    return out, subjects
 
 
 @lru_cache(maxsize=1)

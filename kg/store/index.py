@@ -19,6 +19,7 @@ Wiring it into a server::
     index.letters("1950-01-01", "1950-12-31", person=iri)  # the correspondence network
     index.correspondents(iri)                  # whom a person wrote to / heard from, how often
     index.entity_records()                     # the reconciliation service's entities
+    index.void_statistics()                    # the VoID description's counts
 
 An `Index` holds no open connection: each call opens the file read-only (``immutable``: a
 published generation never changes), so one `Index` serves any number of threads.
@@ -48,6 +49,7 @@ from kg.store.derived import (
 )
 from kg.store.entity_records import EntityRecord
 from kg.store.facet_counts import FacetPostings
+from kg.store.void_stats import VoidStatistics, read_statistics
 
 # Snippet markers: private-use characters no catalogue text holds, turned into <mark> only
 # after the text around them is escaped (`SearchHit.snippet_html`).
@@ -587,6 +589,12 @@ class Index:
         with self._connect() as con:
             return {k[len("stats."):]: int(v) for k, v in con.execute(
                 "SELECT key, value FROM meta WHERE key LIKE 'stats.%'")}
+
+    def void_statistics(self) -> VoidStatistics:
+        """The VoID description's counts (distinct triples, subjects, properties, classes,
+        triples per property) and the source graphs' rights statements."""
+        with self._connect() as con:
+            return read_statistics(con)
 
     # -- documents of an entity, in date order, a page at a time -----------------------------
 

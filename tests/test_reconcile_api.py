@@ -623,3 +623,38 @@ def test_viaf_comes_from_the_authority_entry_when_it_has_one() -> None:
     assert [(k, value) for k, _, value, _ in got if k == "viaf"] == [("viaf", "101787139")]
     assert not [k for k, *_ in extension("person", {}, str, None, without, None, [])  # type: ignore[arg-type]
                 if k == "viaf"]
+
+
+def _spellings(name: str) -> list[str]:
+    """A name as a user may type it: whole, surname alone, a letter dropped or doubled, two
+    letters swapped, with a title, with initials for the given names."""
+    words = name.split()
+    last = words[-1] if words else name
+    out = [name, last, f"Premier {name}", name.upper()]
+    if len(last) > 4:
+        out += [name.replace(last, last[:2] + last[3:]), name.replace(last, last + last[-1]),
+                name.replace(last, last[:1] + last[2] + last[1] + last[3:])]
+    if len(words) > 1:
+        out.append(" ".join([*(w[0] + "." for w in words[:-1]), last]))
+    return out
+
+
+def test_only_entities_sharing_a_word_or_variant_are_scored_and_none_is_lost(
+        seed_store, monkeypatch) -> None:
+    """Candidates come from a token index (`EntityIndex._named`); scoring every entity, as
+    before it, must give exactly the same answers for names as users type them."""
+    from kg.serve.entity_index import indexed_entity
+    from kg.store.index import Index
+
+    real = EntityIndex(indexed_entity(r) for r in Index.open(seed_store).entity_records())
+    queries = [q for e in real for q in _spellings(e.name)]
+    assert len(queries) > 300
+
+    def answers() -> list:
+        return [[(s.entity.id, s.score, s.match) for s in real.candidates(q, limit=25)]
+                for q in queries]
+
+    indexed = answers()
+    monkeypatch.setattr(EntityIndex, "_named", lambda self, query: list(self))
+    assert indexed == answers()
+    assert sum(1 for a in indexed if a) > len(queries) // 2

@@ -22,10 +22,11 @@ two-word name and 100 against an alias equal to it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from kg.core.text import match_key
@@ -133,6 +134,19 @@ def _credit(q: str, n: str) -> tuple[float, str]:
         if ratio >= VARIANT_MIN:
             return ratio, "variant"
     return 0.0, ""
+
+
+def variant_tokens(token: str, vocabulary: Sequence[str]) -> list[str]:
+    """The words of `vocabulary` that `_credit` takes for spelling variants of `token`: with
+    the word itself, the only pairs that let a name match."""
+    if len(token) < VARIANT_MIN_LENGTH:
+        return []
+    # rapidfuzz's cut-off turns the ratio into a whole number of edits and may round a ratio
+    # of exactly VARIANT_MIN away ("chna", "china"): cut a little lower, then let `_credit`
+    # decide, as it does when names are compared
+    near = process.extract(token, vocabulary, scorer=Levenshtein.normalized_similarity,
+                           score_cutoff=VARIANT_MIN - 0.01, limit=None)
+    return [word for word, _, _ in near if _credit(token, word)[1] == "variant"]
 
 
 def compare(query_tokens: tuple[str, ...], form: NameForm) -> NameEvidence:

@@ -30,6 +30,7 @@ import sqlite3
 import time
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -200,26 +201,28 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
     names = _names(store, kinds)
     docs = _documents(store, kinds)
 
-    # documents: rows, full text and facets
-    doc_ids: dict[str, int] = {}
-    rows = []
+    # documents: rows, full text and facets. Rows are handed to SQLite as they are made
+    # (generators, not lists): at 100k entries the lists of rows held hundreds of MB.
     # ids in date order (undated last): browsing in date order reads the table in id order
     order = sorted(docs, key=lambda i: (docs[i].earliest is None, docs[i].earliest or "",
                                         docs[i].title, i))
-    for n, iri in enumerate(order, start=1):
-        d = docs[iri]
-        doc_ids[iri] = n
-        entity_names = sorted({x for e in d.entities for x in names.get(e, ())})
-        topic_names = sorted({labels[t] for t in d.topics if t in labels})
-        rows.append((n, iri, d.title or labels.get(iri, ""), d.summary or None,
-                     d.full_text or None, " | ".join(entity_names) or None,
-                     " | ".join(topic_names) or None, d.date, d.date_text, d.earliest,
-                     d.latest, d.type, d.rights))
-    con.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    doc_ids = {iri: n for n, iri in enumerate(order, start=1)}
+
+    def document_rows() -> Iterator[tuple]:
+        for iri in order:
+            d = docs[iri]
+            entity_names = sorted({x for e in d.entities for x in names.get(e, ())})
+            topic_names = sorted({labels[t] for t in d.topics if t in labels})
+            yield (doc_ids[iri], iri, d.title or labels.get(iri, ""), d.summary or None,
+                   d.full_text or None, " | ".join(entity_names) or None,
+                   " | ".join(topic_names) or None, d.date, d.date_text, d.earliest,
+                   d.latest, d.type, d.rights)
+
+    con.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", document_rows())
     con.execute("INSERT INTO docs_fts(docs_fts) VALUES ('rebuild')")
-    facet_rows = [(facet, value, doc_ids[iri]) for iri, d in docs.items()
-                  for facet, value in d.facets]
-    con.executemany("INSERT OR IGNORE INTO doc_facets VALUES (?,?,?)", facet_rows)
+    con.executemany("INSERT OR IGNORE INTO doc_facets VALUES (?,?,?)",
+                    ((facet, value, doc_ids[iri]) for iri, d in docs.items()
+                     for facet, value in d.facets))
     # each value numbered in (facet, value) order: the ids of the facet postings
     con.execute("INSERT INTO facet_totals SELECT facet, value, COUNT(*), "
                 "ROW_NUMBER() OVER (ORDER BY facet, value) - 1 FROM doc_facets "
@@ -236,13 +239,15 @@ def _fill(con: sqlite3.Connection, store: ox.Store) -> dict:
     properties = void_stats.properties(store)
     iris, distinct_subjects = _all_iris(store, properties)
     coordinates = _coordinates(store)
-    rows = []
-    for n, iri in enumerate(sorted(iris), start=1):
-        entity_names = names.get(iri)
-        lat, long = coordinates.get(iri, (None, None))
-        rows.append((n, iri, kinds.get(iri), labels.get(iri), doc_counts.get(iri, 0),
-                     " | ".join(entity_names) if entity_names else None, lat, long))
-    con.executemany("INSERT INTO resources VALUES (?,?,?,?,?,?,?,?)", rows)
+
+    def resource_rows() -> Iterator[tuple]:
+        for n, iri in enumerate(sorted(iris), start=1):
+            entity_names = names.get(iri)
+            lat, long = coordinates.get(iri, (None, None))
+            yield (n, iri, kinds.get(iri), labels.get(iri), doc_counts.get(iri, 0),
+                   " | ".join(entity_names) if entity_names else None, lat, long)
+
+    con.executemany("INSERT INTO resources VALUES (?,?,?,?,?,?,?,?)", resource_rows())
     con.execute("INSERT INTO names_fts(names_fts) VALUES ('rebuild')")
     terms = sorted({fold(t) for ns in names.values() for x in ns
                     for t in re.findall(r"\w+", x) if len(t) >= 4})

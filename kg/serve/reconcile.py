@@ -252,7 +252,6 @@ class EntityIndex:
         scored.sort(key=lambda s: (-s.score, s.entity.name, s.entity.id))
         return _apply_policy(scored)[: max(0, limit)]
 
-
     def name_keys(self, entity_id: str) -> tuple[str, ...]:
         """The match keys of an entity's name and alternative names (made once)."""
         return self._name_keys[entity_id]

@@ -414,8 +414,8 @@ class Index:
         for chunk, marks in _chunks(ids):
             values.update(con.execute(
                 f"SELECT id, value FROM facet_totals WHERE id IN ({marks})", chunk).fetchall())
-        labels = _labels(con, [values[i] for facet, vs in kept.items() if facet != "year"
-                               for i, _ in vs])
+        labels = _by_iri(con, "label", [values[i] for facet, vs in kept.items()
+                                        if facet != "year" for i, _ in vs])
         out = {}
         for facet, counted in kept.items():
             items = [FacetValue(values[i], labels.get(values[i], values[i]), n)
@@ -513,16 +513,12 @@ class Index:
     def labels(self, iris: list[str] | tuple[str, ...] | set[str]) -> dict[str, str]:
         """Display labels of many IRIs in one look-up (IRIs without a label are left out)."""
         with self._connect() as con:
-            return _labels(con, list(iris))
+            return _by_iri(con, "label", list(iris))
 
     def kinds(self, iris: list[str] | tuple[str, ...] | set[str]) -> dict[str, str]:
         """Kinds of many IRIs in one look-up (untyped IRIs are left out)."""
-        out: dict[str, str] = {}
         with self._connect() as con:
-            for chunk, marks in _chunks(list(dict.fromkeys(iris))):
-                out.update(con.execute(f"SELECT iri, kind FROM resources WHERE kind IS NOT NULL "
-                                       f"AND iri IN ({marks})", chunk).fetchall())
-        return out
+            return _by_iri(con, "kind", list(iris))
 
     def places_on_map(self) -> tuple[EntitySummary, ...]:
         """Places with coordinates, most documents first (the map page)."""
@@ -650,11 +646,12 @@ class Index:
         return tuple(best[:limit])
 
 
-def _labels(con: sqlite3.Connection, iris: list[str]) -> dict[str, str]:
+def _by_iri(con: sqlite3.Connection, column: str, iris: list[str]) -> dict[str, str]:
+    """IRI -> its `column` of `resources` ("label", "kind"), for the IRIs that have one."""
     out: dict[str, str] = {}
     for chunk, marks in _chunks(list(dict.fromkeys(iris))):
-        out.update(con.execute(f"SELECT iri, label FROM resources WHERE label IS NOT NULL "
-                               f"AND iri IN ({marks})", chunk).fetchall())
+        out.update(con.execute(f"SELECT iri, {column} FROM resources WHERE {column} IS NOT "
+                               f"NULL AND iri IN ({marks})", chunk).fetchall())
     return out
 
 

@@ -142,9 +142,9 @@ def extract(paths, fmt, model, full_text, workers, dask_address, shards_dir, bas
 
         entries = extract_parallel(records.values(), workers, model=model, full_text=full_text)
     else:
-        from kg.resolve.entry import Extractor
+        from kg.pipeline.extract import local_extractor
 
-        entries = Extractor(model=model, full_text=full_text).extract(records.values())
+        entries = local_extractor(model, None, full_text).extract(records.values())
     out = sys.stdout
     for entry in entries:
         out.write(json.dumps(entry_to_json(entry), ensure_ascii=False) + "\n")
@@ -394,7 +394,7 @@ def evaluate(paths, store, model, output: Output, summary_only) -> None:
     and indicative precision per kind, overall and per document, with the disagreements.
     Without PATHS, the records kept in the store are evaluated."""
     from kg.evaluate import evaluate_entries, format_text
-    from kg.resolve.entry import Extractor
+    from kg.pipeline.extract import local_extractor
     from kg.sources import read_all
 
     failed = False
@@ -407,7 +407,7 @@ def evaluate(paths, store, model, output: Output, summary_only) -> None:
         from kg.api import KnowledgeGraph
 
         records = KnowledgeGraph(store).raw_records()
-    ev = evaluate_entries(Extractor(model=model).extract(records))
+    ev = evaluate_entries(local_extractor(model).extract(records))
     if not ev.documents:
         raise click.ClickException("no record with curated metadata to compare against")
     document = ev.as_dict()

@@ -10,6 +10,7 @@ date and the authority's dates in view, and makes the `Entry`.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,6 +21,20 @@ Slot = Literal["authors", "recipients", "intermediaries", "participants"]
 FieldName = Literal["title", "summary", "full_text"]
 # How sure extraction is that a span names something, by how it was found.
 CONFIDENCE = {"ruler": 0.95, "ner": 0.7, "title-grammar": 0.9, "demonym": 0.5, "role": 0.85}
+
+
+@dataclass(frozen=True)
+class ExtractorInfo:
+    """The versions behind an extraction, recorded in every graph's provenance. Here, not
+    beside the extractor, so that reading a store never loads spaCy."""
+
+    version: str
+    model: str
+    authority: str
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(f"{self.version}|{self.model}|{self.authority}".encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

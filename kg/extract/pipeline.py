@@ -12,10 +12,8 @@ name is still served from here for the callers that import it from this module.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.tokens import Doc
@@ -37,6 +35,7 @@ from kg.core.model import EntityKind, NameRef, Record, TitleParse
 from kg.extract.bodies import canonical_body, trim_body
 from kg.extract.extracted import (
     Extracted,
+    ExtractorInfo,
     FieldName,
     FieldSpans,
     FoundRole,
@@ -100,17 +99,6 @@ def text_chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
         chunks.append((start, text[start:end]))
         start = end
     return chunks
-
-
-@dataclass(frozen=True)
-class ExtractorInfo:
-    version: str
-    model: str
-    authority: str
-
-    @property
-    def fingerprint(self) -> str:
-        return hashlib.sha256(f"{self.version}|{self.model}|{self.authority}".encode()).hexdigest()[:16]
 
 
 SLOTS: tuple[Slot, ...] = ("authors", "recipients", "intermediaries", "participants")

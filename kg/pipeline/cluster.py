@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.core.model import Entry, Record
-from kg.extract.pipeline import ExtractorInfo
+from kg.extract.extracted import ExtractorInfo
 
 __all__ = ["extract_on_dask", "worker_info", "connect", "ClusterError"]
 

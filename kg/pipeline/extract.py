@@ -13,14 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kg.core.model import Entry, Record
-from kg.extract.extracted import Extracted
-from kg.extract.pipeline import ExtractorInfo
+from kg.extract.extracted import Extracted, ExtractorInfo
 from kg.pipeline.plan import Planned
-from kg.resolve.entry import Extractor
 from kg.resolve.resolver import Resolver
+
+if TYPE_CHECKING:  # imported where an extractor is built: commands that only read never load spaCy
+    from kg.resolve.entry import Extractor
 
 __all__ = ["Extraction", "Found", "LocalExtraction", "DaskExtraction", "extract_stage",
            "local_extractor"]
@@ -54,6 +55,8 @@ _EXTRACTORS: dict[tuple, Extractor] = {}
 
 def local_extractor(model: str | None = None, data_dir: Path | None = None,
                     full_text: bool = True) -> Extractor:
+    from kg.resolve.entry import Extractor
+
     key = (model, str(data_dir) if data_dir else None, full_text)
     if key not in _EXTRACTORS:
         _EXTRACTORS[key] = Extractor(model=model, data_dir=data_dir, full_text=full_text)

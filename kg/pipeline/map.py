@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.extract.pipeline import ExtractorInfo
+from kg.extract.extracted import ExtractorInfo
 from kg.pipeline.plan import Planned
 from kg.pipeline.resolve import Resolved
 from kg.pipeline.target import Graphs

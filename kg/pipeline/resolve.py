@@ -15,7 +15,6 @@ from kg.core.model import Entry
 from kg.pipeline.extract import Found
 from kg.pipeline.plan import Planned
 from kg.resolve.corrections import Corrections, apply_to_entry, authority_lookup
-from kg.resolve.entry import resolve_entry
 from kg.resolve.resolver import Resolver
 
 __all__ = ["Resolved", "resolve_stage"]
@@ -31,6 +30,10 @@ class Resolved:
 
 def resolve_stage(items: Iterable[Found], resolver: Resolver, corrections: Corrections
                   ) -> Iterator[Resolved]:
+    # Here, not at the top: kg.resolve.entry stands on the spaCy pipeline, which commands that
+    # only read a store (query, export, serve) need not load (a second at every start).
+    from kg.resolve.entry import resolve_entry
+
     lookup = authority_lookup(resolver)
     for item in items:
         result = item.result

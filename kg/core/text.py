@@ -23,6 +23,8 @@ _HONORIFIC = re.compile(r"^(?:the\s+)?(?:" + words_pattern(NAME_PREFIX_WORDS) + 
 
 def strip_accents(text: str) -> str:
     """The text without combining marks, case folded ("Roščin" -> "roscin")."""
+    if text.isascii():  # most names: nothing to decompose (a third of a gazetteer's build)
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -35,9 +37,13 @@ def match_key(text: str) -> str:
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form used for matching names."""
     text = strip_accents(text.replace("\u2019", "'"))
-    text = re.sub(r"'s\b", "", text)
-    text = re.sub(r"[^\w\s]", " ", text)
+    text = _POSSESSIVE.sub("", text)
+    text = _PUNCTUATION.sub(" ", text)
     return " ".join(text.split())
+
+
+_POSSESSIVE = re.compile(r"'s\b")
+_PUNCTUATION = re.compile(r"[^\w\s]")
 
 
 def squash(text: str) -> str:

@@ -22,7 +22,8 @@ Every page is a typed view model (`kg.serve.views`, `overview`, `network`, `spar
 a Jinja2 template (autoescaped, `templates/`) renders, or its JSON twin serialises
 (``?format=json`` or ``Accept: application/json``). An IRI answers its description directly
 (200 with ``Vary: Accept``, no 303 redirect). A document also answers its citation
-(``?format=csl`` for CSL-JSON, ``?format=bib`` for BibTeX).
+(``?format=csl`` for CSL-JSON, ``?format=bib`` for BibTeX). Every 200 to a GET carries an
+entity tag of the generation, and a request holding it gets 304 (`kg.serve.conditional`).
 
 User queries run in killable worker processes (`kg.serve.worker`); the pages' own queries
 are small and run in a thread of the server on a snapshot of the current store generation.
@@ -59,6 +60,7 @@ from kg.core.formats import RDF_FORMATS
 from kg.core.resources import STATIC_DIR, TEMPLATES_DIR
 from kg.rdf.namespace import KG_IRI, PREFIXES
 from kg.serve import charts, listen, network, overview, sparql_ui, views
+from kg.serve.conditional import GENERATION_KEY, ConditionalGet
 from kg.serve.describe import description
 from kg.serve.models import to_json
 from kg.serve.negotiate import choose
@@ -610,7 +612,8 @@ def create_app(site: Site) -> ASGIApp:
         Route("/download/{name}", endpoint(site.download), methods=ALL_METHODS),
         Route("/{path:path}", endpoint(site.resource, None), methods=ALL_METHODS),
     ]
-    return QueryFastPath(SecurityHeaders(Starlette(routes=routes)), site)
+    return ConditionalGet(QueryFastPath(SecurityHeaders(Starlette(routes=routes)), site),
+                          site.settings.store_path, site.settings, COMMON_HEADERS)
 
 
 class QueryFastPath:
@@ -626,6 +629,7 @@ class QueryFastPath:
         self.site = site
         self.watch = GenerationWatch(site.settings.store_path)
         self.base = ""  # the graph's base IRI, read again when a generation is published
+        self.generation: str | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or \
@@ -642,7 +646,7 @@ class QueryFastPath:
                 "html" in (accept or "").lower():
             await self.app(scope, receive, send)
             return
-        outcome = await self.answer(params, fmt, accept)
+        outcome = await self.answer(params, fmt, accept, scope.get(GENERATION_KEY))
         headers = [(b"content-type", outcome.content_type.encode("latin-1")),
                    (b"content-length", str(len(outcome.body)).encode()),
                    (b"vary", b"Accept"), *COMMON_HEADERS,
@@ -652,7 +656,9 @@ class QueryFastPath:
         await send({"type": "http.response.body", "body": outcome.body})
 
     async def answer(self, params: dict[str, list[str]], fmt: str | None,
-                     accept: str | None) -> Outcome:
+                     accept: str | None, generation: str | None = None) -> Outcome:
+        """`generation`: the one `ConditionalGet` saw for this request (it looked already);
+        without it, the store's pointer is looked at here."""
         site = self.site
         try:
             op = parse_operation("GET", params, "", b"")
@@ -662,8 +668,9 @@ class QueryFastPath:
         reason = forbidden_operation(op, federation=site.settings.federation)
         if reason:
             return Outcome.error(400, reason)
-        if self.watch.changed() or not self.base:
-            self.base = site.view.snapshot().base
+        moved = generation != self.generation if generation else self.watch.changed()
+        if moved or not self.base:
+            self.base, self.generation = site.view.snapshot().base, generation
         task = QueryTask(op.text, fmt, accept, tuple(op.default_graphs),
                          tuple(op.named_graphs), site.settings.max_results, base=self.base)
         return await site.pool.run_async(task)

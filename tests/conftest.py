@@ -65,6 +65,24 @@ def seed_store(tmp_path_factory, seed_pages) -> Path:
     return path
 
 
+# The address Starlette's in-process TestClient sends requests to: a store built with it as its
+# base serves its own IRIs to the in-process tests.
+TEST_BASE = "http://testserver/"
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory) -> Path:
+    """A store built from `data/sample` (catalogue pages and an exported record table, so
+    documents have archives, record ids, URLs and rights) with `TEST_BASE` as its base;
+    shared read-only by the page tests (copy it to modify)."""
+    from kg.api import KnowledgeGraph
+
+    path = tmp_path_factory.mktemp("sample") / "store"
+    report = KnowledgeGraph(path, base=TEST_BASE).ingest(sorted(str(p) for p in SAMPLE.iterdir()))
+    assert report.ok, report.errors
+    return path
+
+
 @pytest.fixture
 def store_copy(seed_store, tmp_path) -> Path:
     dst = tmp_path / "store"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import TEST_BASE
 from starlette.testclient import TestClient
 
-from kg.api import KnowledgeGraph
 from kg.query import named_queries
 from kg.rdf.namespace import PREFIXES
 from kg.serve import charts, network
@@ -28,16 +28,12 @@ from kg.serve.snapshot import StoreView
 from kg.serve.worker import WorkerPool
 from kg.store import open_reader
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
-BASE = "http://testserver/"
+BASE = TEST_BASE
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("pages") / "store"
-    report = KnowledgeGraph(path, base=BASE).ingest(sorted(str(p) for p in SAMPLE.iterdir()))
-    assert report.ok, report.errors
-    return path
+def store(sample_store) -> Path:
+    return sample_store
 
 
 @pytest.fixture(scope="module")

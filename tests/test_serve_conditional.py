@@ -4,32 +4,29 @@ In process (Starlette's TestClient) over a store built from `data/sample`."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from conftest import TEST_BASE
 from starlette.testclient import TestClient
 
-from kg.api import KnowledgeGraph
 from kg.serve.app import Settings, Site, create_app
 from kg.serve.conditional import matches
 from kg.serve.snapshot import StoreView
 from kg.serve.worker import WorkerPool
 from kg.store.index import refresh
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
-BASE = "http://testserver/"
+BASE = TEST_BASE
 LOOKUP = "/sparql?query=" + quote("SELECT ?s WHERE { ?s a ?c } LIMIT 3")
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("conditional") / "store"
-    report = KnowledgeGraph(path, base=BASE).ingest(sorted(str(p) for p in SAMPLE.iterdir()))
-    assert report.ok, report.errors
-    return path
+def store(sample_store) -> Path:
+    return sample_store
 
 
 def _client(store: Path, **settings) -> tuple[TestClient, Site]:
@@ -85,7 +82,9 @@ def test_errors_and_posts_carry_no_tag(client):
     assert posted.status_code == 200 and "etag" not in posted.headers
 
 
-def test_a_new_generation_changes_every_tag(store, tmp_path):
+def test_a_new_generation_changes_every_tag(sample_store, tmp_path):
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store)  # the shared store stays as it is
     client, site = _client(store)
     try:
         before = client.get("/people", headers={"Accept": "application/json"})

@@ -244,14 +244,18 @@ def test_a_retired_process_is_replaced(seed_store):
         command.stop()
 
 
-def _connections_by_process(pids: set[int], port: int) -> dict[int, int]:
-    """How many established TCP connections on `port` each process holds (from /proc)."""
+# TCP states as /proc/net/tcp writes them
+ESTABLISHED, LISTEN = "01", "0A"
+
+
+def _sockets_by_process(pids: set[int], port: int, state: str) -> dict[int, int]:
+    """How many TCP sockets on `port` in `state` each process holds (from /proc)."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with open(table) as f:
             for line in f.readlines()[1:]:
                 fields = line.split()
-                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
                     inodes.add(fields[9])
     held = {}
     for pid in pids:
@@ -269,17 +273,23 @@ def test_connections_are_spread_over_the_processes(seed_store):
     command = ServeCommand(seed_store, "--workers", "2")
     sockets = []
     try:
+        port = int(command.url.rsplit(":", 1)[1].strip("/"))
+        # both processes listening: one that exists but has not opened its socket yet would
+        # leave every connection to the other (seen once on a loaded machine)
         deadline = time.monotonic() + 60
-        while len(command.children()) < 2:
+        while True:
+            children = command.children()
+            listening = _sockets_by_process(children, port, LISTEN)
+            if len(children) == 2 and all(listening.values()):
+                break
             assert time.monotonic() < deadline, command.output()
             time.sleep(0.1)
-        port = int(command.url.rsplit(":", 1)[1].strip("/"))
         for _ in range(16):  # kept open: keep-alive clients
             s = socket.create_connection(("127.0.0.1", port))
             s.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n")
             assert s.recv(65536).startswith(b"HTTP/1.1 200")
             sockets.append(s)
-        held = _connections_by_process(command.children(), port)
+        held = _sockets_by_process(command.children(), port, ESTABLISHED)
         assert sum(held.values()) == 16
         assert all(n > 0 for n in held.values()), held  # all on one: 2 in 65,536 runs
     finally:

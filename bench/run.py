@@ -664,7 +664,7 @@ class Bench:
         if not self.rerunning:  # a re-measured step is not part of the run's time
             self.results["elapsed_s"] = time.perf_counter() - self.t0
         (self.work / "results.json").write_text(json.dumps(self.results, indent=1))
-        self.args.out.write_text(render(self.results), encoding="utf-8")
+        write_markdown(self.args.out, self.results)
 
     def remaining(self) -> float | None:
         if self.budget_s is None:
@@ -1167,6 +1167,65 @@ def render(r: dict) -> str:
     return "\n".join(L) + "\n"
 
 
+# What was written by hand into BENCHMARKS.md (what a measurement showed, why, what was
+# tried) stands between these lines; a new run keeps it under the same heading.
+KEPT_START, KEPT_END = "<!-- kept: written by hand, make bench keeps it -->", "<!-- /kept -->"
+
+
+def kept_blocks(markdown: str) -> dict[str, list[str]]:
+    """The kept blocks of a BENCHMARKS.md, markers included, by the `## ` heading above them."""
+    blocks: dict[str, list[str]] = {}
+    heading, block = "", None
+    for line in markdown.splitlines():
+        if block is not None:
+            block.append(line)
+            if line.strip() == KEPT_END:
+                blocks.setdefault(heading, []).append("\n".join(block))
+                block = None
+        elif line.strip() == KEPT_START:
+            block = [line]
+        elif line.startswith("## "):
+            heading = line.strip()
+    if block is not None:  # an unclosed block is kept whole rather than lost
+        blocks.setdefault(heading, []).append("\n".join(block + [KEPT_END]))
+    return blocks
+
+
+def with_kept_blocks(markdown: str, blocks: dict[str, list[str]]) -> str:
+    """`markdown` with each kept block at the end of the section under its heading; the
+    blocks of a heading the new text lacks at the end, under their old heading."""
+    out: list[str] = []
+    left = dict(blocks)
+
+    def close(heading: str) -> None:
+        kept = left.pop(heading, [])
+        while kept and out and out[-1] == "":
+            out.pop()
+        for block in kept:
+            out.extend(["", block])
+
+    heading = ""
+    for line in markdown.rstrip("\n").splitlines():
+        if line.startswith("## "):
+            close(heading)
+            if out and out[-1] != "":
+                out.append("")
+            heading = line.strip()
+        out.append(line)
+    close(heading)
+    for old_heading, kept in left.items():
+        out.extend(["", old_heading or "## Kept notes"])
+        for block in kept:
+            out.extend(["", block])
+    return "\n".join(out) + "\n"
+
+
+def write_markdown(path: Path, results: dict) -> None:
+    """BENCHMARKS.md from `results`, keeping what was written by hand into the old one."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    path.write_text(with_kept_blocks(render(results), kept_blocks(old)), encoding="utf-8")
+
+
 def _extraction_section(r: dict) -> list[str]:
     ex = r.get("extraction", {})
     if not ex:
@@ -1442,7 +1501,7 @@ def main(argv: list[str] | None = None) -> int:
         _child_main(args.child, json.loads(args.child_args), args.child_out)
         return 0
     if args.render:
-        args.out.write_text(render(json.loads((args.work / "results.json").read_text())))
+        write_markdown(args.out, json.loads((args.work / "results.json").read_text()))
         return 0
     args.argv = list(argv if argv is not None else sys.argv[1:])
     args.sizes = sorted(int(s) for s in args.sizes.split(","))

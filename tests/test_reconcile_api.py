@@ -658,3 +658,33 @@ def test_only_entities_sharing_a_word_or_variant_are_scored_and_none_is_lost(
     monkeypatch.setattr(EntityIndex, "_named", lambda self, query: list(self))
     assert indexed == answers()
     assert sum(1 for a in indexed if a) > len(queries) // 2
+
+
+def test_suggest_finds_what_a_scan_of_every_name_finds(seed_store) -> None:
+    """Suggest reads two sorted name tables (`EntityIndex.starting_with`); looking at every
+    entity's names and words, as it did before, must rank the same entities the same way."""
+    from kg.core.text import match_key
+    from kg.serve.entity_index import indexed_entity
+    from kg.store.index import Index
+
+    real = EntityIndex(indexed_entity(r) for r in Index.open(seed_store).entity_records())
+
+    def scanned(prefix: str, kind: str | None) -> list[str]:
+        wanted, ranked = match_key(prefix), []
+        for e in real:
+            keys = [match_key(n) for n in (e.name, *e.alt_names)]
+            if kind and e.kind != kind:
+                continue
+            if any(k.startswith(wanted) for k in keys):
+                ranked.append((0, e.name, e.id))
+            elif any(w.startswith(wanted) for k in keys for w in k.split()):
+                ranked.append((1, e.name, e.id))
+        return [entity_id for *_, entity_id in sorted(ranked)[:10]]
+
+    words = {w for e in real for n in (e.name, *e.alt_names) for w in n.split()}
+    prefixes = {""} | {w[:n] for w in words for n in (1, 2, 4)} | {"zz", "Ž", "o'"}
+    assert len(prefixes) > 200
+    for prefix in sorted(prefixes):
+        for type_, kind in ((None, None), ("Person", "person"), ("Place", "place")):
+            found = [r["id"] for r in suggest_entity(prefix, real, type_)["result"]]
+            assert found == scanned(prefix, kind), (prefix, type_)

@@ -24,7 +24,9 @@ exactly one of its names of two words or more, not a pseudonym). Every part is r
 
 from __future__ import annotations
 
+import bisect
 import html
+import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -182,9 +184,14 @@ class EntityIndex:
             for token in {t for form in forms for t in form.tokens}:
                 self._by_token.setdefault(token, []).append(entity_id)
         self._vocabulary = list(self._by_token)
-        self._name_keys = {entity.id: tuple(match_key(n) for n in (entity.name,
-                                                                    *entity.alt_names))
-                           for entity in self._entities.values()}
+        # (match key, entity id), sorted, for every whole name and alternative name and for
+        # every word of one: the names a prefix starts are one stretch of each, found by
+        # bisection (suggest scanned every entity's names at each keystroke)
+        name_keys = [(match_key(name), entity.id) for entity in self._entities.values()
+                     for name in (entity.name, *entity.alt_names)]
+        self._whole_names = sorted(set(name_keys))
+        self._name_words = sorted({(word, entity_id) for key, entity_id in name_keys
+                                   for word in key.split()})
 
     def __len__(self) -> int:
         return len(self._entities)
@@ -252,9 +259,10 @@ class EntityIndex:
         scored.sort(key=lambda s: (-s.score, s.entity.name, s.entity.id))
         return _apply_policy(scored)[: max(0, limit)]
 
-    def name_keys(self, entity_id: str) -> tuple[str, ...]:
-        """The match keys of an entity's name and alternative names (made once)."""
-        return self._name_keys[entity_id]
+    def starting_with(self, prefix: str) -> tuple[set[str], set[str]]:
+        """The ids of the entities a name of which starts with `prefix` (a match key), and of
+        those a word of a name of which does."""
+        return _starting(self._whole_names, prefix), _starting(self._name_words, prefix)
 
     def _named(self, query: str) -> list[IndexedEntity]:
         """The entities a name query can match: those holding a token equal to a query
@@ -266,6 +274,15 @@ class EntityIndex:
             for variant in variant_tokens(token, self._vocabulary):
                 ids.update(self._by_token[variant])
         return [self._entities[i] for i in ids]
+
+
+def _starting(keys: list[tuple[str, str]], prefix: str) -> set[str]:
+    found = set()
+    for key, entity_id in itertools.islice(keys, bisect.bisect_left(keys, (prefix,)), None):
+        if not key.startswith(prefix):
+            break
+        found.add(entity_id)
+    return found
 
 
 def _forms(entity: IndexedEntity) -> tuple[NameForm, ...]:
@@ -434,17 +451,13 @@ def suggest_entity(
     Freebase Suggest dialect OpenRefine's widget speaks) it is the single ``{id, name}`` object
     that widget reads as ``notable.name``.
     """
-    wanted = match_key(prefix)
     kinds = _kinds(type)
+    whole, words = index.starting_with(match_key(prefix))
     ranked: list[tuple[int, str, IndexedEntity]] = []
-    for entity in index:
-        if kinds and entity.kind not in kinds:
-            continue
-        names = index.name_keys(entity.id)
-        if any(n.startswith(wanted) for n in names):
-            ranked.append((0, entity.name, entity))
-        elif any(word.startswith(wanted) for n in names for word in n.split()):
-            ranked.append((1, entity.name, entity))
+    for entity_id in whole | words:
+        entity = index.get(entity_id)
+        if entity is not None and (not kinds or entity.kind in kinds):
+            ranked.append((0 if entity_id in whole else 1, entity.name, entity))
     ranked.sort(key=lambda r: (r[0], r[1], r[2].id))
     result = []
     for _, _, entity in ranked[:limit]:

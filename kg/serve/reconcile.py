@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import bisect
 import html
-import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -278,10 +277,10 @@ class EntityIndex:
 
 def _starting(keys: list[tuple[str, str]], prefix: str) -> set[str]:
     found = set()
-    for key, entity_id in itertools.islice(keys, bisect.bisect_left(keys, (prefix,)), None):
-        if not key.startswith(prefix):
-            break
-        found.add(entity_id)
+    at = bisect.bisect_left(keys, (prefix,))
+    while at < len(keys) and keys[at][0].startswith(prefix):
+        found.add(keys[at][1])
+        at += 1
     return found
 
 

@@ -688,3 +688,31 @@ def test_suggest_finds_what_a_scan_of_every_name_finds(seed_store) -> None:
         for type_, kind in ((None, None), ("Person", "person"), ("Place", "place")):
             found = [r["id"] for r in suggest_entity(prefix, real, type_)["result"]]
             assert found == scanned(prefix, kind), (prefix, type_)
+
+
+def test_a_query_of_properties_alone_reads_only_the_entities_holding_a_value(
+        seed_store, monkeypatch) -> None:
+    """Without a name, candidates come from a (property, value) index
+    (`EntityIndex._holding`); reading every entity, as before, must give the same answers."""
+    from kg.serve.entity_index import indexed_entity
+    from kg.store.index import Index
+
+    real = EntityIndex(indexed_entity(r) for r in Index.open(seed_store).entity_records())
+    queries = []
+    for e in real:
+        for pid, value in e.properties:
+            queries.append([{"pid": pid, "v": value}])
+            queries.append([{"pid": pid, "v": value.upper()}, {"pid": "wikidata", "v": "Q1"}])
+        if e.wikidata:
+            queries.append([{"pid": "wikidata", "v": e.wikidata}])
+    queries.append([{"pid": "born", "v": 1893}])  # a JSON number, as OpenRefine sends years
+    assert len(queries) > 100
+
+    def answers() -> list:
+        return [[(s.entity.id, s.score, s.match) for s in real.candidates("", properties=q)]
+                for q in queries]
+
+    indexed = answers()
+    monkeypatch.setattr(EntityIndex, "_holding", lambda self, conditions: list(self))
+    assert indexed == answers()
+    assert sum(1 for a in indexed if a) > len(queries) // 2

@@ -183,6 +183,13 @@ class EntityIndex:
             for token in {t for form in forms for t in form.tokens}:
                 self._by_token.setdefault(token, []).append(entity_id)
         self._vocabulary = list(self._by_token)
+        # (property id, value's match key) -> the entities holding it: a query of properties
+        # alone keeps only the entities meeting one of its conditions, found here
+        self._by_value: dict[tuple[str, str], list[str]] = {}
+        for entity in self._entities.values():
+            pids = {pid for pid, _ in entity.properties} | {"wikidata"}
+            for pair in {(pid, match_key(v)) for pid in pids for v in entity.values(pid)}:
+                self._by_value.setdefault(pair, []).append(entity.id)
         # (match key, entity id), sorted, for every whole name and alternative name and for
         # every word of one: the names a prefix starts are one stretch of each, found by
         # bisection (suggest scanned every entity's names at each keystroke)
@@ -223,7 +230,7 @@ class EntityIndex:
         has_name = bool(match_key(query))
         conditions = [(str(p["pid"]), _property_values(p.get("v"))) for p in properties]
         scored: list[ScoredEntity] = []
-        for entity in self._named(query) if has_name else self._entities.values():
+        for entity in self._named(query) if has_name else self._holding(conditions):
             if kinds and entity.kind not in kinds:
                 continue
             evidence = best_evidence(query, self._forms[entity.id]) if has_name else None
@@ -262,6 +269,13 @@ class EntityIndex:
         """The ids of the entities a name of which starts with `prefix` (a match key), and of
         those a word of a name of which does."""
         return _starting(self._whole_names, prefix), _starting(self._name_words, prefix)
+
+    def _holding(self, conditions: Sequence[tuple[str, list[str]]]) -> list[IndexedEntity]:
+        """The entities meeting at least one of the conditions (property id, wanted value
+        keys): the only ones a query without a name keeps."""
+        ids = {entity_id for pid, wanted in conditions for value in wanted
+               for entity_id in self._by_value.get((pid, value), ())}
+        return [self._entities[i] for i in ids]
 
     def _named(self, query: str) -> list[IndexedEntity]:
         """The entities a name query can match: those holding a token equal to a query

@@ -76,7 +76,6 @@ from kg.serve.snapshot import Snapshot, StoreView
 from kg.serve.streaming import stream_writes
 from kg.serve.void import DOWNLOADS, service_description, void_turtle
 from kg.serve.worker import (
-    GenerationWatch,
     Outcome,
     QueryRunner,
     QueryTask,
@@ -613,7 +612,7 @@ def create_app(site: Site) -> ASGIApp:
         Route("/{path:path}", endpoint(site.resource, None), methods=ALL_METHODS),
     ]
     return ConditionalGet(QueryFastPath(SecurityHeaders(Starlette(routes=routes)), site),
-                          site.settings.store_path, site.settings, COMMON_HEADERS)
+                          site.settings, COMMON_HEADERS)
 
 
 class QueryFastPath:
@@ -627,7 +626,6 @@ class QueryFastPath:
     def __init__(self, app: ASGIApp, site: Site):
         self.app = app
         self.site = site
-        self.watch = GenerationWatch(site.settings.store_path)
         self.base = ""  # the graph's base IRI, read again when a generation is published
         self.generation: str | None = None
 
@@ -656,9 +654,9 @@ class QueryFastPath:
         await send({"type": "http.response.body", "body": outcome.body})
 
     async def answer(self, params: dict[str, list[str]], fmt: str | None,
-                     accept: str | None, generation: str | None = None) -> Outcome:
-        """`generation`: the one `ConditionalGet` saw for this request (it looked already);
-        without it, the store's pointer is looked at here."""
+                     accept: str | None, generation: str | None) -> Outcome:
+        """`generation`: the published one `ConditionalGet` (always in front) saw for this
+        request, None while nothing is published."""
         site = self.site
         try:
             op = parse_operation("GET", params, "", b"")
@@ -668,8 +666,7 @@ class QueryFastPath:
         reason = forbidden_operation(op, federation=site.settings.federation)
         if reason:
             return Outcome.error(400, reason)
-        moved = generation != self.generation if generation else self.watch.changed()
-        if moved or not self.base:
+        if generation != self.generation or not self.base:
             self.base, self.generation = site.view.snapshot().base, generation
         task = QueryTask(op.text, fmt, accept, tuple(op.default_graphs),
                          tuple(op.named_graphs), site.settings.max_results, base=self.base)

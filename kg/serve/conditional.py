@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import astuple, replace
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg.core.version import VERSION
 from kg.serve.worker import GenerationWatch
 from kg.store import current_generation
+
+if TYPE_CHECKING:
+    from kg.serve.app import Settings
 
 # The scope key under which the generation seen for a request is handed on, so that the
 # layers below need not look at the store's pointer again.
@@ -36,20 +38,18 @@ _CACHED_TAGS = 64  # distinct Accept headers remembered per generation
 
 
 class ConditionalGet:
-    """ASGI middleware: entity tags on the answers of `app` for the store at `store_path`, and
-    304 for a request that holds the current one. `settings` are the server's (anything that
-    changes an answer while the generation stays: result caps, federation, the address)."""
+    """ASGI middleware: entity tags on the answers of `app` for the server's store, and 304
+    for a request that holds the current one. All the `settings` go into the tag (anything
+    that changes an answer while the generation stays: result caps, federation, the address)."""
 
-    def __init__(self, app: ASGIApp, store_path: str | Path, settings: Any,
+    def __init__(self, app: ASGIApp, settings: Settings,
                  common_headers: tuple[tuple[bytes, bytes], ...] = ()):
         self.app = app
-        self.store_path = Path(store_path)
+        self.store_path = settings.store_path
         self.watch = GenerationWatch(self.store_path)
         self.common_headers = list(common_headers)
         # the token must not reach a hash that leaves the server, however one-way
-        if hasattr(settings, "token"):
-            settings = replace(settings, token=None)
-        self.salt = repr((VERSION, astuple(settings))).encode()
+        self.salt = repr((VERSION, astuple(replace(settings, token=None)))).encode()
         self.generation: str | None = None
         self.tags: dict[bytes, bytes] = {}
 

@@ -22,9 +22,9 @@ HEADERS = {
     "people.tsv": ["id", "name", "wikidata", "wikidata_source", "variants", "pseudonyms",
                    "native_names", "born", "died", "nationality", "posts", "note"],
     "places.tsv": ["id", "name", "type", "wikidata", "wikidata_source", "variants",
-                   "native_names", "demonyms", "lat", "lon", "within", "note"],
+                   "native_names", "demonyms", "lat", "lon", "within", "note", "within_then"],
     "organizations.tsv": ["id", "name", "type", "wikidata", "wikidata_source", "variants",
-                          "native_names", "parent", "country", "note"],
+                          "native_names", "parent", "country", "note", "names_then"],
     "topics.tsv": ["id", "label", "broader", "keywords", "wikidata", "wikidata_source", "note"],
 }
 MINIMUM = {"people.tsv": 320, "places.tsv": 210, "organizations.tsv": 90, "topics.tsv": 25}
@@ -153,6 +153,39 @@ def test_references_resolve(tables):
     for r in tables["topics.tsv"]:
         if r["broader"]:
             assert r["broader"] in topics and r["broader"] != r["id"], f"{r['id']}: broader"
+
+
+def test_states_a_place_lay_in_existed_then(tables):
+    # "soviet-union@1922-1991": a historical country, for years inside its own lifetime (the
+    # years its note gives)
+    places = {r["id"]: r for r in tables["places.tsv"]}
+    spans = 0
+    for r in tables["places.tsv"]:
+        for item in items(r["within_then"]):
+            key, _, years = item.partition("@")
+            state = places.get(key)
+            assert state and state["type"] == "historical-country", f"{r['id']}: {item}"
+            start, end = (int(y) for y in years.split("-"))
+            assert start <= end, f"{r['id']}: {item}"
+            life = re.search(r"(\d{4})-(\d{4})", state["note"])
+            assert life and int(life.group(1)) <= start and end <= int(life.group(2)), \
+                f"{r['id']}: {item} outside {key}'s {state['note']!r}"
+            spans += 1
+    assert spans >= 20
+
+
+def test_former_names_are_names_of_the_body(tables):
+    # "Romanian Workers' Party@1948-1965": a name the body is found by, for well-formed years
+    spans = 0
+    for r in tables["organizations.tsv"]:
+        names = {norm(r["name"]), *(norm(v) for v in items(r["variants"]))}
+        for item in items(r["names_then"]):
+            name, _, years = item.partition("@")
+            assert norm(name) in names, f"{r['id']}: {name!r} is none of its names"
+            start, end = (int(y) for y in years.split("-"))
+            assert start <= end, f"{r['id']}: {item}"
+            spans += 1
+    assert spans >= 5
 
 
 def test_no_cycles_in_hierarchies(tables):

@@ -24,7 +24,11 @@ PLACES = (
     "azerbaijan\tAzerbaijan\tcountry\t\t\t\t\tAzerbaijani\t\t\t\t\n"
     "beijing\tBeijing\tcity\t\t\tPeking\t\t\t\t\tchina\t\n"
 )
-ORGS = "id\tname\ttype\twikidata\twikidata_source\tvariants\tnative_names\tparent\tcountry\tnote\n"
+ORGS = (
+    "id\tname\ttype\twikidata\twikidata_source\tvariants\tnative_names\tparent\tcountry\tnote\n"
+    "wpk\tWorkers' Party of Korea\tparty\t\t\tKWP|Korean Workers' Party\t\t\t\t\n"
+    "us-congress\tUnited States Congress\tlegislature\t\t\tCongress|US Congress\t\t\t\t\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +86,9 @@ def test_authority_ruler_finds_names_and_pseudonyms(nlp):
     # where the model stopped short, or named a delegation
     ("talks with the Government of the Republic", "Government of the", None),
     ("met the Albanian Trade Delegation in Tirana", "Albanian Trade Delegation", None),
+    # a comma ends a body's name: a member of it follows
+    ("with the Secretary of the National Leadership of the PURS, Emilio Aragones",
+     "National Leadership of the PURS, Emilio Aragones", "National Leadership of the PURS"),
 ])
 def test_repair_trims_bodies(nlp, text, model_span, expected):
     doc = nlp.get_pipe("kg_entity_repair")(with_ents(nlp, text, [(model_span, "ORG")]))
@@ -101,6 +108,20 @@ def test_repair_trims_bodies(nlp, text, model_span, expected):
 def test_repair_mends_people(nlp, text, model_spans, expected):
     doc = nlp.get_pipe("kg_entity_repair")(with_ents(nlp, text, model_spans))
     assert [e.text for e in doc.ents if e.label_ == "PERSON"] == expected
+
+
+@pytest.mark.parametrize("text, congress", [
+    # a party's numbered or owned congress is an event: not the body "Congress" alone names
+    ("Telegram on the KWP's 6th Congress", False),
+    ("Record of the Third Congress of the Korean Workers' Party", False),
+    ("Decisions of the 22nd KWP [Korean Workers' Party] Congress", False),
+    ("Testimony before Congress on Aid to Korea", True),
+    ("Letter to the US Congress", True),
+])
+def test_a_partys_congress_is_no_legislature(nlp, text, congress):
+    doc = nlp(text)
+    assert any(e.ent_id_ == "us-congress" for e in doc.ents) is congress
+    assert congress or any(e.ent_id_ == "wpk" for e in doc.ents)
 
 
 def test_a_place_folded_into_a_body_stays_a_place(nlp):

@@ -41,6 +41,20 @@ class Post:
 
 
 @dataclass(frozen=True)
+class Dated:
+    """What was true of an entry for a span of years: the state a place lay in ("Prague":
+    `czechoslovakia`, 1918-1992), the name a body had ("Romanian Workers' Party", 1948-1965)."""
+
+    value: str
+    start: int | None
+    end: int | None
+
+    def covers(self, year: int) -> bool:
+        return (self.start is None or self.start <= year) and (self.end is None or
+                                                               year <= self.end)
+
+
+@dataclass(frozen=True)
 class AuthorityEntry:
     key: str
     kind: EntityKind
@@ -59,6 +73,8 @@ class AuthorityEntry:
     lat: float | None = None
     lon: float | None = None
     within: str | None = None
+    within_then: tuple[Dated, ...] = ()  # place ids of the states it lay in for a time
+    names_then: tuple[Dated, ...] = ()  # the names a body had for a time
     parent: str | None = None
     country: str | None = None
     note: str = ""
@@ -122,13 +138,25 @@ def _posts(cell: str | None) -> tuple[Post, ...]:
         parts = item.split("@")
         label = parts[0].strip()
         where = parts[1].strip() or None if len(parts) > 1 else None
-        start = end = None
-        if len(parts) > 2:
-            m = re.match(r"(\d{4})?\s*-?\s*(\d{4})?", parts[2].strip())
-            if m:
-                start = int(m.group(1)) if m.group(1) else None
-                end = int(m.group(2)) if m.group(2) else None
+        start, end = _years(parts[2]) if len(parts) > 2 else (None, None)
         out.append(Post(label, where, start, end))
+    return tuple(out)
+
+
+def _years(text: str) -> tuple[int | None, int | None]:
+    """"1950-1960", "1950-", "-1960" as (start, end)."""
+    m = re.match(r"(\d{4})?\s*-?\s*(\d{4})?", text.strip())
+    if not m:
+        return None, None
+    return (int(m.group(1)) if m.group(1) else None, int(m.group(2)) if m.group(2) else None)
+
+
+def _dated(cell: str | None) -> tuple[Dated, ...]:
+    """"soviet-union@1922-1991|...": values with their years."""
+    out = []
+    for item in _split(cell):
+        value, _, years = item.partition("@")
+        out.append(Dated(value.strip(), *_years(years)))
     return tuple(out)
 
 
@@ -214,6 +242,8 @@ def _load_cached(data_dir_str: str) -> Authority:
                 posts=_posts(row.get("posts")), demonyms=_split(row.get("demonyms")),
                 lat=_float(row.get("lat")), lon=_float(row.get("lon")),
                 within=(row.get("within") or "").strip() or None,
+                within_then=_dated(row.get("within_then")),
+                names_then=_dated(row.get("names_then")),
                 parent=(row.get("parent") or "").strip() or None,
                 country=(row.get("country") or "").strip() or None,
                 note=(row.get("note") or "").strip(),

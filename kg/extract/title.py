@@ -54,6 +54,7 @@ from kg.core.lexicon import (
     STATE_QUALIFIERS,
     TYPE_MODIFIERS,
     TYPE_PLURALS,
+    VENUE_WORDS,
     words_pattern,
 )
 from kg.core.model import NameRef, TitleParse
@@ -115,7 +116,7 @@ _TOPIC = re.compile(
     r"|,\s*(?:" + words_pattern(AUTHOR_VERBS + NOTE_WORDS) + r")\b"
     r"|\s+at\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:" + words_pattern(GATHERING_WORDS) +
     r"|ceremony|rally|university|airport|residence|building)\b"
-    r"|,\s+[A-Z][a-z]+ing\s+(?=[a-z])|\s+\u2013\s+(?=[a-z])"
+    r"|,\s+(?-i:[A-Z][a-z]+ing\s+(?=[a-z]))|\s+\u2013\s+(?-i:(?=[a-z]))"
     r"|\s+of\s+(?=(?-i:[A-Z][\w.\-]*\s+){0,3}(?-i:[A-Z])[\w.\-]*['’]s\s+(?:\w+\s+)?"
     r"(?:visits?|meetings?|talks?|trip|arrival|departure|conversations?|speech|letter|"
     r"message|proposals?|statements?|policy|position|views?|decision|report)\b)"
@@ -389,6 +390,8 @@ def _prefix_authors(title: str, prefix: str, offset: int, result: TitleParse,
 
 
 def _is_record_of_gathering(kind: str, rest: str) -> bool:
+    # the subject is not the record: "Report of X to Y About His Meeting with Z" reports to Y
+    rest = _cut_topic(rest)
     if re.match(r"^\s*of\s+[^,]+?\s(?:" + words_pattern(CONVERSATION_WORDS) + r")\b", rest, re.I):
         return True
     return kind.split()[-1] in ("record", "minutes", "transcript", "notes", "protocol",
@@ -795,8 +798,10 @@ def _protect_brackets(phrase: str) -> str:
                   text)
 
 
+# The group word heads the phrase unless a body's word follows it: "Chiefs of Staff" and "the
+# Hungarian Socialist Workers' Party" are bodies.
 _GROUP_HEAD = re.compile(r"^(?:(?:[A-Z][\w'’-]*|and)\s+){0,4}?(?:" + words_pattern(GROUP_WORDS)
-                         + r")\b(?!\s+(?:of\s+Staff))")
+                         + r")\b(?!['’]?\s+(?:of\s+Staff|" + words_pattern(ORG_WORDS) + r")\b)")
 
 
 def _piece_kind(text: str) -> str:
@@ -806,8 +811,8 @@ def _piece_kind(text: str) -> str:
         return "skip"
     if _TYPE_RE.fullmatch(plain):
         return "skip"  # "Resolution and Letter to ...": a second type, nobody
-    if _GROUP_HEAD.match(plain) or plain in PLACE_WORDS:
-        return "skip"  # "Regional Branches", "the Leaders of ...", "City"
+    if _GROUP_HEAD.match(plain) or plain in PLACE_WORDS or plain.split()[-1] in VENUE_WORDS:
+        return "skip"  # "Regional Branches", "the Leaders of ...", "City", "Voden Residence"
     plain = re.sub(r"[()\[\]]", " ", plain)
     if _CLASS_RE.fullmatch(plain + " ") or _CLASS_RE.fullmatch(plain):
         return "skip"

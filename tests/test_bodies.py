@@ -178,3 +178,16 @@ def test_an_organ_is_named_with_its_partys_name_of_the_year(gazetteer):
         assert canonical_body(written, gazetteer, year) == f"Politburo of the {former.value}"
         assert canonical_body(written, gazetteer, former.end + 1) == \
             f"Politburo of the {party.name}"
+
+
+def test_a_known_person_after_a_post_in_a_body_is_found(extractor):
+    # the post's body is unknown to the authority, so the role parse cannot tell where the
+    # body ends; the person the authority knows by the last words is the one who took part
+    rec = Record(date_text="June 1, 1956",
+                 title="Record of the Reception of the Delegation of Our Party by the Chairman "
+                       "of the People's Central Government of the People's Republic of China "
+                       "Mao Zedong", summary="", source=SourceRef("t.txt", 1))
+    entry = next(extractor.extract([rec]))
+    assert "Mao Zedong" in {e.label for e in entry.participants}
+    assert not any("Mao" in e.label or e.label.startswith("Our")
+                   for e in entry.entities("organization"))

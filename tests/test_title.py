@@ -128,6 +128,27 @@ SHAPES = [
      [], [], [], []),
     ("Letter from Novotny to Ulbricht, Marked 'Personal'", "Letter", "Letter", ["Novotny"],
      ["Ulbricht"], [], []),
+    # what a report is about never makes it a record of the meeting it reports
+    ("Report of Ivan Petrov to the Polish Foreign Ministry About His Meeting With Kim Il Sung",
+     "Report", "Report", ["Ivan Petrov"], ["the Polish Foreign Ministry"], [], []),
+    # a record "on" or "about" a conversation names who took part, after a post or with "of"
+    ("Note on a Conversation with the Second Secretary of the Soviet Embassy, Comrade Orlov",
+     "Note", "Note", [], [], [], ["Orlov"]),
+    ("Information about a Conversation of Comrade Karl Weber with Comrade Li Ming",
+     "Information", "Information", [], [], [], ["Karl Weber", "Li Ming"]),
+    # a reception: the host after the last "by", the guests and who led them
+    ("Record of the Reception of the Trade Delegation of Finland, led by Minister Aarne "
+     "Virtanen, by Comrade A. A. Gromyko", "Record", "Record", [], [], [],
+     ["A. A. Gromyko", "the Trade Delegation of Finland", "Minister Aarne Virtanen"]),
+    ("Reception of the Finnish Ambassador Aarne Virtanen by Cde. A. A. Gromyko", None, None,
+     [], [], [], ["A. A. Gromyko", "the Finnish Ambassador Aarne Virtanen"]),
+    # "Workers" before "Party" names a party, not a group of workers
+    ("Letter from the Korean Workers' Party CC to the Polish United Workers' Party CC",
+     "Letter", "Letter", ["the Korean Workers' Party CC"],
+     ["the Polish United Workers' Party CC"], [], []),
+    # where they met is nobody; a dash between names joins the sides
+    ("Minutes of Conversation between Todor Zhivkov – Fidel Castro, Boyana Residence",
+     "Minutes of Conversation", "Conversation", [], [], [], ["Todor Zhivkov", "Fidel Castro"]),
 ]
 
 

@@ -73,6 +73,8 @@ _BODY_THEN_PERSON = re.compile(
 _PERSON_OF_BODY = re.compile(
     r"^(?P<person>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})\s+of\s+(?P<body>(?:the\s+)?.*\b(?:"
     + "|".join(map(re.escape, ORG_WORDS)) + r")\b.*)$")
+# "Our Party", "their Government": the writer's own, named by nothing the graph can hold.
+_DEICTIC = re.compile(r"^(?:our|their|his|her|its|your|my)\b", re.I)
 # Where a meeting took place, written after who took part: "in the Building of ...".
 _VENUE_TAIL = re.compile(r"^(?P<name>.+?)\s+(?:in|at)\s+the\s+(?:[A-Z][\w'’-]*\s+){0,3}?"
                          + words_pattern(VENUE_WORDS) + r"\b")
@@ -187,8 +189,25 @@ class SpanExtractor:
         both = _BODY_THEN_PERSON.match(ref.name)
         if both and not split_role(ref.name, g, require_modifiers_known=False):
             return self._parts(slot, ref, both, ("body", "person"), title, year)
+        role = split_role(ref.name, g, require_modifiers_known=False)
+        if (role is None or role.name and ORG_HINT.search(role.name)) and (
+                both := self._body_then_known_person(ref.name)):
+            # "the Chairman of the People's Central Government of the PRC Mao Zedong"
+            return self._parts(slot, ref, both, ("body", "person"), title, year)
         name = self._title_name(slot, ref, title, year)
         return [name] if name is not None else []
+
+    def _body_then_known_person(self, phrase: str) -> re.Match | None:
+        """A body's name (or a post in one) ending in a person the authority knows by exactly
+        those words, as a match with groups "body" and "person"."""
+        words = phrase.split()
+        for k in (3, 2):
+            if len(words) <= k + 1:
+                continue
+            tail = " ".join(words[-k:])
+            if ORG_HINT.search(" ".join(words[:-k])) and self.gazetteer.exactly(tail, "person"):
+                return re.match(rf"^(?P<body>.*\S)\s+(?P<person>{re.escape(tail)})$", phrase)
+        return None
 
     def _parts(self, slot: Slot, ref: NameRef, match: re.Match, groups: tuple[str, ...],
                title: TitleParse, year: int | None) -> list[TitleName]:
@@ -226,8 +245,8 @@ class SpanExtractor:
                 phrase = trim_body(phrase, g)
                 if not ORG_HINT.search(phrase) and g.kind_of(phrase) == "place":
                     return None  # "the Delegation of the Popular Republic of Mongolia"
-                if is_delegation(phrase):
-                    return None  # "an Guinean Educational Delegation": people, no body
+                if is_delegation(phrase) or _DEICTIC.match(phrase):
+                    return None  # "an Guinean Educational Delegation": people; "Our Party"
             canonical = canonical_body(phrase, g, year)
             if _GROUP.search(phrase) and g.exactly(phrase, "organization") is None:
                 return None  # "the Commanders and Soldiers", "Others": nobody in particular

@@ -150,8 +150,21 @@ _POSSESSIVE_EVENT = re.compile(
     r"discussions?|interview|dinner|lunch)\b(?:\s+(?:with|and)\s+(?P<with>.+))?", re.I)
 _PARTICIPANT_LEAD = re.compile(r"^[,:]?\s*(?:of|between|among)\s+(?P<list>.+)$", re.I)
 _WITH = re.compile(r"(?:^|\s)with\s+(?P<list>.+)$", re.I)
+_GATHERING_LEAD = re.compile(
+    r"^[\s,:]*(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}?(?:" + words_pattern(CONVERSATION_WORDS)
+    + r")\s+(?=(?:of|by)\s)", re.I)
+_ABOUT_GATHERING = re.compile(
+    r"^[\s,:]*(?:on|about|regarding|concerning)\s+(?=(?:the|a|an)\s+(?:[\w-]+\s+){0,2}?(?:"
+    + words_pattern(CONVERSATION_WORDS) + r"|consultations?|reception|audience)\b)", re.I)
 _RECEPTION = re.compile(
     r"\b(?:reception|audience|visit)\s+by\s+(?P<host>.+?)\s+of\s+(?P<guest>.+)$", re.I)
+# "Reception of Prime Minister of Iran Qavam by Cde. I. V. Stalin": the host after the last
+# "by" (a guest may be "led by" someone)
+_RECEPTION_OF = re.compile(
+    r"\b(?:reception|audience)\s+of\s+(?P<guest>.+),?\s+by\s+(?P<host>(?:(?!\bby\b).)+)$",
+    re.I)
+_RECEPTION_LEAD = re.compile(r"^\s*(?:the\s+)?(?:reception|audience)\s+(?:of|by)\s", re.I)
+_LED_BY = re.compile(r",?\s+(?:led|headed)\s+by\s+", re.I)
 _AUTHOR_VERB = re.compile(r"^\s*(?:" + words_pattern(AUTHOR_VERBS) + r")?\s*by\s+", re.I)
 _LEADING_VERB = re.compile(r"^\s*(?:" + words_pattern(AUTHOR_VERBS) + r")\b", re.I)
 _OF_AUTHOR = re.compile(r"^\s*of\s+(?!(?:a|an)\s)(?=[A-Z]|the\s+[A-Z])", re.I)
@@ -208,6 +221,13 @@ def parse_title(title: str) -> TitleParse:
         _finish(result, owner)
         return result
     found = _find_type(masked)
+    if _RECEPTION_LEAD.match(masked):
+        # "Reception of X by Y", "Reception by Y of X": a record of the meeting, no letter
+        if found is not None and found[0] == 0:
+            result.doc_type = found[2]
+        _parse_conversation(title, masked, 0, result)
+        _finish(result, None)
+        return result
     if found is None:
         quoted = _QUOTE.search(title)
         inner = _find_type(quoted.group(2)) if quoted else None
@@ -245,6 +265,11 @@ def parse_title(title: str) -> TitleParse:
     is_conversation = conversation or head in CONVERSATION_WORDS or kind.startswith(
         ("record of", "minutes of", "transcript of"))
     rest = masked[rest_start:]
+    if about := _ABOUT_GATHERING.match(rest):
+        # "Note on a Conversation with ...", "Information about a Conversation of A with B":
+        # a record of the meeting it is about
+        is_conversation = True
+        rest = " " * about.end() + rest[about.end():]
     if kind.startswith("exchange of"):
         _parse_list(title, rest, rest_start, result.participants, lead_only=True)
     elif is_conversation or _is_record_of_gathering(kind, rest):
@@ -438,10 +463,12 @@ def _parse_conversation(title: str, rest: str, offset: int, result: TitleParse) 
         # "Minutes of Todor Zhivkov – Robert Mugabe Conversation"
         _parse_list(title, joined.group("list"), offset + joined.start("list"), result.participants)
         return
-    rec = _RECEPTION.search(rest)
+    rec = _RECEPTION.search(rest) or _RECEPTION_OF.search(rest)
     if rec:
         _parse_list(title, rec.group("host"), offset + rec.start("host"), result.participants)
-        _parse_list(title, rec.group("guest"), offset + rec.start("guest"), result.participants)
+        # "the Delegation of ..., led by Prime Minister Yu. Tsedenbal": the leader took part
+        guest = _LED_BY.sub(lambda m: "," + " " * (len(m.group(0)) - 1), rec.group("guest"))
+        _parse_list(title, guest, offset + rec.start("guest"), result.participants)
         return
     poss = _POSSESSIVE_EVENT.search(rest)
     if poss and not re.search(r"\bbetween\b", rest[:poss.start()], re.I):
@@ -465,7 +492,8 @@ def _parse_conversation(title: str, rest: str, offset: int, result: TitleParse) 
         return
     m = _WITH.search(rest)
     if m:
-        before = rest[:m.start()]
+        # "a Conversation of A with B", "a Discussion by A with B": A took part too
+        before = _GATHERING_LEAD.sub(lambda g: " " * len(g.group(0)), rest[:m.start()])
         lead = re.match(r"^[\s,:]*(?:of\s+|by\s+)?(?P<who>.+)$", before)
         if lead and not _GATHERING.match(lead.group("who").strip()) and re.match(
                 r"^[\s,:]*(?:of|by)\s", before):

@@ -104,6 +104,11 @@ def test_repair_trims_bodies(nlp, text, model_span, expected):
     ("Minutes of Conversation with Leonid I. Brezhnev", [("Leonid I.", "PERSON"),
                                                          ("Brezhnev", "PERSON")],
      ["Leonid I. Brezhnev"]),
+    # a quoted title closed before a name: the title is nobody, the name after it somebody
+    ("the Editor of the Journal 'Novaya Koreya' Song Jin-hwa",
+     [("Novaya Koreya' Song Jin-hwa", "PERSON")], ["Song Jin-hwa"]),
+    ("the Editor of the Journal 'Novaya Koreya' Song Jin-hwa",
+     [("Novaya Koreya'", "PERSON"), ("Song Jin-hwa", "PERSON")], ["Song Jin-hwa"]),
 ])
 def test_repair_mends_people(nlp, text, model_spans, expected):
     doc = nlp.get_pipe("kg_entity_repair")(with_ents(nlp, text, model_spans))

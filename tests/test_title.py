@@ -146,6 +146,13 @@ SHAPES = [
     ("Letter from the Korean Workers' Party CC to the Polish United Workers' Party CC",
      "Letter", "Letter", ["the Korean Workers' Party CC"],
      ["the Polish United Workers' Party CC"], [], []),
+    # a conversation "with" one person "by" another: both held it; who came along too
+    ("Record of a Conversation with Minister of Trade Kim Ho-sik by Soviet Counsellor "
+     "P. Orlov", "Record of Conversation", "Conversation", [], [], [],
+     ["Minister of Trade Kim Ho-sik",
+                                                 "Soviet Counsellor P. Orlov"]),
+    ("Note on a Conversation with the Ambassador, Accompanied by Comrade Li Ming", "Note",
+     "Note", [], [], [], ["Li Ming"]),
     # where they met is nobody; a dash between names joins the sides
     ("Minutes of Conversation between Todor Zhivkov – Fidel Castro, Boyana Residence",
      "Minutes of Conversation", "Conversation", [], [], [], ["Todor Zhivkov", "Fidel Castro"]),

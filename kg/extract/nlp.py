@@ -188,6 +188,13 @@ class EntityRepair:
         Fourth", "Kim Philbey Visit"); a lone such word is no name at all."""
         if ent.label_ != "PERSON" or ent.ent_id_:
             return ent
+        if ent[-1].text in _QUOTES:
+            return None  # the end of a quoted title ("the Journal 'Novaya Koreya'")
+        # a quoted title closed before the name ("the Journal 'Novaya Koreya' Song Jin-hwa")
+        quote = max((i for i in range(ent.start, ent.end - 1) if doc[i].text in _QUOTES),
+                    default=None)
+        if quote is not None:
+            ent = Span(doc, quote + 1, ent.end, label="PERSON")
         end = ent.end
         while end > ent.start and (doc[end - 1].text in ORDINALS
                                    or doc[end - 1].text in ABSTRACT_NOUNS):
@@ -206,7 +213,7 @@ class EntityRepair:
             prev = out[-1] if out else None
             if prev is not None and prev.label_ == ent.label_ == "PERSON" and \
                     prev.end == ent.start and not prev.ent_id_ and not ent.ent_id_ and \
-                    not re.search(r"['’]s$", prev.text):
+                    not re.search(r"['’]s$", prev.text) and prev[-1].text not in _QUOTES:
                 out[-1] = Span(doc, prev.start, ent.end, label="PERSON")
                 continue
             out.append(ent)
@@ -256,6 +263,7 @@ class EntityRepair:
         return span
 
 
+_QUOTES = frozenset({"'", "\u2019", "\u2018", '"', "\u201c", "\u201d"})
 # "6th", "22nd", "XXII": the number of a congress or plenum
 _NUMBERED = re.compile(r"\d+(?:st|nd|rd|th)|[IVXL]+")
 _GROUP_OR_EVENT = re.compile(r"^(?:" + "|".join(GROUP_WORDS) + r"|Visit|Visits|Question|Issue|"

@@ -164,7 +164,7 @@ _RECEPTION_OF = re.compile(
     r"\b(?:reception|audience)\s+of\s+(?P<guest>.+),?\s+by\s+(?P<host>(?:(?!\bby\b).)+)$",
     re.I)
 _RECEPTION_LEAD = re.compile(r"^\s*(?:the\s+)?(?:reception|audience)\s+(?:of|by)\s", re.I)
-_LED_BY = re.compile(r",?\s+(?:led|headed)\s+by\s+", re.I)
+_LED_BY = re.compile(r",?\s+(?:led|headed|accompanied)\s+by\s+", re.I)
 _AUTHOR_VERB = re.compile(r"^\s*(?:" + words_pattern(AUTHOR_VERBS) + r")?\s*by\s+", re.I)
 _LEADING_VERB = re.compile(r"^\s*(?:" + words_pattern(AUTHOR_VERBS) + r")\b", re.I)
 _OF_AUTHOR = re.compile(r"^\s*of\s+(?!(?:a|an)\s)(?=[A-Z]|the\s+[A-Z])", re.I)
@@ -498,7 +498,13 @@ def _parse_conversation(title: str, rest: str, offset: int, result: TitleParse) 
         if lead and not _GATHERING.match(lead.group("who").strip()) and re.match(
                 r"^[\s,:]*(?:of|by)\s", before):
             _parse_list(title, lead.group("who"), offset + lead.start("who"), result.participants)
-        _parse_list(title, m.group("list"), offset + m.start("list"), result.participants)
+        listed = _LED_BY.sub(lambda g: "," + " " * (len(g.group(0)) - 1), m.group("list"))
+        by = re.search(r"\s+by\s+(?=\S)", listed)
+        if by:
+            # "a conversation with Minister Kim by Counsellor S. N. Filatov": who held it too
+            listed = listed[:by.start()] + "," + " " * (by.end() - by.start() - 1) + \
+                listed[by.end():]
+        _parse_list(title, listed, offset + m.start("list"), result.participants)
         return
     lead = rest.lstrip(" ,:")
     if rest[:len(rest) - len(lead)].strip(" ") in (",", ":", ",:") or re.match(r"^\s*of\s", rest):

@@ -129,6 +129,20 @@ def test_a_partys_congress_is_no_legislature(nlp, text, congress):
     assert congress or any(e.ent_id_ == "wpk" for e in doc.ents)
 
 
+@pytest.mark.parametrize("text, linked", [
+    # a surname the ruler knows, after someone else's given name: not that person
+    ("a meeting between Pavel Roshchin and the Ambassador", None),
+    ("a meeting between Nikolai Roshchin and the Ambassador", "nikolai-roshchin"),
+    ("a meeting between Comrade Roshchin and the Ambassador", "nikolai-roshchin"),
+    ("a meeting between Ambassador Roshchin and the Minister", "nikolai-roshchin"),
+    ("Conversation With Roshchin", "nikolai-roshchin"),
+])
+def test_another_given_name_unlinks_a_known_surname(nlp, text, linked):
+    people = [e for e in nlp(text).ents if e.label_ == "PERSON"]
+    assert len(people) == 1 and (people[0].ent_id_ or None) == linked, people
+    assert linked or people[0].text == "Pavel Roshchin"
+
+
 def test_a_place_folded_into_a_body_stays_a_place(nlp):
     text = "Letter to the CC of the CP of Azerbaijan"
     doc = with_ents(nlp, text, [("CC of the CP", "ORG"), ("Azerbaijan", "GPE")])

@@ -32,8 +32,13 @@ from kg.core.lexicon import (
     ABSTRACT_NOUNS,
     GATHERING_WORDS,
     GROUP_WORDS,
+    HONORIFICS,
     ORDINALS,
+    ORG_ADJECTIVES,
     ORG_WORDS,
+    RANKS,
+    ROLE_HEADS,
+    ROLE_PREFIXES,
 )
 from kg.core.names import short_names
 from kg.extract.bodies import EVENT_LEAD, is_delegation
@@ -124,8 +129,8 @@ class EntityRepair:
     def _repair(self, doc: Doc, ent: Span) -> list[Span]:
         if self._party_gathering(doc, ent):
             return []
-        if ent.ent_id_:  # from the authority ruler: already right
-            return [ent]
+        if ent.ent_id_:  # from the authority ruler: right, unless another's given name leads
+            return [self._given_name_before(doc, ent) or ent]
         if ent.label_ == "ORG":
             ent = self._trim_body(doc, ent)
             if ent is None:
@@ -177,6 +182,21 @@ class EntityRepair:
         after = doc[ent.end : ent.end + 6]
         return len(after) > 1 and after[0].lower_ == "of" and any(
             self._is_party(t.ent_id_) for t in after[1:])
+
+    def _given_name_before(self, doc: Doc, ent: Span) -> Span | None:
+        """A surname the ruler took for the one person of that name it knows, written after a
+        given name that is none of theirs ("Alexis Johnson" is not Lyndon B. Johnson): the
+        whole name, without an identity (resolution decides)."""
+        if ent.label_ != "PERSON" or ent.start == 0 or len(ent) != 1:
+            return None
+        prev = doc[ent.start - 1]
+        if not (prev.is_alpha and prev.is_title) or prev.is_stop or prev.ent_type_ or \
+                prev.lower_ in _NOT_GIVEN_NAMES or prev.lower_.endswith(("ing", "ed")):
+            return None
+        name = doc[ent.start - 1 : ent.end]
+        if not self.gazetteer.contradicts(name.text, ent.ent_id_):
+            return None
+        return Span(doc, name.start, name.end, label="PERSON")
 
     def _is_party(self, key: str) -> bool:
         entry = self.gazetteer.authority.entries.get(key) if key else None
@@ -263,6 +283,13 @@ class EntityRepair:
         return span
 
 
+# Capitalised words before a surname that are no given names: honorifics, ranks, posts and
+# the words of bodies and events ("Comrade Stalin", "President Johnson", "Soviet Stalin").
+_NOT_GIVEN_NAMES = frozenset(
+    w.lower().rstrip(".") for phrase in (*HONORIFICS, *RANKS, *ROLE_HEADS, *ROLE_PREFIXES,
+                                         *ORG_WORDS, *ORG_ADJECTIVES, *ABSTRACT_NOUNS,
+                                         *ORDINALS, *GATHERING_WORDS)
+    for w in phrase.split())
 _QUOTES = frozenset({"'", "\u2019", "\u2018", '"', "\u201c", "\u201d"})
 # "6th", "22nd", "XXII": the number of a congress or plenum
 _NUMBERED = re.compile(r"\d+(?:st|nd|rd|th)|[IVXL]+")

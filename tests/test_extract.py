@@ -232,3 +232,13 @@ def test_a_full_text_longer_than_spacys_limit_is_read_in_chunks(extractor, monke
     assert max(m.start for m in in_text) > len(full_text) - len(paragraph)
     assert {"nikolai-roshchin", "zhou-enlai", "beijing"} <= {
         lk.entity.key for lk in entry.links if lk.mention.field == "full_text"}
+
+
+def test_title_case_words_are_nobody(extractor):
+    # a lone capitalised word in a quoted subtitle, an honorific or a rank alone, a weekday:
+    # no person; the name after a rank is the person, without it
+    rec = record("Cable, Reinert to Gen. Weissbach and Cde. A. B. Petrov, Tuesday, 'Draft "
+                 "Proposal to Strengthen Relations'", "")
+    people = {e.label for e in next(extractor.extract([rec])).entities("person")}
+    assert {"Weissbach", "A. B. Petrov"} <= people
+    assert not people & {"Strengthen", "Cde", "Gen.", "Tuesday", "Gen. Weissbach"}, people

@@ -17,6 +17,7 @@ from kg.core.model import DateValue
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
+WEEKDAYS = frozenset(name.lower() for name in calendar.day_name)
 
 _UNDATED = re.compile(r"^(n\.?\s?d\.?|undated|no date|date unknown|unknown)$", re.I)
 _APPROX = re.compile(r"^(c\.|ca\.|circa|approx\.|approximately|about)\s*", re.I)

@@ -87,7 +87,7 @@ HONORIFICS: tuple[str, ...] = (
     "Comrades", "Comrade", "Cdes.", "Cdes", "Cde.", "Cde", "Com.", "Tov.", "Tovarishch",
     "Mr.", "Mr", "Mrs.", "Mrs", "Ms.", "Ms", "Messrs.", "Messrs", "Dr.", "Dr", "Prof.", "Prof",
     "Sir", "Herr", "Frau", "Monsieur", "Madame", "Mme.", "Mme", "Senor", "Señor", "Don",
-    "His Excellency", "Her Excellency", "H.E.", "Honorable", "Hon.",
+    "His Excellency", "Her Excellency", "H.E.", "Honorable", "Hon.", "Lic.", "Lic",
 )
 # What the resolver strips before a name it is asked about ("the Chairman Mao", "Comrade X").
 NAME_PREFIX_WORDS: tuple[str, ...] = (
@@ -108,7 +108,8 @@ RANKS: tuple[str, ...] = (
     "General-Colonel", "Colonel-General", "General-Lieutenant", "Lieutenant-General",
     "General-Major", "Major-General", "Lt. General", "Lt. Gen.", "Lt.-General",
     "Lieutenant General", "Major General", "Brigadier General", "General of the Army",
-    "Generalissimo", "Field Marshal", "Marshal", "General", "Admiral", "Vice-Admiral",
+    "Generalissimo", "Field Marshal", "Marshal", "General", "Gen.", "Admiral", "Adm.",
+    "Vice-Admiral",
     "Vice Admiral", "Rear Admiral", "Colonel", "Col.", "Lieutenant Colonel", "Lt. Col.",
     "Major", "Captain", "Capt.", "Lieutenant", "Lt.", "Commissar", "Prince", "Princess",
     "King", "Queen", "Emperor", "Shah", "Ayatollah", "Sheikh", "Patriarch", "Pope",

@@ -19,7 +19,7 @@ from pathlib import Path
 from spacy.tokens import Doc
 
 from kg.core.authority import DATA_DIR
-from kg.core.dates import parse_date
+from kg.core.dates import MONTHS, WEEKDAYS, parse_date
 from kg.core.gazetteer import Gazetteer, gazetteer_for
 from kg.core.lexicon import (
     ABSTRACT_NOUNS,
@@ -27,9 +27,13 @@ from kg.core.lexicon import (
     DOC_TYPES,
     FOREIGN_MINISTRY_FORMS,
     GROUP_WORDS,
+    HONORIFICS,
     NAME_PARTICLES,
+    ORDINALS,
     ORG_WORDS,
     PARTY_ORGANS,
+    RANKS,
+    ROLE_HEADS,
     VENUE_WORDS,
     words_pattern,
 )
@@ -48,7 +52,7 @@ from kg.extract.extracted import (
 )
 from kg.extract.nlp import KIND_OF_LABEL, build_nlp
 from kg.extract.roles import split_role
-from kg.extract.title import parse_title
+from kg.extract.title import parse_title, quoted_spans
 from kg.extract.topics import assign_topics
 
 EXTRACTOR_VERSION = "0.4.0"
@@ -291,6 +295,10 @@ class SpanExtractor:
             return None
         g = self.gazetteer
         out = FieldSpans(field=field_name, offset=offset)
+        # a quoted subtitle is in title case: a lone capitalised word or a phrase with small
+        # words there is no unknown person or place ("'Draft Proposal to Strengthen ...'",
+        # "'Cooperation ... in the Field of Peaceful Uses of Nuclear Energy'")
+        quoted = quoted_spans(text) if field_name == "title" else []
         # a place named inside a body's name ("Embassy of Hungary in Romania") is a place the
         # text names too
         for ent in [*doc.ents, *doc.spans.get("kg_places_in_bodies", [])]:
@@ -305,7 +313,11 @@ class SpanExtractor:
                 label = canonical_body(trimmed, g, year) or trimmed
             keep = self._plausible(ent.text, kind, text[max(0, ent.start_char - 80):
                                                          ent.start_char]) and not (
-                len(ent.text.split()) == 1 and _sentence_initial(text, ent.start_char))
+                len(ent.text.split()) == 1 and _sentence_initial(text, ent.start_char)) and not (
+                any(s <= ent.start_char and ent.end_char <= e for s, e in quoted) and (
+                    kind == "person" and len(ent.text.split()) == 1
+                    and not _ADDRESSED.search(text[:ent.start_char])
+                    or kind == "place" and re.search(r"\s[a-z]", ent.text)))
             out.spans.append(FoundSpan(text=ent.text, kind=kind, start=ent.start_char,
                                        end=ent.end_char, method="ruler" if ent.ent_id_ else "ner",
                                        authority_key=ent.ent_id_ or None, label=label,
@@ -339,17 +351,27 @@ class SpanExtractor:
             # "Conveying", "City of", "Banquet Hosted", "T.", "Romanian Embassy": no place
             return False
         if kind == "person":
-            return len(text) > 2 and not text.isupper()
+            return len(text) > 2 and not text.isupper() and not all(
+                w.lower().rstrip(".") in _NOT_A_PERSON for w in words)
         return True
 
 
 _PARTICLES = NAME_PARTICLES
+# A name right after an honorific, rank or post is a person's ("Comrade Hertzfeldt").
+_ADDRESSED = re.compile(r"\b(?:" + words_pattern(HONORIFICS + RANKS) + r"|" + words_pattern(
+    tuple(ROLE_HEADS)) + r")\.?\s+$", re.I)
+# Words that alone are nobody's name: honorifics, ranks, ordinals, days and months ("Cde",
+# "Gen.", "Second", "Tuesday").
+_NOT_A_PERSON = frozenset(
+    w.lower().rstrip(".") for phrase in (*HONORIFICS, *RANKS, *ORDINALS) for w in phrase.split()
+) | WEEKDAYS | set(MONTHS)
 
 
 def _looks_like_personal_name(phrase: str) -> bool:
     """An unknown name from a title is kept as a person only if it is shaped like one."""
     words = phrase.replace("'s", "").split()
-    if not 1 <= len(words) <= 5 or _NOT_A_NAME.search(phrase):
+    if not 1 <= len(words) <= 5 or _NOT_A_NAME.search(phrase) or all(
+            w.lower().rstrip(".") in _NOT_A_PERSON for w in words):
         return False
     return all(w[:1].isupper() or w.lower() in _PARTICLES for w in words)
 

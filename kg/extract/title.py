@@ -306,6 +306,14 @@ def _mask(title: str) -> str:
     return out
 
 
+def quoted_spans(title: str) -> list[tuple[int, int]]:
+    """Where the title's quoted subtitles are (start, end): what they name is their subject,
+    not who wrote or received the document."""
+    masked = _OPEN_QUOTE.sub(lambda m: _MASK * len(m.group(0)),
+                             _QUOTE.sub(lambda m: _MASK * len(m.group(0)), title))
+    return [(m.start(), m.end()) for m in re.finditer(_MASK + "+", masked)]
+
+
 def _mask_notes(text: str) -> str:
     out = _NOTE.sub(lambda m: " " * len(m.group(0)), text)
     return _ACRONYM_GLOSS.sub(lambda m: " " * len(m.group(0)), out)

@@ -17,6 +17,7 @@ def resolver() -> Resolver:
     ("Joseph Stalin", "person", "Joseph Stalin", "exact"),
     ("N.V. Roshchin", "person", "Nikolai Roshchin", None),        # initials
     ("N. V. Roshchin", "person", "Nikolai Roshchin", None),
+    ("James E. Carter", "person", "Jimmy Carter", "initials"),    # a form with the middle name
     ("Roschin", "person", "Nikolai Roshchin", None),              # typo
     ("Vyshinshy", "person", "Andrey Vyshinsky", None),            # typo
     ("Chou En-lai", "person", "Zhou Enlai", None),                # Wade-Giles

@@ -26,6 +26,7 @@ from kg.core.names import family_and_given, like, name_tokens, short_names
 from kg.core.text import clean_name, fold, slug, squash
 
 _INITIALS_RUN = re.compile(r"^((?:[A-Z][a-z]?\.\s*){1,3})\s*(.+)$")
+_MIDDLE_INITIAL = re.compile(r"^([A-Z][a-z]+)\s+([A-Z])\.\s*([A-Z][\w'’-]+)$")
 _COUNTRY_TYPES = ("country", "historical-country")
 # name similarity reported with each rule's matches (a feature of a link's score)
 _SIMILARITY = {"exact": 1.0, "alias": 1.0, "native-name": 1.0, "romanisation": 0.95,
@@ -221,7 +222,7 @@ class Gazetteer:
         if keys:
             stages.append(("romanisation", 0.95, keys))
         if kind in (None, "person"):
-            keys = self._initials(name)
+            keys = self._initials(name) or self._middle_initial(name)
             if keys:
                 stages.append(("initials", 0.93, keys))
             if allow_pseudonym:
@@ -275,6 +276,24 @@ class Gazetteer:
                     cands.append(key)
                     break
         return list(dict.fromkeys(cands))
+
+    def _middle_initial(self, name: str) -> list[str]:
+        """"James E. Carter": the people one of whose forms has that given name, a middle
+        name with that initial, and that family name ("James Earl Carter")."""
+        m = _MIDDLE_INITIAL.match(name.strip())
+        if not m:
+            return []
+        first, initial, family = fold(m.group(1)), m.group(2), fold(m.group(3))
+        cands = []
+        for key in self.short_all.get(family, []):
+            e = self.authority.entries[key]
+            for form in (e.name, *e.variants):
+                tokens = form.split()
+                if len(tokens) == 3 and fold(tokens[0]) == first and \
+                        tokens[1][:1].upper() == initial and fold(tokens[2]) == family:
+                    cands.append(key)
+                    break
+        return cands
 
     def _fuzzy_match(self, name: str, kind: EntityKind | None) -> tuple[float, str] | None:
         f = fold(name)

@@ -191,3 +191,12 @@ def test_a_known_person_after_a_post_in_a_body_is_found(extractor):
     assert "Mao Zedong" in {e.label for e in entry.participants}
     assert not any("Mao" in e.label or e.label.startswith("Our")
                    for e in entry.entities("organization"))
+
+
+def test_a_mission_to_a_body_is_named_to_it(gazetteer):
+    # one name however the body is written; a mission in a country stays "in" it
+    names = {canonical_body(w, gazetteer, 1962) for w in ("Cuban Mission to the United Nations",
+                                                          "Cuban Mission to the UN")}
+    assert len(names) == 1 and next(iter(names)).startswith("Mission of Cuba to the ")
+    assert canonical_body("Polish Mission in Hanoi", gazetteer, 1962) == \
+        "Mission of Poland in North Vietnam"

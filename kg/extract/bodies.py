@@ -166,7 +166,14 @@ def _mission(text: str, gazetteer: Gazetteer, year: int | None) -> str | None:
     if kind.startswith("Consulate"):
         return f"{name} in {host_text}"
     host = country_of(gazetteer, host_text, year)
-    return f"{name} in {country_label(gazetteer, host)}" if host else f"{name} in {host_text}"
+    if host:
+        return f"{name} in {country_label(gazetteer, host)}"
+    # a mission to a body, not a country: "Mission of Cuba to the United Nations"
+    body = gazetteer.exactly(host_text, "organization") if kind.endswith("Mission") else None
+    if body is None:
+        return f"{name} in {host_text}"
+    label = gazetteer.authority.entries[body.entity.key].name
+    return f"{name} to {label}" if label.isupper() else f"{name} to the {label}"
 
 
 def _ministry(text: str, gazetteer: Gazetteer) -> str | None:

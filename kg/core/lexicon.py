@@ -109,10 +109,9 @@ RANKS: tuple[str, ...] = (
     "General-Major", "Major-General", "Lt. General", "Lt. Gen.", "Lt.-General",
     "Lieutenant General", "Major General", "Brigadier General", "General of the Army",
     "Generalissimo", "Field Marshal", "Marshal", "General", "Gen.", "Admiral", "Adm.",
-    "Vice-Admiral",
-    "Vice Admiral", "Rear Admiral", "Colonel", "Col.", "Lieutenant Colonel", "Lt. Col.",
-    "Major", "Captain", "Capt.", "Lieutenant", "Lt.", "Commissar", "Prince", "Princess",
-    "King", "Queen", "Emperor", "Shah", "Ayatollah", "Sheikh", "Patriarch", "Pope",
+    "Vice-Admiral", "Vice Admiral", "Rear Admiral", "Colonel", "Col.", "Lieutenant Colonel",
+    "Lt. Col.", "Major", "Captain", "Capt.", "Lieutenant", "Lt.", "Commissar", "Prince",
+    "Princess", "King", "Queen", "Emperor", "Shah", "Ayatollah", "Sheikh", "Patriarch", "Pope",
     "Cardinal", "Archbishop", "Bishop", "Father", "Reverend", "Rev.", "Uncle",
 )
 

@@ -9,7 +9,12 @@
   Foreign Ministry", "Romanian Ministry of Foreign Affairs" -> "Ministry of Foreign Affairs of
   Hungary"; other ministries likewise ("Ministry of the Interior of Cuba").
 - Party organs named by a country ("Bulgarian Politburo") are the organs of that country's
-  ruling party as the authority knows it ("Politburo of the Bulgarian Communist Party").
+  ruling party as the authority knows it ("Politburo of the Bulgarian Communist Party"); so are
+  organs named by their party, before or after it ("BCP CC Politburo", "Political Bureau of
+  the ..."), under the authority's own name for an organ it lists, else under the party's
+  name of the record's year (`names_then`: "Politburo of the Romanian Workers' Party", 1960).
+- Missions are named by the states of the record's year (`within_then`: an embassy in Moscow
+  in 1960 is in the Soviet Union).
 
 Everything is derived from the authority files: countries, demonyms, cities and parties; no
 body is listed here.
@@ -218,8 +223,8 @@ def _organ_after(before: str, written_organ: str, gazetteer: Gazetteer,
 
 def _party_named(words: str, organ: str, gazetteer: Gazetteer) -> str | None:
     """The key of the party (or its central committee) that `words` names, or None. A party
-    written by a former name ("Romanian Workers Party") is the party the authority names
-    ("Romanian Communist Party"): one body, one name, whatever the year."""
+    written by a former name ("Romanian Workers Party") is the party the authority has under
+    its present one ("Romanian Communist Party"); `_organ_of` names its organs by the year."""
     if organ != "Central Committee":  # "CPSU CC Politburo": the organ is the committee's
         words = re.sub(r"\s+(?:CC|Central\s+Committee)$", "", words)
         words = re.sub(r"^(?:the\s+)?(?:CC|Central\s+Committee)\s+of\s+(?:the\s+)?", "", words)

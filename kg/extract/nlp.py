@@ -160,7 +160,6 @@ class EntityRepair:
             return [Span(doc, ent.start, ent.end, label=LABEL_OF_KIND[res.entity.kind])]
         return [ent]
 
-
     def _party_gathering(self, doc: Doc, ent: Span) -> bool:
         """A bare "Congress" or "Plenum" numbered or owned by a party ("KWP's 6th Congress",
         "the Third Congress of the Korean Workers' Party", "the 8th CCP Congress") is that

@@ -234,7 +234,7 @@ class SpanExtractor:
         phrase = ref.name
         if venue := _VENUE_TAIL.match(phrase):
             phrase = venue.group("name")  # "Blas Roca in the Building of the National Committee"
-        if phrase.split()[-1:] and phrase.split()[-1] in VENUE_WORDS:
+        if phrase.split() and phrase.split()[-1] in VENUE_WORDS:
             return None  # "Voden Residence [Bulgaria]": where they met, nobody
         role = split_role(phrase, g, require_modifiers_known=False)
         if role and role.name:

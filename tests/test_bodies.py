@@ -200,3 +200,13 @@ def test_a_mission_to_a_body_is_named_to_it(gazetteer):
     assert len(names) == 1 and next(iter(names)).startswith("Mission of Cuba to the ")
     assert canonical_body("Polish Mission in Hanoi", gazetteer, 1962) == \
         "Mission of Poland in North Vietnam"
+
+
+def test_a_delegation_named_by_a_known_body_is_that_bodys(extractor, gazetteer):
+    # "the X Delegation": people sent by X; when the authority knows X, X took part
+    orgs = _organisations(extractor, "Memorandum of Conversation, Albanian Labor Party "
+                                     "Delegation with the Ghanaian Trade Delegation")
+    party = gazetteer.authority.entries[
+        gazetteer.exactly("Albanian Labor Party", "organization").entity.key].name
+    assert party in orgs
+    assert not any("Delegation" in o for o in orgs), orgs

@@ -153,6 +153,9 @@ SHAPES = [
                                                  "Soviet Counsellor P. Orlov"]),
     ("Note on a Conversation with the Ambassador, Accompanied by Comrade Li Ming", "Note",
      "Note", [], [], [], ["Li Ming"]),
+    # "related to" begins the subject
+    ("Record of Politburo Discussion related to Marshal Peng", "Record", "Record", [], [], [],
+     ["Politburo Discussion"]),
     # where they met is nobody; a dash between names joins the sides
     ("Minutes of Conversation between Todor Zhivkov – Fidel Castro, Boyana Residence",
      "Minutes of Conversation", "Conversation", [], [], [], ["Todor Zhivkov", "Fidel Castro"]),

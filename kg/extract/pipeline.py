@@ -77,6 +77,9 @@ _BODY_THEN_PERSON = re.compile(
 _PERSON_OF_BODY = re.compile(
     r"^(?P<person>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})\s+of\s+(?P<body>(?:the\s+)?.*\b(?:"
     + "|".join(map(re.escape, ORG_WORDS)) + r")\b.*)$")
+# A delegation named by the body that sent it: "the Party of Labor of Albania Delegation".
+_DELEGATION_OF = re.compile(r"\s+(?:(?:Government|Party|Trade|Economic|Military|Official)\s+)?"
+                            r"Delegations?$")
 # "Our Party", "their Government": the writer's own, named by nothing the graph can hold.
 _DEICTIC = re.compile(r"^(?:our|their|his|her|its|your|my)\b", re.I)
 # Where a meeting took place, written after who took part: "in the Building of ...".
@@ -209,7 +212,10 @@ class SpanExtractor:
             if len(words) <= k + 1:
                 continue
             tail = " ".join(words[-k:])
-            if ORG_HINT.search(" ".join(words[:-k])) and self.gazetteer.exactly(tail, "person"):
+            # the body's name runs up to the person: "... of the PRC Mao Zedong", not
+            # "... Discussion related to Peng Zhen"
+            if ORG_HINT.search(" ".join(words[:-k])) and words[-k - 1][:1].isupper() and \
+                    self.gazetteer.exactly(tail, "person"):
                 return re.match(rf"^(?P<body>.*\S)\s+(?P<person>{re.escape(tail)})$", phrase)
         return None
 
@@ -249,7 +255,10 @@ class SpanExtractor:
                 phrase = trim_body(phrase, g)
                 if not ORG_HINT.search(phrase) and g.kind_of(phrase) == "place":
                     return None  # "the Delegation of the Popular Republic of Mongolia"
-                if is_delegation(phrase) or _DEICTIC.match(phrase):
+                sender = _DELEGATION_OF.sub("", phrase)
+                if sender != phrase and g.exactly(sender, "organization"):
+                    phrase = sender  # "the Party of Labor of Albania Delegation": the party's
+                elif is_delegation(phrase) or _DEICTIC.match(phrase):
                     return None  # "an Guinean Educational Delegation": people; "Our Party"
             canonical = canonical_body(phrase, g, year)
             if _GROUP.search(phrase) and g.exactly(phrase, "organization") is None:

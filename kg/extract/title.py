@@ -108,7 +108,7 @@ _TYPE_PREFIX_WORDS = (ORG_CONNECTORS - {"on", "with"}) | NAME_PARTICLES
 # -- pass 3: roles -------------------------------------------------------------------------
 # Where the correspondents end and what the document is about begins.
 _TOPIC = re.compile(
-    r"(?:,\s*|\s+)(?:on|about|regarding|concerning|re:?|in\s+connection\s+with|"
+    r"(?:,\s*|\s+)(?:on|about|regarding|concerning|re:?|related\s+to|in\s+connection\s+with|"
     r"in\s+regard\s+to|with\s+regard\s+to|with\s+respect\s+to|discussing|reporting|requesting|"
     r"informing|advising|including|containing|conveying|transmitting|forwarding|relaying|"
     r"enclosing|outlining|analy[sz]ing|describing|proposing|asking|expressing|announcing|"

@@ -210,3 +210,16 @@ def test_a_delegation_named_by_a_known_body_is_that_bodys(extractor, gazetteer):
         gazetteer.exactly("Albanian Labor Party", "organization").entity.key].name
     assert party in orgs
     assert not any("Delegation" in o for o in orgs), orgs
+
+
+def test_a_person_after_a_post_in_an_unknown_body_is_the_correspondent(extractor):
+    # the post's body is unknown, the person has a given name and an initial; a place before
+    # initials stays with the body
+    rec = Record(date_text="May 3, 1967", source=SourceRef("t.txt", 1), summary="",
+                 title="Letter from the Director of the Chilean Nuclear Energy Commission "
+                       "Pablo R. Fuentes to the CC of the CP of Azerbaijan M.D. Bagirov")
+    entry = next(extractor.extract([rec]))
+    assert [e.label for e in entry.authors] == ["Pablo R. Fuentes"]
+    recipients = {e.label for e in entry.recipients}
+    assert not any("Azerbaijan M" in r for r in recipients), recipients
+    assert any("Bagirov" in r or "Baghirov" in r for r in recipients), recipients

@@ -86,6 +86,9 @@ def test_authority_ruler_finds_names_and_pseudonyms(nlp):
     # where the model stopped short, or named a delegation
     ("talks with the Government of the Republic", "Government of the", None),
     ("met the Albanian Trade Delegation in Tirana", "Albanian Trade Delegation", None),
+    # a body run on into its member's name: the body alone (the member is a person)
+    ("a letter of the National Atomic Energy Commission Oscar A. Quihillalt",
+     "National Atomic Energy Commission Oscar A. Quihillalt", "National Atomic Energy Commission"),
     # a comma ends a body's name: a member of it follows
     ("with the Secretary of the National Leadership of the PURS, Emilio Aragones",
      "National Leadership of the PURS, Emilio Aragones", "National Leadership of the PURS"),

@@ -132,6 +132,9 @@ class EntityRepair:
         if ent.ent_id_:  # from the authority ruler: right, unless another's given name leads
             return [self._given_name_before(doc, ent) or ent]
         if ent.label_ == "ORG":
+            if split := self._body_then_person(doc, ent):
+                body, person = split
+                return [s for s in (self._trim_body(doc, body), person) if s is not None]
             ent = self._trim_body(doc, ent)
             if ent is None:
                 return []
@@ -196,6 +199,23 @@ class EntityRepair:
         if not self.gazetteer.contradicts(name.text, ent.ent_id_):
             return None
         return Span(doc, name.start, name.end, label="PERSON")
+
+    def _body_then_person(self, doc: Doc, ent: Span) -> tuple[Span, Span] | None:
+        """A body's name the model ran on into its member's ("the National Atomic Energy
+        Commission Oscar A. Quihillalt"): after the body's last word, a name with an initial
+        or one the authority knows."""
+        last = max((i for i in range(ent.start, ent.end - 2) if doc[i].text in _ORG_WORDS),
+                   default=None)
+        if last is None:
+            return None
+        tail = doc[last + 1 : ent.end]
+        if not 2 <= len(tail) <= 4 or not all(t.text[:1].isupper() for t in tail):
+            return None
+        if not (any(_INITIAL.fullmatch(t.text) for t in tail)
+                or self.gazetteer.exactly(tail.text, "person")):
+            return None
+        return (Span(doc, ent.start, last + 1, label="ORG"),
+                Span(doc, last + 1, ent.end, label="PERSON"))
 
     def _is_party(self, key: str) -> bool:
         entry = self.gazetteer.authority.entries.get(key) if key else None
@@ -289,6 +309,8 @@ _NOT_GIVEN_NAMES = frozenset(
                                          *ORG_WORDS, *ORG_ADJECTIVES, *ABSTRACT_NOUNS,
                                          *ORDINALS, *GATHERING_WORDS)
     for w in phrase.split())
+_ORG_WORDS = frozenset(ORG_WORDS)
+_INITIAL = re.compile(r"[A-Z]\.")
 _QUOTES = frozenset({"'", "\u2019", "\u2018", '"', "\u201c", "\u201d"})
 # "6th", "22nd", "XXII": the number of a congress or plenum
 _NUMBERED = re.compile(r"\d+(?:st|nd|rd|th)|[IVXL]+")

@@ -69,8 +69,12 @@ _IN_NAMED_THING = re.compile(
 # "All Provincial Premiers", "Soviet Ambassadors": a group of people, not a person.
 _GROUP = re.compile(r"^(?:All|Various|Several|Some|Certain)\b|\b(?:"
                     + "|".join(map(re.escape, GROUP_WORDS)) + r")$")
-# "CC CPSU G.M. Malenkov", "the CC of the CP of Azerbaijan M.D. Bagirov": a body, then a person
+# "CC CPSU G.M. Malenkov", "the CC of the CP of Azerbaijan M.D. Bagirov", "the National Atomic
+# Energy Commission Oscar A. Quihillalt": a body, then a person
 _BODY_THEN_PERSON = re.compile(
+    r"^(?P<body>.*\b(?:" + "|".join(map(re.escape, ORG_WORDS)) + r"|[A-Z]{2,}\w*)\b.*?)\s+"
+    r"(?P<person>(?P<given>[A-Z][a-z]+\s+)?(?:[A-Z][a-z]?\.\s*){1,3}\s*[A-Z][\w'’-]+)$")
+_BODY_THEN_INITIALS = re.compile(
     r"^(?P<body>.*\b(?:" + "|".join(map(re.escape, ORG_WORDS)) + r"|[A-Z]{2,}\w*)\b.*?)\s+"
     r"(?P<person>(?:[A-Z][a-z]?\.\s*){1,3}\s*[A-Z][\w'’-]+)$")
 # "Durcak of the Czech Embassy in the DPRK": a person, then the body they belong to
@@ -193,16 +197,31 @@ class SpanExtractor:
                     member.group("person"), g, require_modifiers_known=False):
             # "Comrade Durcak of the Czech Embassy in the DPRK": a person and their body
             return self._parts(slot, ref, member, ("person", "body"), title, year)
-        both = _BODY_THEN_PERSON.match(ref.name)
+        both = self._body_then_person(ref.name)
         if both and not split_role(ref.name, g, require_modifiers_known=False):
             return self._parts(slot, ref, both, ("body", "person"), title, year)
         role = split_role(ref.name, g, require_modifiers_known=False)
         if (role is None or role.name and ORG_HINT.search(role.name)) and (
-                both := self._body_then_known_person(ref.name)):
-            # "the Chairman of the People's Central Government of the PRC Mao Zedong"
-            return self._parts(slot, ref, both, ("body", "person"), title, year)
+                both := (self._body_then_person(role.name) if role else None)
+                or self._body_then_known_person(ref.name)):
+            # a post in a body the authority does not know, then the person: "the Director of
+            # the National Atomic Energy Commission Oscar A. Quihillalt", "the Chairman of the
+            # People's Central Government of the PRC Mao Zedong". With a post the body is the
+            # person's, not a correspondent beside them.
+            return self._parts(slot, ref, both, ("person",) if role else ("body", "person"),
+                               title, year)
         name = self._title_name(slot, ref, title, year)
         return [name] if name is not None else []
+
+    def _body_then_person(self, phrase: str) -> re.Match | None:
+        """A body, then a person with initials ("CC CPSU G.M. Malenkov") and perhaps a given
+        name ("... Commission Oscar A. Quihillalt"); a place before the initials belongs to
+        the body ("the CC of the CP of Azerbaijan M.D. Bagirov")."""
+        m = _BODY_THEN_PERSON.match(phrase)
+        if m and m.group("given") and (self.gazetteer.kind_of(m.group("given").strip())
+                                       or self.gazetteer.demonym(m.group("given").strip())):
+            m = _BODY_THEN_INITIALS.match(phrase)
+        return m
 
     def _body_then_known_person(self, phrase: str) -> re.Match | None:
         """A body's name (or a post in one) ending in a person the authority knows by exactly

@@ -185,3 +185,19 @@ def test_components_read_a_versioned_gazetteer(data_dir, component):
     assert nlp.config["components"][component]["gazetteer"]["@misc"] == \
         "kg.authority_gazetteer.v1"
     assert isinstance(Span(nlp.make_doc("x"), 0, 1)._.kg_role, type(None))
+
+
+def test_the_rest_of_a_known_persons_name_joins_them(nlp):
+    # the ruler took a shorter form ("Roshchin"); the model tagged the rest ("Nikolai's")
+    doc = nlp.make_doc("a cable from Roshchin Nikolai's office")
+    known = Span(doc, 3, 4, label="PERSON", span_id="nikolai-roshchin")
+    rest = Span(doc, 4, 6, label="PERSON")
+    doc.ents = [known, rest]
+    people = [e for e in nlp.get_pipe("kg_entity_repair")(doc).ents if e.label_ == "PERSON"]
+    assert [(e.text, e.ent_id_) for e in people] == [("Roshchin Nikolai's", "nikolai-roshchin")]
+    # someone else's name after it stays apart
+    doc = nlp.make_doc("a cable from Roshchin Pavel's office")
+    doc.ents = [Span(doc, 3, 4, label="PERSON", span_id="nikolai-roshchin"),
+                Span(doc, 4, 6, label="PERSON")]
+    people = [e for e in nlp.get_pipe("kg_entity_repair")(doc).ents if e.label_ == "PERSON"]
+    assert len(people) == 2

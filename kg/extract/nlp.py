@@ -41,6 +41,7 @@ from kg.core.lexicon import (
     ROLE_PREFIXES,
 )
 from kg.core.names import short_names
+from kg.core.text import fold
 from kg.extract.bodies import EVENT_LEAD, is_delegation
 from kg.extract.roles import _HEAD_RE, split_role
 
@@ -242,19 +243,25 @@ class EntityRepair:
             return None
         return ent if end == ent.end else Span(doc, ent.start, end, label="PERSON")
 
-    @staticmethod
-    def _join_people(doc: Doc, ents: list[Span]) -> list[Span]:
+    def _join_people(self, doc: Doc, ents: list[Span]) -> list[Span]:
         """Two unknown PERSON spans side by side are one name the model cut in two ("Leonid
-        I." + "Brezhnev", "Premier Zhou" + "Enlai's")."""
+        I." + "Brezhnev"); a known person's span followed by the rest of their name is that
+        person ("Premier Zhou" + "Enlai's", the ruler having taken the post's form)."""
         ents = sorted(ents, key=lambda e: e.start)
         out: list[Span] = []
         for ent in ents:
             prev = out[-1] if out else None
             if prev is not None and prev.label_ == ent.label_ == "PERSON" and \
-                    prev.end == ent.start and not prev.ent_id_ and not ent.ent_id_ and \
+                    prev.end == ent.start and not ent.ent_id_ and \
                     not re.search(r"['’]s$", prev.text) and prev[-1].text not in _QUOTES:
-                out[-1] = Span(doc, prev.start, ent.end, label="PERSON")
-                continue
+                if not prev.ent_id_:
+                    out[-1] = Span(doc, prev.start, ent.end, label="PERSON")
+                    continue
+                rest = {fold(re.sub(r"['’]s$", "", t.text)) for t in ent if t.is_alpha}
+                if rest and rest <= set().union(*self.gazetteer.names_of(prev.ent_id_)):
+                    out[-1] = Span(doc, prev.start, ent.end, label="PERSON",
+                                   kb_id=prev.kb_id_, span_id=prev.id_)
+                    continue
             out.append(ent)
         return out
 

@@ -378,9 +378,9 @@ class SpanExtractor:
                                 or len(text.strip(".")) <= 1 or ORG_HINT.search(text)):
             # "Conveying", "City of", "Banquet Hosted", "T.", "Romanian Embassy": no place
             return False
-        if kind == "person":
-            return len(text) > 2 and not text.isupper() and not all(
-                w.lower().rstrip(".") in _NOT_A_PERSON for w in words)
+        if kind == "person":  # "Embassy", "Cde", "Tuesday": nobody's name
+            return len(text) > 2 and not text.isupper() and not ORG_HINT.search(text) and \
+                not all(w.lower().rstrip(".") in _NOT_A_PERSON for w in words)
         return True
 
 

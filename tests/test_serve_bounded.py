@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from kg.serve import inprocess
 from kg.serve.bounded import bounded_select
 from kg.serve.inprocess import ThreadRunner
 from kg.serve.worker import QueryTask, run_query
@@ -85,17 +86,38 @@ def test_answers_on_the_loop_are_the_threads_answers(sample_store):
             assert looped.headers == direct.headers  # "cut" marked the same way
 
 
-def test_a_runner_without_threads_still_answers_bounded_queries(sample_store):
-    # no query thread at all: a query handed to one is never answered (503 at the timeout);
-    # a bounded one is answered where it is asked
-    retired = []
-    runner = ThreadRunner(sample_store, timeout=0.5, retire=lambda: retired.append(1),
-                          threads=0)
+def _runner_whose_threads_have_ended(store, asked: list[QueryTask]) -> ThreadRunner:
+    """A runner that answered `asked` on its one query thread, then lost it: from then on only
+    what the event loop answers itself is answered (anything else gets 503 at the timeout)."""
+    runner = ThreadRunner(store, timeout=0.5, retire=lambda: None, threads=1)
+    for task in asked * 2:  # the first query of a runner also opens the store
+        assert asyncio.run(runner.run_async(task)).status == 200
+    runner.close()
+    runner._threads[0].join(timeout=5)
+    return runner
+
+
+def test_a_bounded_query_measured_cheap_is_answered_on_the_loop(sample_store):
+    store = open_reader(sample_store)
+    first, second = _people_and_labels(store)[:2]
+    seen = QueryTask(f"SELECT ?p ?o WHERE {{ <{first}> ?p ?o }}", "json")
+    unseen = QueryTask(f"SELECT ?p ?o WHERE {{ <{second}> ?p ?o }}", "json")
+    unbounded = QueryTask("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", "json")
+    runner = _runner_whose_threads_have_ended(sample_store, [seen, unbounded])
+    answer = asyncio.run(runner.run_async(seen))
+    assert answer.status == 200
+    assert json.loads(answer.body) == json.loads(run_query(store, seen).body)
+    assert runner.run(seen).status == 200
+    # never measured, or not of the bounded shape: a thread's, and there is none
+    assert asyncio.run(runner.run_async(unseen)).status == 503
+    assert asyncio.run(runner.run_async(unbounded)).status == 503
+
+
+def test_a_bounded_query_that_was_not_cheap_stays_on_threads(sample_store, monkeypatch):
+    # bounded is not always small (a subject in every document graph): what took more than
+    # CHEAP_SECONDS on a thread goes to a thread again
+    monkeypatch.setattr(inprocess, "CHEAP_SECONDS", -1.0)
     iri = _people_and_labels(open_reader(sample_store))[0]
-    bounded = QueryTask(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}", "json")
-    other = QueryTask("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", "json")
-    assert asyncio.run(runner.run_async(bounded)).status == 200
-    assert runner.run(bounded).status == 200
-    assert not retired
-    assert asyncio.run(runner.run_async(other)).status == 503
-    assert retired
+    task = QueryTask(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}", "json")
+    runner = _runner_whose_threads_have_ended(sample_store, [task])
+    assert asyncio.run(runner.run_async(task)).status == 503

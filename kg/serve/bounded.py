@@ -1,5 +1,5 @@
 """Queries whose work is bounded before they run, so that a serving process may answer them on
-its own event loop instead of handing them to a query thread.
+its own event loop instead of handing them to a query thread (when they are also cheap).
 
 pyoxigraph cannot stop a query once it runs (`kg.serve.inprocess`), which is why queries run on
 threads a timeout can give up on. The hand-off costs more CPU than a lookup itself (measured
@@ -14,7 +14,9 @@ times a query). A query of the shape below cannot run away, so it needs no threa
   than `cap` rows and marks the answer cut when there are more).
 
 Rows of such a query come one after another at a cost bounded by its subjects' triples, and
-the LIMIT stops them: what it costs is known before it runs. Anything else goes to a thread.
+the LIMIT stops them: it cannot run away. Bounded is not small, though: a subject in every
+document graph has thousands of triples to join. `kg.serve.inprocess` answers on the loop only
+a bounded query that was also cheap when a thread last ran it; anything else goes to a thread.
 """
 
 from __future__ import annotations

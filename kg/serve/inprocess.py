@@ -12,8 +12,9 @@ requests it holds finish within the timeout, then exits, which ends the query); 
 processes keep serving, and the supervisor starts a replacement.
 
 A query whose work is bounded before it runs (`kg.serve.bounded`: triple patterns on IRI
-subjects, a LIMIT) cannot run away: it is answered on the event loop itself, without the
-hand-off to a thread and back that costs more than such a lookup.
+subjects, a LIMIT) cannot run away; once a thread has run it within `CHEAP_SECONDS` on this
+generation, it is answered on the event loop itself when asked again, without the hand-off to
+a thread and back that costs more than such a lookup.
 
 Updates never run here: a write must stop exactly at the timeout, before its generation is
 published, so they keep their killable worker (`WorkerPool`).
@@ -27,6 +28,7 @@ import queue
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -35,6 +37,13 @@ from pathlib import Path
 from kg.serve.bounded import bounded_select
 from kg.serve.worker import Outcome, QueryTask, UpdateTask, _Opened, _stopped_message, run_query
 from kg.store import StoreError
+
+# A bounded query that took at most this much CPU on a query thread is answered on the event
+# loop when asked again (on the same generation). Bounded is not always small: a subject in
+# every document graph (a method, a country) gives a lookup of it thousands of rows to join,
+# 350 ms at 100k entries, which the loop must not wait for.
+CHEAP_SECONDS = 0.005
+_CHEAP_KEPT = 4096
 
 
 class ThreadRunner:
@@ -48,6 +57,8 @@ class ThreadRunner:
         self._retired = threading.Event()
         self._opened = _Opened(str(store_path))
         self._opening = threading.Lock()
+        self._cheap: set[str] = set()  # query texts measured cheap on `_cheap_generation`
+        self._cheap_generation: Path | None = None
         # Threads, not tasks: a query holds its thread for as long as it runs. Two: each
         # process serves a share of the clients, and measured under 8 clients, more threads
         # cost more CPU a query (hand-offs between more threads) for no more throughput.
@@ -63,7 +74,11 @@ class ThreadRunner:
 
     def _store(self):
         with self._opening:  # one reader per generation, shared by the threads
-            return self._opened.store_now()
+            store = self._opened.store_now()
+            if self._opened.generation != self._cheap_generation:
+                self._cheap = set()  # measured on another generation
+                self._cheap_generation = self._opened.generation
+            return store
 
     def _serve(self) -> None:
         while True:
@@ -71,15 +86,21 @@ class ThreadRunner:
             if item is None:
                 return
             task, deliver = item
+            started = time.thread_time()
             outcome = self._execute(task)
+            if time.thread_time() - started <= CHEAP_SECONDS and outcome.status == 200 and \
+                    self._inline(task) is not None:
+                if len(self._cheap) >= _CHEAP_KEPT:
+                    self._cheap = set()
+                self._cheap.add(task.text)
             try:
                 deliver(outcome)
             except RuntimeError:  # the event loop waiting for it has closed
                 pass
 
-    def _execute(self, task: QueryTask) -> Outcome:
+    def _execute(self, task: QueryTask, store=None) -> Outcome:
         try:
-            return run_query(self._store(), task)
+            return run_query(store if store is not None else self._store(), task)
         except StoreError as exc:
             return Outcome.error(503, str(exc))
         except OSError as exc:
@@ -106,12 +127,23 @@ class ThreadRunner:
         return QueryTask(text, task.format, task.accept, max_results=task.max_results,
                          base=task.base)
 
+    def _answer_inline(self, task: QueryTask) -> Outcome | None:
+        """The answer from the event loop for a bounded query measured cheap on a thread
+        before (`CHEAP_SECONDS`), or None: then it goes to a thread."""
+        if task.text not in self._cheap or (inline := self._inline(task)) is None:
+            return None
+        try:
+            store = self._store()  # a new generation forgets what was measured on the old
+        except (StoreError, OSError):
+            return None  # the thread's path says what went wrong
+        return self._execute(inline, store) if task.text in self._cheap else None
+
     def run(self, task: QueryTask | UpdateTask) -> Outcome:
         """Run a query from a thread; 503 when it runs past the timeout."""
         if isinstance(task, UpdateTask):
             raise TypeError("updates run in a killable worker, not in the serving process")
-        if inline := self._inline(task):
-            return self._execute(inline)
+        if (outcome := self._answer_inline(task)) is not None:
+            return outcome
         answer: Future[Outcome] = Future()
         self._tasks.put((task, answer.set_result))
         try:
@@ -123,10 +155,10 @@ class ThreadRunner:
         """`run` for a coroutine: the event loop waits without holding a thread."""
         if isinstance(task, UpdateTask):
             raise TypeError("updates run in a killable worker, not in the serving process")
-        if inline := self._inline(task):
+        if (outcome := self._answer_inline(task)) is not None:
             # bounded work: answered on the event loop, which saves the hand-off to a thread
             # and back (more CPU than a lookup itself)
-            return self._execute(inline)
+            return outcome
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[Outcome | None] = loop.create_future()
 

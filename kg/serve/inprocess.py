@@ -88,8 +88,9 @@ class ThreadRunner:
             task, deliver = item
             started = time.thread_time()
             outcome = self._execute(task)
-            if time.thread_time() - started <= CHEAP_SECONDS and outcome.status == 200 and \
-                    self._inline(task) is not None:
+            # remembered by its text alone: whether it is bounded is read only if it comes
+            # again (most query texts are never asked twice)
+            if time.thread_time() - started <= CHEAP_SECONDS and outcome.status == 200:
                 if len(self._cheap) >= _CHEAP_KEPT:
                     self._cheap = set()
                 self._cheap.add(task.text)

@@ -223,3 +223,15 @@ def test_a_person_after_a_post_in_an_unknown_body_is_the_correspondent(extractor
     recipients = {e.label for e in entry.recipients}
     assert not any("Azerbaijan M" in r for r in recipients), recipients
     assert any("Bagirov" in r or "Baghirov" in r for r in recipients), recipients
+
+
+def test_a_country_inside_a_known_bodys_name_is_a_place_of_the_record(extractor, gazetteer):
+    rec = Record(date_text="May 3, 1962", source=SourceRef("t.txt", 1), summary="",
+                 title="Letter from the Communist Party of the Soviet Union to the Party of "
+                       "Labor of Albania about the Warsaw Pact")
+    entry = next(extractor.extract([rec]))
+    places = {e.key for e in entry.entities("place")}
+    soviet = gazetteer.match("USSR", "place").entity.key
+    albania = gazetteer.match("Albania", "place").entity.key
+    assert {soviet, albania} <= places
+    assert gazetteer.match("Warsaw", "place").entity.key not in places  # it names the pact

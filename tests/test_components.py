@@ -28,6 +28,8 @@ ORGS = (
     "id\tname\ttype\twikidata\twikidata_source\tvariants\tnative_names\tparent\tcountry\tnote\n"
     "wpk\tWorkers' Party of Korea\tparty\t\t\tKWP|Korean Workers' Party\t\t\t\t\n"
     "us-congress\tUnited States Congress\tlegislature\t\t\tCongress|US Congress\t\t\t\t\n"
+    "cpaz\tCommunist Party of Azerbaijan\tparty\t\t\t\t\t\t\t\n"
+    "bmc\tBeijing Municipal Committee\tparty\t\t\t\t\t\t\t\n"
 )
 
 
@@ -201,3 +203,12 @@ def test_the_rest_of_a_known_persons_name_joins_them(nlp):
                 Span(doc, 4, 6, label="PERSON")]
     people = [e for e in nlp.get_pipe("kg_entity_repair")(doc).ents if e.label_ == "PERSON"]
     assert len(people) == 2
+
+
+def test_a_place_inside_a_known_body_is_a_place_the_text_names(nlp):
+    # after "of", "in" or "to" a place in the body's name is named; a place that qualifies
+    # the body ("Beijing Municipal Committee", "Warsaw Pact") is not
+    doc = nlp("a letter to the Communist Party of Azerbaijan and the Beijing Municipal Committee")
+    assert {e.ent_id_ for e in doc.ents} >= {"cpaz", "bmc"}
+    assert [(p.text, p.id_) for p in doc.spans["kg_places_in_bodies"]] == [
+        ("Azerbaijan", "azerbaijan")]

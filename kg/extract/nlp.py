@@ -121,11 +121,37 @@ class EntityRepair:
                 ents = [e for e in ents if not (e.start < end and start < e.end)] + [span]
         places = [e for e in doc.ents if e.label_ in ("GPE", "LOC")]
         doc.ents = filter_spans(ents)
-        # a place the repair folded into a body's name is still a place the text names
-        doc.spans["kg_places_in_bodies"] = [
-            p for p in places if any(e.label_ == "ORG" and e.start <= p.start and p.end <= e.end
-                                     for e in doc.ents)]
+        # a place the repair folded into a body's name is still a place the text names, and
+        # so is one inside a body the authority knows whole ("the Communist Party of the
+        # Soviet Union", "the Party of Labor of Albania")
+        inside = [p for p in places if any(e.label_ == "ORG" and e.start <= p.start and
+                                           p.end <= e.end for e in doc.ents)]
+        for body in doc.ents:
+            if body.label_ == "ORG":
+                inside += [p for p in self._places_in(doc, body)
+                           if not any(q.start < p.end and p.start < q.end for q in inside)]
+        doc.spans["kg_places_in_bodies"] = inside
         return doc
+
+    def _places_in(self, doc: Doc, body: Span) -> list[Span]:
+        """The places the authority knows by a run of words inside a body's name, after "of",
+        "in" or "to" ("Party of Vietnam", "Embassy of Hungary in Romania"; not "Warsaw Pact"),
+        longest first."""
+        found: list[Span] = []
+        for n in range(min(6, len(body) - 1), 0, -1):
+            for i in range(body.start + 1, body.end - n + 1):
+                if any(p.start < i + n and i < p.end for p in found):
+                    continue
+                before = i - 1 - (doc[i - 1].lower_ == "the")
+                if before < body.start or doc[before].lower_ not in ("of", "in", "to"):
+                    continue
+                words = doc[i : i + n]
+                if not words[0].text[:1].isupper() or self.gazetteer.kind_of(words.text) != "place":
+                    continue
+                res = self.gazetteer.exactly(words.text, "place")
+                if res is not None:
+                    found.append(Span(doc, i, i + n, label="GPE", span_id=res.entity.key))
+        return found
 
     def _repair(self, doc: Doc, ent: Span) -> list[Span]:
         if self._party_gathering(doc, ent):

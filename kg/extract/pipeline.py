@@ -329,10 +329,14 @@ class SpanExtractor:
         quoted = quoted_spans(text) if field_name == "title" else []
         # a place named inside a body's name ("Embassy of Hungary in Romania") is a place the
         # text names too
-        for ent in [*doc.ents, *doc.spans.get("kg_places_in_bodies", [])]:
+        in_bodies = doc.spans.get("kg_places_in_bodies", [])
+        for ent in [*doc.ents, *in_bodies]:
             kind = KIND_OF_LABEL.get(ent.label_)
             if kind is None:
                 continue
+            # a span of doc.ents knows its authority entry through its tokens; a place inside
+            # a body carries its own (its tokens are the body's)
+            key = ent.id_ if ent.label_ == "GPE" and ent in in_bodies else ent.ent_id_
             label = ent.text
             if kind == "organization":
                 # bodies under their canonical names ("Polish Embassy in Havana" -> "Embassy
@@ -347,8 +351,8 @@ class SpanExtractor:
                     and not _ADDRESSED.search(text[:ent.start_char])
                     or kind == "place" and re.search(r"\s[a-z]", ent.text)))
             out.spans.append(FoundSpan(text=ent.text, kind=kind, start=ent.start_char,
-                                       end=ent.end_char, method="ruler" if ent.ent_id_ else "ner",
-                                       authority_key=ent.ent_id_ or None, label=label,
+                                       end=ent.end_char, method="ruler" if key else "ner",
+                                       authority_key=key or None, label=label,
                                        keep_unresolved=keep))
         out.implied = [ImpliedPlace(text=s.text, start=s.start_char, end=s.end_char, key=s.kb_id_)
                        for s in doc.spans.get("kg_implied_places", [])]

@@ -256,6 +256,12 @@ ORG_CONNECTORS: frozenset[str] = frozenset({"of", "the", "for", "and", "on", "in
                                             "at", "de", "des", "du", "with"})
 
 
+def lower_words(*phrases: str) -> frozenset[str]:
+    """Every word of `phrases`, lower case, without a closing full stop ("Cde." -> "cde"): for
+    telling whether a word alone is one of them."""
+    return frozenset(w.lower().rstrip(".") for phrase in phrases for w in phrase.split())
+
+
 def words_pattern(words: tuple[str, ...] | frozenset[str], *, plural: bool = False) -> str:
     """A regex alternation of `words`, longest first, spaces matching any white space."""
     alts = sorted(words, key=len, reverse=True)

@@ -137,7 +137,16 @@ def is_delegation(phrase: str) -> bool:
     return bool(_DELEGATION.search(phrase))
 
 
+def delegation_sender(phrase: str, gazetteer: Gazetteer) -> str | None:
+    """The body that sent a delegation named after it, when the authority knows the body:
+    "the Party of Labor of Albania Delegation" -> "the Party of Labor of Albania"."""
+    sender = _DELEGATION_OF.sub("", phrase)
+    return sender if sender != phrase and gazetteer.exactly(sender, "organization") else None
+
+
 _DELEGATION = re.compile(r"\bdelegations?$", re.I)
+_DELEGATION_OF = re.compile(r"\s+(?:(?:Government|Party|Trade|Economic|Military|Official)\s+)?"
+                            r"Delegations?$")
 
 
 def canonical_body(phrase: str, gazetteer: Gazetteer, year: int | None = None) -> str | None:
@@ -202,13 +211,17 @@ def _party_organ(text: str, gazetteer: Gazetteer, year: int | None = None) -> st
     the party itself, its central committee between them or not ("Bulgarian Communist Party
     Politburo", "CC CPSU Politburo", "Communist Party of Vietnam Central Committee"), or
     turned ("Political Bureau of the Hungarian Socialist Workers' Party")."""
-    organs = words_pattern(PARTY_ORGANS)
-    m = re.match(rf"^(?P<before>.+?)\s+(?P<organ>{organs})$", text)
+    m = _ORGAN_LAST.match(text)
     found = _organ_after(m.group("before"), m.group("organ"), gazetteer, year) if m else None
-    turned = re.match(rf"^(?P<organ>{organs})\s+of\s+(?:the\s+)?(?P<party>.+)$", text)
+    turned = _ORGAN_FIRST.match(text)
     if found is None and turned:
         found = _organ_after(turned.group("party"), turned.group("organ"), gazetteer, year)
     return found
+
+
+_ORGAN_LAST = re.compile(rf"^(?P<before>.+?)\s+(?P<organ>{words_pattern(PARTY_ORGANS)})$")
+_ORGAN_FIRST = re.compile(
+    rf"^(?P<organ>{words_pattern(PARTY_ORGANS)})\s+of\s+(?:the\s+)?(?P<party>.+)$")
 
 
 def _organ_after(before: str, written_organ: str, gazetteer: Gazetteer,

@@ -39,6 +39,7 @@ from kg.core.lexicon import (
     RANKS,
     ROLE_HEADS,
     ROLE_PREFIXES,
+    lower_words,
 )
 from kg.core.names import short_names
 from kg.core.text import fold
@@ -337,11 +338,8 @@ class EntityRepair:
 
 # Capitalised words before a surname that are no given names: honorifics, ranks, posts and
 # the words of bodies and events ("Comrade Stalin", "President Johnson", "Soviet Stalin").
-_NOT_GIVEN_NAMES = frozenset(
-    w.lower().rstrip(".") for phrase in (*HONORIFICS, *RANKS, *ROLE_HEADS, *ROLE_PREFIXES,
-                                         *ORG_WORDS, *ORG_ADJECTIVES, *ABSTRACT_NOUNS,
-                                         *ORDINALS, *GATHERING_WORDS)
-    for w in phrase.split())
+_NOT_GIVEN_NAMES = lower_words(*HONORIFICS, *RANKS, *ROLE_HEADS, *ROLE_PREFIXES, *ORG_WORDS,
+                               *ORG_ADJECTIVES, *ABSTRACT_NOUNS, *ORDINALS, *GATHERING_WORDS)
 _ORG_WORDS = frozenset(ORG_WORDS)
 _INITIAL = re.compile(r"[A-Z]\.")
 _QUOTES = frozenset({"'", "\u2019", "\u2018", '"', "\u201c", "\u201d"})

@@ -35,10 +35,11 @@ from kg.core.lexicon import (
     RANKS,
     ROLE_HEADS,
     VENUE_WORDS,
+    lower_words,
     words_pattern,
 )
 from kg.core.model import EntityKind, NameRef, Record, TitleParse
-from kg.extract.bodies import canonical_body, is_delegation, trim_body
+from kg.extract.bodies import canonical_body, delegation_sender, is_delegation, trim_body
 from kg.extract.extracted import (
     Extracted,
     ExtractorInfo,
@@ -71,19 +72,18 @@ _GROUP = re.compile(r"^(?:All|Various|Several|Some|Certain)\b|\b(?:"
                     + "|".join(map(re.escape, GROUP_WORDS)) + r")$")
 # "CC CPSU G.M. Malenkov", "the CC of the CP of Azerbaijan M.D. Bagirov", "the National Atomic
 # Energy Commission Oscar A. Quihillalt": a body, then a person
-_BODY_THEN_PERSON = re.compile(
-    r"^(?P<body>.*\b(?:" + "|".join(map(re.escape, ORG_WORDS)) + r"|[A-Z]{2,}\w*)\b.*?)\s+"
-    r"(?P<person>(?P<given>[A-Z][a-z]+\s+)?(?:[A-Z][a-z]?\.\s*){1,3}\s*[A-Z][\w'’-]+)$")
-_BODY_THEN_INITIALS = re.compile(
-    r"^(?P<body>.*\b(?:" + "|".join(map(re.escape, ORG_WORDS)) + r"|[A-Z]{2,}\w*)\b.*?)\s+"
-    r"(?P<person>(?:[A-Z][a-z]?\.\s*){1,3}\s*[A-Z][\w'’-]+)$")
+def _body_then(given: str) -> re.Pattern[str]:
+    return re.compile(
+        r"^(?P<body>.*\b(?:" + "|".join(map(re.escape, ORG_WORDS)) + r"|[A-Z]{2,}\w*)\b.*?)\s+"
+        r"(?P<person>" + given + r"(?:[A-Z][a-z]?\.\s*){1,3}\s*[A-Z][\w'’-]+)$")
+
+
+_BODY_THEN_PERSON = _body_then(r"(?P<given>[A-Z][a-z]+\s+)?")
+_BODY_THEN_INITIALS = _body_then("")
 # "Durcak of the Czech Embassy in the DPRK": a person, then the body they belong to
 _PERSON_OF_BODY = re.compile(
     r"^(?P<person>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})\s+of\s+(?P<body>(?:the\s+)?.*\b(?:"
     + "|".join(map(re.escape, ORG_WORDS)) + r")\b.*)$")
-# A delegation named by the body that sent it: "the Party of Labor of Albania Delegation".
-_DELEGATION_OF = re.compile(r"\s+(?:(?:Government|Party|Trade|Economic|Military|Official)\s+)?"
-                            r"Delegations?$")
 # "Our Party", "their Government": the writer's own, named by nothing the graph can hold.
 _DEICTIC = re.compile(r"^(?:our|their|his|her|its|your|my)\b", re.I)
 # Where a meeting took place, written after who took part: "in the Building of ...".
@@ -197,10 +197,10 @@ class SpanExtractor:
                     member.group("person"), g, require_modifiers_known=False):
             # "Comrade Durcak of the Czech Embassy in the DPRK": a person and their body
             return self._parts(slot, ref, member, ("person", "body"), title, year)
-        both = self._body_then_person(ref.name)
-        if both and not split_role(ref.name, g, require_modifiers_known=False):
-            return self._parts(slot, ref, both, ("body", "person"), title, year)
         role = split_role(ref.name, g, require_modifiers_known=False)
+        both = self._body_then_person(ref.name)
+        if both and not role:
+            return self._parts(slot, ref, both, ("body", "person"), title, year)
         if (role is None or role.name and ORG_HINT.search(role.name)) and (
                 both := (self._body_then_person(role.name) if role else None)
                 or self._body_then_known_person(ref.name)):
@@ -274,8 +274,7 @@ class SpanExtractor:
                 phrase = trim_body(phrase, g)
                 if not ORG_HINT.search(phrase) and g.kind_of(phrase) == "place":
                     return None  # "the Delegation of the Popular Republic of Mongolia"
-                sender = _DELEGATION_OF.sub("", phrase)
-                if sender != phrase and g.exactly(sender, "organization"):
+                if sender := delegation_sender(phrase, g):
                     phrase = sender  # "the Party of Labor of Albania Delegation": the party's
                 elif is_delegation(phrase) or _DEICTIC.match(phrase):
                     return None  # "an Guinean Educational Delegation": people; "Our Party"
@@ -329,14 +328,14 @@ class SpanExtractor:
         quoted = quoted_spans(text) if field_name == "title" else []
         # a place named inside a body's name ("Embassy of Hungary in Romania") is a place the
         # text names too
-        in_bodies = doc.spans.get("kg_places_in_bodies", [])
-        for ent in [*doc.ents, *in_bodies]:
+        # a span of doc.ents knows its authority entry through its tokens; a place inside a
+        # body carries its own (its tokens are the body's)
+        for ent, key in [*((e, e.ent_id_) for e in doc.ents),
+                         *((p, p.id_ if p.label_ == "GPE" else p.ent_id_)
+                           for p in doc.spans.get("kg_places_in_bodies", []))]:
             kind = KIND_OF_LABEL.get(ent.label_)
             if kind is None:
                 continue
-            # a span of doc.ents knows its authority entry through its tokens; a place inside
-            # a body carries its own (its tokens are the body's)
-            key = ent.id_ if ent.label_ == "GPE" and ent in in_bodies else ent.ent_id_
             label = ent.text
             if kind == "organization":
                 # bodies under their canonical names ("Polish Embassy in Havana" -> "Embassy
@@ -394,9 +393,7 @@ _ADDRESSED = re.compile(r"\b(?:" + words_pattern(HONORIFICS + RANKS) + r"|" + wo
     tuple(ROLE_HEADS)) + r")\.?\s+$", re.I)
 # Words that alone are nobody's name: honorifics, ranks, ordinals, days and months ("Cde",
 # "Gen.", "Second", "Tuesday").
-_NOT_A_PERSON = frozenset(
-    w.lower().rstrip(".") for phrase in (*HONORIFICS, *RANKS, *ORDINALS) for w in phrase.split()
-) | WEEKDAYS | set(MONTHS)
+_NOT_A_PERSON = lower_words(*HONORIFICS, *RANKS, *ORDINALS) | WEEKDAYS | set(MONTHS)
 
 
 def _looks_like_personal_name(phrase: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kg.core.gazetteer import Gazetteer
 from kg.core.lexicon import (
@@ -59,9 +60,11 @@ def _match_head(tokens: list[str], i: int) -> tuple[int, str] | None:
     return n, head
 
 
+@lru_cache(maxsize=4096)
 def split_role(phrase: str, gazetteer: Gazetteer | None, require_modifiers_known: bool = True
                ) -> RoleParse | None:
-    """Split "Soviet Ambassador to China Nikolai Roshchin" into role and name; None if no role."""
+    """Split "Soviet Ambassador to China Nikolai Roshchin" into role and name; None if no role.
+    Cached (the parse is immutable): a title's names are asked about at several steps."""
     tokens = phrase.split()
     for i in range(len(tokens)):
         found = _match_head(tokens, i)

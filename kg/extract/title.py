@@ -296,10 +296,15 @@ def parse_title(title: str) -> TitleParse:
 
 # -- pass 1 ----------------------------------------------------------------------------------
 
+def _mask_quotes(title: str) -> str:
+    """The title with quoted subtitles (closed, or open to its end) blanked with `_MASK`."""
+    out = _QUOTE.sub(lambda m: _MASK * len(m.group(0)), title)
+    return _OPEN_QUOTE.sub(lambda m: _MASK * len(m.group(0)), out)
+
+
 def _mask(title: str) -> str:
     """The title with quoted subtitles, editorial notes and acronym glosses blanked out."""
-    out = _QUOTE.sub(lambda m: _MASK * len(m.group(0)), title)
-    out = _OPEN_QUOTE.sub(lambda m: _MASK * len(m.group(0)), out)
+    out = _mask_quotes(title)
     # notes and glosses are blanked with spaces: unlike a subtitle they end no list
     out = _NOTE.sub(lambda m: " " * len(m.group(0)), out)
     out = _ACRONYM_GLOSS.sub(lambda m: " " * len(m.group(0)), out)
@@ -309,9 +314,7 @@ def _mask(title: str) -> str:
 def quoted_spans(title: str) -> list[tuple[int, int]]:
     """Where the title's quoted subtitles are (start, end): what they name is their subject,
     not who wrote or received the document."""
-    masked = _OPEN_QUOTE.sub(lambda m: _MASK * len(m.group(0)),
-                             _QUOTE.sub(lambda m: _MASK * len(m.group(0)), title))
-    return [(m.start(), m.end()) for m in re.finditer(_MASK + "+", masked)]
+    return [(m.start(), m.end()) for m in re.finditer(_MASK + "+", _mask_quotes(title))]
 
 
 def _mask_notes(text: str) -> str:
